@@ -1,0 +1,154 @@
+"""The model catalog: configured models merged with built-in prices, context windows and locality.
+
+A name resolves in this order: an entry under ``models:`` in shoal.yaml (its fields override the
+built-in figures of the model id it names), else a built-in catalog entry (so
+``--model gpt-4o-mini`` works with just ``OPENAI_API_KEY`` set), else an error listing what is
+configured. The embedded model ``local`` and the embedded embedder ``minilm`` are always present
+unless config redefines them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shoal.catalog_data import BUILTIN, EMBEDDED_ENTRY, EMBEDDED_NAME, CatalogEntry
+from shoal.errors import ConfigError, UnknownModelError
+from shoal.models.base import ChatModel, EmbeddingModel
+from shoal.models.registry import ProviderRegistry
+from shoal.models.types import ModelSpec, Pricing
+
+if TYPE_CHECKING:
+    from shoal.config import ModelConfig, Settings
+
+EMBEDDED_EMBEDDER_NAME = "minilm"
+EMBEDDED_EMBEDDER_ENTRY = CatalogEntry("sentence_transformers", 0.0, 0.0, 256, (), "embedding")
+
+
+class Catalog:
+    """Resolves model names to ``ModelSpec`` and builds (and caches) model instances."""
+
+    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry or ProviderRegistry.from_entry_points()
+        self._chat: dict[str, ChatModel] = {}
+        self._embed: dict[str, EmbeddingModel] = {}
+
+    # --- names -----------------------------------------------------------------------------------
+
+    def configured_names(self) -> list[str]:
+        """Configured models plus the embedded defaults, config order first."""
+        names = list(self.settings.config.models)
+        for builtin in (EMBEDDED_NAME, EMBEDDED_EMBEDDER_NAME):
+            if builtin not in names:
+                names.append(builtin)
+        return names
+
+    def specs(self, *, kind: str | None = None) -> list[ModelSpec]:
+        out = [self.spec(n, resolve_secret=False) for n in self.configured_names()]
+        return [s for s in out if kind is None or s.kind == kind]
+
+    @property
+    def default_model(self) -> str:
+        return self.settings.config.default_model
+
+    # --- resolution ------------------------------------------------------------------------------
+
+    def spec(self, name: str, *, resolve_secret: bool = True) -> ModelSpec:
+        cfg = self.settings.config.models.get(name)
+        if cfg is None:
+            entry = self._builtin(name)
+            if entry is None:
+                raise UnknownModelError(
+                    f"no model named {name!r}", file=self.settings.source, key="models",
+                    hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
+                         "in shoal.yaml (`shoal init` writes a starter)")
+            return self._from_entry(name, name, entry, resolve_secret)
+        return self._from_config(name, cfg, resolve_secret)
+
+    @staticmethod
+    def _builtin(model_id: str) -> CatalogEntry | None:
+        if model_id == EMBEDDED_NAME:
+            return EMBEDDED_ENTRY
+        if model_id == EMBEDDED_EMBEDDER_NAME:
+            return EMBEDDED_EMBEDDER_ENTRY
+        return BUILTIN.get(model_id)
+
+    def _from_entry(self, name: str, model_id: str, entry: CatalogEntry, resolve_secret: bool) -> ModelSpec:
+        provider = self.registry.get(entry.provider)
+        key_ref = f"env:{provider.api_key_env}" if provider.api_key_env else None
+        return ModelSpec(
+            name=name, provider=entry.provider, model_id=model_id,
+            locality=provider.default_locality,  # type: ignore[arg-type]
+            pricing=Pricing(entry.input_per_mtok, entry.output_per_mtok),
+            context_window=entry.context_window, capabilities=frozenset(entry.capabilities),
+            base_url=provider.default_base_url, api_key_ref=key_ref,
+            api_key=self._secret(key_ref, name) if (resolve_secret and key_ref) else None,
+            kind=entry.kind,  # type: ignore[arg-type]
+        )
+
+    def _from_config(self, name: str, cfg: ModelConfig, resolve_secret: bool) -> ModelSpec:
+        model_id = cfg.model or name
+        entry = self._builtin(model_id) or self._builtin(name)
+        provider_name = cfg.provider or (entry.provider if entry else None)
+        if provider_name is None:
+            raise ConfigError("no provider given and the model id is not in the built-in catalog",
+                              file=self.settings.source, key=f"models.{name}.provider",
+                              hint=f"set provider: to one of {', '.join(self.registry.names())}")
+        try:
+            provider = self.registry.get(provider_name)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, file=self.settings.source, key=f"models.{name}.provider",
+                              hint=exc.hint) from None
+        if entry is not None and entry.provider != provider_name:
+            entry = None  # e.g. gpt-4o-mini served by a proxy under another provider: prices unknown
+        key_ref = cfg.api_key
+        if key_ref is None and provider.api_key_env and cfg.base_url is None:
+            key_ref = f"env:{provider.api_key_env}"
+        pricing = Pricing(
+            cfg.input_price if cfg.input_price is not None else (entry.input_per_mtok if entry else 0.0),
+            cfg.output_price if cfg.output_price is not None else (entry.output_per_mtok if entry else 0.0),
+            cfg.hourly_cost,
+        )
+        caps = cfg.capabilities if cfg.capabilities is not None else (
+            list(entry.capabilities) if entry else ["streaming"])
+        return ModelSpec(
+            name=name, provider=provider_name, model_id=model_id,
+            locality=cfg.locality or provider.default_locality,  # type: ignore[arg-type]
+            pricing=pricing,
+            context_window=cfg.context_window or (entry.context_window if entry else None),
+            capabilities=frozenset(caps),
+            base_url=cfg.base_url or provider.default_base_url,
+            api_key_ref=key_ref,
+            api_key=self._secret(key_ref, f"models.{name}.api_key") if (resolve_secret and key_ref) else None,
+            timeout_s=cfg.timeout,
+            kind=cfg.kind or (entry.kind if entry else "chat"),  # type: ignore[arg-type]
+            options=dict(cfg.options),
+        )
+
+    def _secret(self, ref: str, key: str) -> str:
+        return self.settings.resolve_secret(ref, key=key if "." in key else f"models.{key}.api_key")
+
+    # --- instances -------------------------------------------------------------------------------
+
+    def chat_model(self, name: str | None = None) -> ChatModel:
+        name = name or self.default_model
+        if name not in self._chat:
+            spec = self.spec(name)
+            if spec.kind != "chat":
+                raise ConfigError(f"model {name!r} is an embedding model, not a chat model",
+                                  file=self.settings.source, key=f"models.{name}.kind")
+            self._chat[name] = self.registry.get(spec.provider).chat_model(spec)
+        return self._chat[name]
+
+    def embedding_model(self, name: str | None = None) -> EmbeddingModel:
+        name = name or EMBEDDED_EMBEDDER_NAME
+        if name not in self._embed:
+            spec = self.spec(name)
+            self._embed[name] = self.registry.get(spec.provider).embedding_model(spec)
+        return self._embed[name]
+
+    async def aclose(self) -> None:
+        for model in self._chat.values():
+            await model.aclose()
+        for emb in self._embed.values():
+            await emb.aclose()

@@ -1,0 +1,69 @@
+"""The ``shoal`` command.
+
+Subcommands live in their own modules and are imported only when invoked, so ``shoal --help``
+stays fast. A package adds a command by adding one line to ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+# name -> (module, attribute, one-line help shown by `shoal --help` without importing the module)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ask": ("shoal.cli.ask", "ask", "Ask a question (streams the answer; uses your documents when indexed)."),
+    "chat": ("shoal.cli.ask", "chat", "Interactive streaming chat with a model."),
+    "models": ("shoal.cli.models", "models", "List configured models: locality, prices, context, capabilities."),
+    "init": ("shoal.cli.init", "init", "Write a commented starter shoal.yaml."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, attr, _ = COMMANDS[cmd_name]
+            cmd: click.Command = getattr(importlib.import_module(module), attr)
+            return cmd
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="SHOAL_CONFIG",
+              help="Path to shoal.yaml (default: ./shoal.yaml, else built-in defaults).")
+@click.version_option(package_name="shoal")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Shoal: one interface to every model, privacy-aware routing, RAG, evals, feedback loop."""
+    ctx.obj = {"config_path": config_path}
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: ShoalErrors become one clear line on stderr and exit status 1."""
+    from shoal.errors import ShoalError
+
+    try:
+        return cli.main(args=argv, prog_name="shoal", standalone_mode=False)
+    except ShoalError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,34 @@
+"""Helpers shared by CLI commands: loading settings and the catalog from the click context."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from shoal.catalog import Catalog
+    from shoal.config import Settings
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    from shoal.config import load_settings
+
+    root = ctx.find_root()
+    obj: dict[str, Any] = root.obj if isinstance(root.obj, dict) else {}
+    if "settings" not in obj:
+        obj["settings"] = load_settings(obj.get("config_path"))
+        root.obj = obj
+    settings: Settings = obj["settings"]
+    return settings
+
+
+def catalog_from(ctx: click.Context) -> Catalog:
+    from shoal.catalog import Catalog
+
+    root = ctx.find_root()
+    obj: dict[str, Any] = root.obj
+    if "catalog" not in obj:
+        obj["catalog"] = Catalog(settings_from(ctx))
+    catalog: Catalog = obj["catalog"]
+    return catalog

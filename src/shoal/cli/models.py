@@ -1,0 +1,49 @@
+"""``shoal models``: the table of configured models."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from shoal.cli.common import catalog_from
+from shoal.models.types import CAPABILITIES
+
+
+def _price(v: float) -> str:
+    return "0" if v == 0 else f"{v:g}"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def models(ctx: click.Context, as_json: bool) -> None:
+    """List configured models (plus the embedded defaults) with locality, prices and capabilities."""
+    catalog = catalog_from(ctx)
+    specs = catalog.specs()
+    if as_json:
+        click.echo(json.dumps([{
+            "name": s.name, "provider": s.provider, "model": s.model_id, "kind": s.kind, "locality": s.locality,
+            "input_per_mtok": s.pricing.input_per_mtok, "output_per_mtok": s.pricing.output_per_mtok,
+            "hourly_usd": s.pricing.hourly_usd, "context_window": s.context_window,
+            "capabilities": sorted(s.capabilities), "default": s.name == catalog.default_model,
+        } for s in specs], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Models ({catalog.settings.source})")
+    for col in ("name", "provider", "model", "kind", "locality", "$/1M in", "$/1M out", "$/hour", "context",
+                *CAPABILITIES):
+        table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left")
+    for s in specs:
+        name = f"{s.name} *" if s.name == catalog.default_model else s.name
+        table.add_row(
+            name, s.provider, s.model_id, s.kind, s.locality,
+            _price(s.pricing.input_per_mtok), _price(s.pricing.output_per_mtok),
+            "" if s.pricing.hourly_usd is None else f"{s.pricing.hourly_usd:g}",
+            f"{s.context_window:,}" if s.context_window else "?",
+            *("yes" if c in s.capabilities else "-" for c in CAPABILITIES),
+        )
+    Console().print(table)
+    click.echo("* default model", err=True)

@@ -1,0 +1,1 @@
+"""shoal.evals (see shared/ARCHITECTURE.md for what this package owns)."""

@@ -1,0 +1,1 @@
+"""shoal.feedback (see shared/ARCHITECTURE.md for what this package owns)."""

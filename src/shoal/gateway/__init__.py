@@ -1,0 +1,1 @@
+"""shoal.gateway (see shared/ARCHITECTURE.md for what this package owns)."""

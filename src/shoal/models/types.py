@@ -1,0 +1,199 @@
+"""Messages, requests, completions and model descriptions shared by every adapter.
+
+Plain dataclasses (no pydantic) so that the hot path — building a request, reading a chunk —
+costs nothing beyond attribute access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+Locality = Literal["self_hosted", "external"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+
+CAPABILITIES = ("streaming", "vision", "tools", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    text: str
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image given by URL (``https://…``) or as a data URL (``data:image/png;base64,…``)."""
+
+    url: str
+    detail: str | None = None
+    type: Literal["image"] = "image"
+
+    @property
+    def media_type(self) -> str | None:
+        if self.url.startswith("data:"):
+            return self.url[5:].split(";", 1)[0]
+        return None
+
+    @property
+    def base64_data(self) -> str | None:
+        if self.url.startswith("data:") and ";base64," in self.url:
+            return self.url.split(";base64,", 1)[1]
+        return None
+
+
+Part = TextPart | ImagePart
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, exactly as the model produced it
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str | tuple[Part, ...] = ""
+    name: str | None = None
+    tool_call_id: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The text of the message with image parts left out."""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def images(self) -> tuple[ImagePart, ...]:
+        if isinstance(self.content, str):
+            return ()
+        return tuple(p for p in self.content if isinstance(p, ImagePart))
+
+    @staticmethod
+    def system(text: str) -> Message:
+        return Message("system", text)
+
+    @staticmethod
+    def user(content: str | tuple[Part, ...]) -> Message:
+        return Message("user", content)
+
+    @staticmethod
+    def assistant(text: str) -> Message:
+        return Message("assistant", text)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """One chat call. ``tools`` use the OpenAI function-tool JSON shape and are translated per provider."""
+
+    messages: tuple[Message, ...]
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] = ()
+    json_mode: bool = False
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | dict[str, Any] | None = None
+    seed: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def of(prompt: str, *, system: str | None = None, **kwargs: Any) -> ChatRequest:
+        msgs: list[Message] = []
+        if system:
+            msgs.append(Message.system(system))
+        msgs.append(Message.user(prompt))
+        return ChatRequest(messages=tuple(msgs), **kwargs)
+
+    @property
+    def prompt_text(self) -> str:
+        """All message text joined — what privacy scanning and routing look at."""
+        return "\n".join(m.text for m in self.messages)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.prompt_tokens + other.prompt_tokens,
+                     self.completion_tokens + other.completion_tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """List price in USD per 1M tokens; a self-hosted model may carry an hourly cost instead."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+    hourly_usd: float | None = None
+
+    def cost(self, usage: Usage) -> float:
+        return (usage.prompt_tokens * self.input_per_mtok
+                + usage.completion_tokens * self.output_per_mtok) / 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """Everything Shoal knows about one configured model, independent of how it is reached."""
+
+    name: str  # the name users and configs refer to
+    provider: str  # registry key of the provider plugin
+    model_id: str  # the concrete id sent to the provider
+    locality: Locality = "external"
+    pricing: Pricing = Pricing()
+    context_window: int | None = None
+    capabilities: frozenset[str] = frozenset({"streaming"})
+    base_url: str | None = None
+    api_key: str | None = None  # resolved secret; never logged
+    api_key_ref: str | None = None  # e.g. "env:OPENAI_API_KEY", for error messages
+    timeout_s: float = 60.0
+    kind: Literal["chat", "embedding"] = "chat"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # keep the key out of reprs and tracebacks
+        return (f"ModelSpec(name={self.name!r}, provider={self.provider!r}, model_id={self.model_id!r}, "
+                f"locality={self.locality!r}, base_url={self.base_url!r})")
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str  # concrete model id the provider reports
+    finish_reason: FinishReason | str = "stop"
+    usage: Usage = Usage()
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    provider: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    name: str = ""  # the configured name that served it
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One streamed delta. The last chunk carries ``finish_reason`` and, when known, ``usage``."""
+
+    delta: str = ""
+    finish_reason: FinishReason | str | None = None
+    usage: Usage | None = None
+    model: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingResult:
+    vectors: list[list[float]]
+    model: str
+    usage: Usage = Usage()
+    cost_usd: float = 0.0
+    latency_s: float = 0.0

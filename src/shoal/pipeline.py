@@ -1,0 +1,113 @@
+"""The request path, in one straight line, shared by the CLI and the gateway.
+
+    retrieve (optional) → privacy scan → route → call (fallbacks) → respond
+
+Authentication happens before (gateway) and recording after (gateway/CLI); both need what
+``Prepared`` carries. Each stage is a small protocol so packages plug in without this module
+importing them at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from shoal.models.types import ChatRequest, Chunk, Completion
+from shoal.principal import Principal
+from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
+from shoal.routing.types import Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """``[n]`` in an answer resolves to this: a document, its section and page."""
+
+    number: int
+    path: str
+    title: str = ""
+    section: str = ""
+    page: int | None = None
+    label: str = "internal"
+    chunk_id: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Augmented:
+    """A request grounded in retrieved chunks (or unchanged when nothing was retrieved)."""
+
+    request: ChatRequest
+    citations: tuple[Citation, ...] = ()
+    doc_labels: tuple[DocLabel, ...] = ()
+    retrieved: int = 0  # chunks the caller may see that were used; 0 = answer "not in the documents"
+
+
+class Retriever(Protocol):
+    def augment(self, request: ChatRequest, principal: Principal, collection: str | None) -> Augmented: ...
+
+
+class Scanner(Protocol):
+    def scan(self, text: str, doc_labels: Sequence[DocLabel] = ()) -> Sensitivity: ...
+
+
+class Policy(Protocol):
+    def route(self, request: ChatRequest, sensitivity: Sensitivity, *, requested: str | None,
+              principal: Principal) -> Decision: ...
+
+
+class Caller(Protocol):
+    """Calls the decision's models in order (retries, timeouts, circuit breakers, fallbacks)."""
+
+    async def complete(self, decision: Decision, request: ChatRequest) -> Completion: ...
+
+    def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything decided before the model call; recorded with the request."""
+
+    request: ChatRequest
+    decision: Decision
+    principal: Principal
+    requested_model: str | None
+    citations: tuple[Citation, ...] = ()
+    sensitivity: Sensitivity = NOT_SENSITIVE
+    retrieved: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Composes the stages; every stage is optional except the policy and the caller."""
+
+    def __init__(self, *, policy: Policy, caller: Caller, scanner: Scanner | None = None,
+                 retriever: Retriever | None = None) -> None:
+        self.policy = policy
+        self.caller = caller
+        self.scanner = scanner
+        self.retriever = retriever
+
+    def prepare(self, request: ChatRequest, *, requested: str | None = None,
+                principal: Principal = Principal(), collection: str | None = None,
+                retrieve: bool = False) -> Prepared:
+        """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it."""
+        augmented = Augmented(request)
+        if self.retriever is not None and (retrieve or collection is not None):
+            augmented = self.retriever.augment(request, principal, collection)
+        sensitivity = NOT_SENSITIVE
+        if self.scanner is not None:
+            # Scan what the user wrote plus retrieved labels; document text is labelled data and
+            # is judged by its label, not re-scanned (that would make every HR page "sensitive"
+            # by keyword regardless of how it is labelled).
+            sensitivity = self.scanner.scan(request.prompt_text, augmented.doc_labels)
+        decision = self.policy.route(augmented.request, sensitivity, requested=requested, principal=principal)
+        return Prepared(request=augmented.request, decision=decision, principal=principal,
+                        requested_model=requested, citations=augmented.citations, sensitivity=sensitivity,
+                        retrieved=augmented.retrieved)
+
+    async def complete(self, prepared: Prepared) -> Completion:
+        return await self.caller.complete(prepared.decision, prepared.request)
+
+    def stream(self, prepared: Prepared) -> AsyncIterator[Chunk]:
+        return self.caller.stream(prepared.decision, prepared.request)

@@ -1,0 +1,1 @@
+"""shoal.privacy (see shared/ARCHITECTURE.md for what this package owns)."""

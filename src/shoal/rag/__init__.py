@@ -1,0 +1,1 @@
+"""shoal.rag (see shared/ARCHITECTURE.md for what this package owns)."""

@@ -1,0 +1,1 @@
+"""shoal.routing (see shared/ARCHITECTURE.md for what this package owns)."""

@@ -1,0 +1,11 @@
+"""The `routing:` section of shoal.yaml."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RoutingConfig(BaseModel):
+    """Settings of shoal.routing. Unknown keys are errors (they name the key and the file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

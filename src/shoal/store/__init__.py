@@ -1,0 +1,1 @@
+"""shoal.store (see shared/ARCHITECTURE.md for what this package owns)."""

@@ -1,0 +1,1 @@
+"""shoal.tuning (see shared/ARCHITECTURE.md for what this package owns)."""
