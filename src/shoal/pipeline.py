@@ -111,3 +111,36 @@ class Pipeline:
 
     def stream(self, prepared: Prepared) -> AsyncIterator[Chunk]:
         return self.caller.stream(prepared.decision, prepared.request)
+
+
+class DirectPolicy:
+    """The simplest policy: the requested model, else the default. No privacy rules.
+
+    For embedding Shoal where routing is not wanted, and for tests of the stages around it;
+    ``shoal.routing.policy.PolicyEngine`` is what the CLI and gateway use.
+    """
+
+    def __init__(self, default_model: str) -> None:
+        self.default_model = default_model
+
+    def route(self, request: ChatRequest, sensitivity: Sensitivity, *, requested: str | None,
+              principal: Principal) -> Decision:
+        if requested and requested != "auto":
+            return Decision(model=requested, reasons=(f"pin:{requested}",), sensitivity=sensitivity, route="pinned")
+        return Decision(model=self.default_model, reasons=(f"default:{self.default_model}",),
+                        sensitivity=sensitivity, route="default")
+
+
+class DirectCaller:
+    """Calls the decision's first model once, no retries or fallbacks (see shoal.routing.caller)."""
+
+    def __init__(self, catalog: Any) -> None:
+        self.catalog = catalog
+
+    async def complete(self, decision: Decision, request: ChatRequest) -> Completion:
+        result: Completion = await self.catalog.chat_model(decision.model).complete(request)
+        return result
+
+    async def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]:
+        async for chunk in self.catalog.chat_model(decision.model).stream(request):
+            yield chunk
