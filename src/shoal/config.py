@@ -6,7 +6,7 @@ the dotted key and the fix. Secrets are references (``env:NAME`` or ``file:PATH`
 when the model that needs them is built, so a missing OpenAI key never stops the local model.
 
 Each package owns its section (``rag``, ``privacy``, ``routing``, ``gateway``, ``evals``,
-``tuning``) as a pydantic model in ``shoal/<package>/config.py``.
+``tuning``, ``store``) as a pydantic model in ``shoal/<package>/config.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from shoal.gateway.config import GatewayConfig
 from shoal.privacy.config import PrivacyConfig
 from shoal.rag.config import RagConfig
 from shoal.routing.config import RoutingConfig
+from shoal.store.config import StoreConfig
 from shoal.tuning.config import TuningConfig
 
 CONFIG_ENV = "SHOAL_CONFIG"
@@ -71,6 +72,7 @@ class ShoalConfig(Strict):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     evals: EvalsConfig = Field(default_factory=EvalsConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
 
 
 class Settings:
