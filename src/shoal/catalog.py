@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 EMBEDDED_EMBEDDER_NAME = "minilm"
 EMBEDDED_EMBEDDER_ENTRY = CatalogEntry("sentence_transformers", 0.0, 0.0, 256, (), "embedding")
+# The concrete ids the embedded defaults report (what the request log and `shoal models` show).
+DEFAULT_IDS = {EMBEDDED_NAME: "SmolLM2-135M-Instruct-Q4_1", EMBEDDED_EMBEDDER_NAME: "all-MiniLM-L6-v2"}
 
 
 class Catalog:
@@ -62,7 +64,7 @@ class Catalog:
                     f"no model named {name!r}", file=self.settings.source, key="models",
                     hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
                          "in shoal.yaml (`shoal init` writes a starter)")
-            return self._from_entry(name, name, entry, resolve_secret)
+            return self._from_entry(name, DEFAULT_IDS.get(name, name), entry, resolve_secret)
         return self._from_config(name, cfg, resolve_secret)
 
     @staticmethod
@@ -87,8 +89,8 @@ class Catalog:
         )
 
     def _from_config(self, name: str, cfg: ModelConfig, resolve_secret: bool) -> ModelSpec:
-        model_id = cfg.model or name
-        entry = self._builtin(model_id) or self._builtin(name)
+        model_id = cfg.model or DEFAULT_IDS.get(name, name)
+        entry = self._builtin(cfg.model or name) or self._builtin(name)
         provider_name = cfg.provider or (entry.provider if entry else None)
         if provider_name is None:
             raise ConfigError("no provider given and the model id is not in the built-in catalog",

