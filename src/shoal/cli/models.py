@@ -45,7 +45,7 @@ def models(ctx: click.Context, as_json: bool) -> None:
     table = Table(title=f"Models ({catalog.settings.source})")
     for col in ("name", "provider", "model", "locality", "$/1M in", "$/1M out", "$/hour", "context", "capabilities"):
         table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left",
-                         no_wrap=col in ("name", "model", "capabilities"))
+                         no_wrap=True)
     for s in specs:
         name = f"{s.name} *" if s.name == catalog.default_model else s.name
         caps = ",".join(c for c in CAPABILITIES if c in s.capabilities)
@@ -58,7 +58,7 @@ def models(ctx: click.Context, as_json: bool) -> None:
         )
     console = Console()
     if not console.is_terminal:
-        console.width = max(console.width, 140)  # piped output: never truncate model names
+        console.width = max(console.width, 200)  # piped output: never truncate model names
     console.print(table)
     click.echo("* default model", err=True)
     for problem in problems:
