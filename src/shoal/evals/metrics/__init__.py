@@ -1,0 +1,1 @@
+"""Eval metrics; see ``registry.METRICS`` for the names a spec may use."""
