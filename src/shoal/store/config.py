@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class StoreConfig(BaseModel):
-    """Settings of shoal.store. Unknown keys are errors (they name the key and the file)."""
+    """Settings of shoal.store. Unknown keys are errors (they name the key and the file).
+
+    ``url``: where request logs, keys, feedback and shared counters live. Empty means SQLite at
+    ``<data_dir>/shoal.db``; ``sqlite:///path/to.db`` (or a plain path) picks another file;
+    ``postgresql://user@host:5432/db`` shares the state between several gateway replicas.
+    ``redis_url`` (optional) moves the rate-limit and budget counters to Redis.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = Field(default=None, description="sqlite:///path, a path, or postgresql://...")
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0 for shared counters")
+    journal: bool = Field(default=True, description="append each request record to a local journal "
+                                                    "before the database write (survives kill -9)")
+    flush_interval_s: float = Field(default=0.2, gt=0, le=60, description="background write batching")
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or "://" not in value:
+            return value
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if scheme not in {"sqlite", "postgres", "postgresql"}:
+            raise ValueError(f"unsupported store scheme {scheme!r}; use sqlite:///path or postgresql://...")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value

@@ -1,0 +1,111 @@
+"""SQL for the request log: insert, read, query and usage aggregation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from shoal.errors import ShoalError
+from shoal.store.backend import Backend
+from shoal.store.records import RequestFilter, RequestRecord, UsageRow
+
+COLUMNS = ("request_id", "ts", "endpoint", "key_id", "team", "user_name", "segment", "requested_model",
+           "served_model", "served_model_id", "route", "route_reasons", "sensitivity",
+           "sensitivity_reasons", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms", "status",
+           "error", "stream", "collection", "citations", "request_messages", "response_text")
+_JSON_COLUMNS = {"route_reasons", "sensitivity_reasons", "citations", "request_messages"}
+_INSERT = (f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+           "ON CONFLICT (request_id) DO NOTHING")
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM requests"
+
+# group_by name -> SQL expression; a dict, so user input never reaches the SQL text.
+GROUPS: dict[str, str] = {
+    "team": "team", "user": "user_name", "segment": "segment", "model": "served_model",
+    "requested_model": "requested_model", "key": "key_id", "route": "route", "sensitivity": "sensitivity",
+    "status": "CAST(status AS TEXT)",
+}
+
+
+def _to_row(r: RequestRecord) -> tuple[Any, ...]:
+    return (r.request_id, r.ts, r.endpoint, r.key_id, r.team, r.user, r.segment, r.requested_model,
+            r.served_model, r.served_model_id, r.route, orjson.dumps(r.route_reasons).decode(), r.sensitivity,
+            orjson.dumps(r.sensitivity_reasons).decode(), r.prompt_tokens, r.completion_tokens, r.cost_usd,
+            r.latency_ms, r.status, r.error, 1 if r.stream else 0, r.collection,
+            orjson.dumps(r.citations).decode(),
+            None if r.request_messages is None else orjson.dumps(r.request_messages).decode(),
+            r.response_text)
+
+
+def from_row(row: tuple[Any, ...]) -> RequestRecord:
+    data = dict(zip(COLUMNS, row, strict=True))
+    for col in _JSON_COLUMNS:
+        if data[col] is not None:
+            data[col] = orjson.loads(data[col])
+    data["user"] = data.pop("user_name")
+    data["stream"] = bool(data["stream"])
+    data["cost_usd"] = float(data["cost_usd"])
+    data["latency_ms"] = float(data["latency_ms"])
+    data["ts"] = float(data["ts"])
+    return RequestRecord(**data)
+
+
+def insert(backend: Backend, records: list[RequestRecord]) -> None:
+    if not records:
+        return
+    with backend.transaction() as cur:
+        cur.executemany(_INSERT, [_to_row(r) for r in records])
+
+
+def get(backend: Backend, request_id: str) -> RequestRecord | None:
+    with backend.transaction() as cur:
+        cur.execute(f"{_SELECT} WHERE request_id = ?", (request_id,))
+        row = cur.fetchone()
+    return None if row is None else from_row(tuple(row))
+
+
+def _where(f: RequestFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("team", f.team), ("user_name", f.user), ("segment", f.segment),
+                          ("key_id", f.key_id), ("served_model", f.model), ("status", f.status),
+                          ("endpoint", f.endpoint)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if f.errors_only:
+        clauses.append("status >= 400")
+    if f.since is not None:
+        clauses.append("ts >= ?")
+        params.append(f.since)
+    if f.until is not None:
+        clauses.append("ts < ?")
+        params.append(f.until)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def query(backend: Backend, filters: RequestFilter, limit: int, *, oldest_first: bool = False
+          ) -> list[RequestRecord]:
+    where, params = _where(filters)
+    order = "ASC" if oldest_first else "DESC"
+    with backend.transaction() as cur:
+        cur.execute(f"{_SELECT}{where} ORDER BY ts {order}, request_id {order} LIMIT ?", (*params, int(limit)))
+        rows = cur.fetchall()
+    return [from_row(tuple(r)) for r in rows]
+
+
+def usage(backend: Backend, group_by: str, filters: RequestFilter) -> list[UsageRow]:
+    expr = GROUPS.get(group_by)
+    if expr is None:
+        raise ShoalError(f"cannot group usage by {group_by!r}", hint=f"use one of: {', '.join(GROUPS)}")
+    where, params = _where(filters)
+    sql = (f"SELECT {expr} AS g, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), "
+           f"SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM requests{where} "
+           f"GROUP BY {expr} ORDER BY SUM(cost_usd) DESC, COUNT(*) DESC")
+    with backend.transaction() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    return [UsageRow(group=None if r[0] is None else str(r[0]), requests=int(r[1]), errors=int(r[2] or 0),
+                     prompt_tokens=int(r[3] or 0), completion_tokens=int(r[4] or 0), cost_usd=float(r[5] or 0.0))
+            for r in rows]
+
