@@ -19,7 +19,7 @@ def _stats_line(model: ChatModel, served: str, usage: Usage, latency: float) -> 
             f"{usage.completion_tokens} · ${cost:.6f} · {latency:.2f} s]")
 
 
-async def stream_answer(model: ChatModel, request: ChatRequest, *, out: click.utils.LazyFile | None = None
+async def stream_answer(model: ChatModel, request: ChatRequest
                         ) -> tuple[str, Usage, str, float]:
     """Stream to stdout as tokens arrive; return (text, usage, served model id, latency)."""
     start = time.perf_counter()

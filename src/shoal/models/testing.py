@@ -8,6 +8,7 @@ Use them in your own tests, or from config with ``provider: testing``::
         options:
           responses: ["first answer", "second answer"]   # cycled; or
           echo: true                                     # answer with the last user message
+          echo: history                                  # ... with every user message, " | "-joined
           delay_s: 0.01                                  # per streamed chunk
           fail_with: unavailable                         # raise this error on every call
 
@@ -59,7 +60,7 @@ class ScriptedChatModel(ChatModel):
     """Answers from a script: strings, Completions, exceptions to raise, or callables."""
 
     def __init__(self, spec: ModelSpec | None = None, responses: Sequence[Script] = (), *,
-                 echo: bool = False, delay_s: float = 0.0, chunk_words: int = 1) -> None:
+                 echo: bool | str = False, delay_s: float = 0.0, chunk_words: int = 1) -> None:
         super().__init__(spec or spec_for())
         self.responses = list(responses)
         self.echo = echo
@@ -71,8 +72,10 @@ class ScriptedChatModel(ChatModel):
     def _next(self, request: ChatRequest) -> str | Completion:
         self.requests.append(request)
         if self.echo or not self.responses:
-            users = [m for m in request.messages if m.role == "user"]
-            return users[-1].text if users else ""
+            users = [m.text for m in request.messages if m.role == "user"]
+            if self.echo == "history":
+                return " | ".join(users)
+            return users[-1] if users else ""
         item = self.responses[self._index % len(self.responses)]
         self._index += 1
         if isinstance(item, BaseException):
@@ -144,7 +147,8 @@ class ScriptedProvider:
                                          key=f"models.{spec.name}.options.fail_with",
                                          hint=f"use one of: {', '.join(sorted(_FAILURES))}")
             responses = [cls("scripted failure", provider="testing", model=spec.model_id)]
-        return ScriptedChatModel(spec, responses, echo=bool(opts.get("echo", False)),
+        echo = opts.get("echo", False)
+        return ScriptedChatModel(spec, responses, echo=echo if echo == "history" else bool(echo),
                                  delay_s=float(opts.get("delay_s", 0.0)))
 
     def embedding_model(self, spec: ModelSpec) -> EmbeddingModel:
