@@ -1,0 +1,234 @@
+"""Benchmark shoal.privacy's PII detection on Presidio's synthetic dataset v2.
+
+    python bench/privacy_pii.py [--data ../shared/data/pii/synth_dataset_v2.json] [--seed 20240601]
+                                [--show-errors N]   # dev half only
+
+The 1,500 records are shuffled with a fixed seed and split in two halves: ``dev`` (rules may be
+looked at and tuned against it) and ``held-out`` (only reported). Both are printed.
+
+Entity mapping (dataset type → Shoal type) and matching criterion are printed with the results:
+a gold entity is *found* when at least half of its characters are covered by predicted spans of the
+same type; a predicted span is *correct* when it overlaps a gold span of its type and at least half
+of its characters lie in gold spans of its type or of a type that is part of it (a city labelled
+GPE inside a predicted street address). Dataset types that are not personal data Shoal looks for
+(GPE, ORGANIZATION, DATE_TIME, TITLE, AGE, NRP, ZIP_CODE, DOMAIN_NAME) are not scored; predictions
+of Shoal-only types (credentials, bank numbers, dates of birth) have no gold labels here and are
+counted separately.
+
+Request level: a text with any in-scope entity must come out ``is_sensitive`` (the full scan,
+topics included); also shown: texts with any entity at all, and texts with none (false alarms).
+Latency: per-text ``scan`` time after warm-up, p50/p99, beside a peer measured in the same run
+(the pattern detectors alone, without names, addresses and topics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from shoal.privacy.config import PrivacyConfig
+from shoal.privacy.scanner import PrivacyScanner
+from shoal.privacy.types import Span
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pii" / "synth_dataset_v2.json"
+MAPPING: dict[str, str] = {
+    "PERSON": "PERSON", "STREET_ADDRESS": "STREET_ADDRESS", "CREDIT_CARD": "CREDIT_CARD",
+    "PHONE_NUMBER": "PHONE_NUMBER", "EMAIL_ADDRESS": "EMAIL_ADDRESS", "IBAN_CODE": "IBAN_CODE",
+    "US_SSN": "US_SSN", "IP_ADDRESS": "IP_ADDRESS", "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+}
+NOT_SCORED = ("GPE", "ORGANIZATION", "DATE_TIME", "TITLE", "AGE", "NRP", "ZIP_CODE", "DOMAIN_NAME")
+# Gold types whose characters may lie inside a predicted span of the key type without making it wrong.
+PART_OF: dict[str, frozenset[str]] = {"STREET_ADDRESS": frozenset({"GPE", "ZIP_CODE"}),
+                                      "PERSON": frozenset({"TITLE"})}
+ANCHORS = {"Presidio default": 0.618, "Presidio + transformer NER": 0.845}
+TARGETS = {"entity F2": 0.85, "request recall": 0.99, "p99 ms": 5.0}
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        sys.exit(f"cannot read {path}: {exc} — pass --data PATH to synth_dataset_v2.json")
+    good = []
+    for i, rec in enumerate(records):
+        try:
+            text = rec["full_text"]
+            for s in rec["spans"]:
+                if text[s["start_position"]:s["end_position"]] != s["entity_value"]:
+                    raise ValueError(f"span {s['entity_type']} offsets do not match its value")
+            good.append(rec)
+        except (KeyError, TypeError, ValueError) as exc:
+            print(f"skipping record {i}: {exc}", file=sys.stderr)
+    return good
+
+
+def split(records: list[dict[str, Any]], seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    order = list(range(len(records)))
+    random.Random(seed).shuffle(order)
+    half = len(order) // 2
+    return [records[i] for i in order[:half]], [records[i] for i in order[half:]]
+
+
+def _chars(start: int, end: int, text: str) -> set[int]:
+    return {i for i in range(start, end) if not text[i].isspace()}
+
+
+class Score:
+    def __init__(self) -> None:
+        self.found: Counter[str] = Counter()
+        self.gold: Counter[str] = Counter()
+        self.correct: Counter[str] = Counter()
+        self.pred: Counter[str] = Counter()
+        self.unscored_pred: Counter[str] = Counter()
+        self.misses: list[tuple[str, str, str]] = []
+        self.false: list[tuple[str, str, str]] = []
+
+    def add(self, text: str, gold: list[dict[str, Any]], pred: list[Span]) -> None:
+        covered: dict[str, set[int]] = defaultdict(set)
+        for p in pred:
+            covered[p.entity_type] |= _chars(p.start, p.end, text)
+        gold_chars: dict[str, set[int]] = defaultdict(set)
+        for g in gold:
+            gold_chars[g["entity_type"]] |= _chars(g["start_position"], g["end_position"], text)
+        for g in gold:
+            ours = MAPPING.get(g["entity_type"])
+            if ours is None:
+                continue
+            chars = _chars(g["start_position"], g["end_position"], text)
+            self.gold[ours] += 1
+            if chars and len(chars & covered[ours]) * 2 >= len(chars):
+                self.found[ours] += 1
+            else:
+                self.misses.append((ours, g["entity_value"], text))
+        inverse: dict[str, set[str]] = defaultdict(set)
+        for theirs, ours in MAPPING.items():
+            inverse[ours].add(theirs)
+        for p in pred:
+            if p.entity_type not in inverse:
+                self.unscored_pred[p.entity_type] += 1
+                continue
+            chars = _chars(p.start, p.end, text)
+            own = set().union(*(gold_chars[t] for t in inverse[p.entity_type]))
+            allowed = own | set().union(*(gold_chars[t] for t in PART_OF.get(p.entity_type, ())))
+            self.pred[p.entity_type] += 1
+            if chars & own and len(chars & allowed) * 2 >= len(chars):
+                self.correct[p.entity_type] += 1
+            else:
+                self.false.append((p.entity_type, p.text, text))
+
+    @staticmethod
+    def prf(correct: int, pred: int, found: int, gold: int) -> tuple[float, float, float]:
+        p = correct / pred if pred else 1.0
+        r = found / gold if gold else 1.0
+        f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+        return p, r, f2
+
+    def overall(self) -> tuple[float, float, float]:
+        return self.prf(sum(self.correct.values()), sum(self.pred.values()),
+                        sum(self.found.values()), sum(self.gold.values()))
+
+
+def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, show_errors: int) -> float:
+    score = Score()
+    in_scope_texts = flagged_in_scope = any_texts = flagged_any = clean_texts = flagged_clean = 0
+    for rec in records:
+        text, gold = rec["full_text"], rec["spans"]
+        pred = scanner.detect_pii(text)
+        score.add(text, gold, pred)
+        sensitive = scanner.scan(text).is_sensitive
+        if any(g["entity_type"] in MAPPING for g in gold):
+            in_scope_texts += 1
+            flagged_in_scope += sensitive
+        if gold:
+            any_texts += 1
+            flagged_any += sensitive
+        else:
+            clean_texts += 1
+            flagged_clean += sensitive
+    print(f"\n== {name}: {len(records)} texts ==")
+    print(f"{'type':<18}{'gold':>6}{'pred':>6}{'prec':>8}{'recall':>8}{'F2':>8}")
+    for ours in sorted(set(score.gold) | set(score.pred)):
+        p, r, f2 = score.prf(score.correct[ours], score.pred[ours], score.found[ours], score.gold[ours])
+        print(f"{ours:<18}{score.gold[ours]:>6}{score.pred[ours]:>6}{p:>8.3f}{r:>8.3f}{f2:>8.3f}")
+    p, r, f2 = score.overall()
+    print(f"{'OVERALL (micro)':<18}{sum(score.gold.values()):>6}{sum(score.pred.values()):>6}{p:>8.3f}{r:>8.3f}{f2:>8.3f}")
+    if score.unscored_pred:
+        print("predictions of types without gold labels here (not scored):", dict(score.unscored_pred))
+    rr = flagged_in_scope / in_scope_texts if in_scope_texts else 1.0
+    print(f"request-level recall, texts with an in-scope entity: {flagged_in_scope}/{in_scope_texts} = {rr:.3f}"
+          f"  (target ≥ {TARGETS['request recall']})")
+    print(f"request-level recall, texts with any entity (incl. GPE/ORG/DATE...): {flagged_any}/{any_texts}"
+          f" = {flagged_any / max(any_texts, 1):.3f}")
+    print(f"flagged sensitive among texts with no entity: {flagged_clean}/{clean_texts}")
+    if show_errors:
+        print(f"-- first {show_errors} misses --")
+        for ours, value, text in score.misses[:show_errors]:
+            print(f"  MISS {ours}: {value!r} in {text[:160]!r}")
+        print(f"-- first {show_errors} false detections --")
+        for ours, value, text in score.false[:show_errors]:
+            print(f"  FALSE {ours}: {value!r} in {text[:160]!r}")
+    return f2
+
+
+def latency(records: list[dict[str, Any]], scanner: PrivacyScanner, repeat: int = 3) -> list[float]:
+    for rec in records[:50]:
+        scanner.scan(rec["full_text"])
+    times = []
+    for _ in range(repeat):
+        for rec in records:
+            t0 = time.perf_counter()
+            scanner.scan(rec["full_text"])
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--show-errors", type=int, default=0, help="print N misses/false detections (dev half only)")
+    ap.add_argument("--skip-latency", action="store_true")
+    args = ap.parse_args(argv)
+    records = load(args.data)
+    dev, held = split(records, args.seed)
+    print(f"data: {args.data} ({len(records)} records), split seed {args.seed}: dev {len(dev)}, held-out {len(held)}")
+    print("mapping (dataset → shoal):", ", ".join(f"{k}→{v}" for k, v in MAPPING.items()))
+    print("not scored (not personal data shoal looks for):", ", ".join(NOT_SCORED))
+    print("criterion: gold found if ≥50% of its non-space chars are covered by predictions of its type; prediction"
+          " correct if it overlaps gold of its type and ≥50% of its chars lie in gold of its type or a part type"
+          f" ({', '.join(f'{k}⊃{sorted(v)}' for k, v in PART_OF.items())}); F2 = (5·P·R)/(4·P+R), micro-averaged")
+    t0 = time.perf_counter()
+    scanner = PrivacyScanner()
+    scanner.scan("Warm-up: Dana Whitfield's bonus this year")
+    cold = (time.perf_counter() - t0) * 1000
+    f2_dev = evaluate("dev half", dev, scanner, args.show_errors)
+    f2_held = evaluate("held-out half (report only)", held, scanner, 0)
+    print(f"\nentity F2: dev {f2_dev:.3f}, held-out {f2_held:.3f} (target ≥ {TARGETS['entity F2']}; "
+          + ", ".join(f"{k} {v}" for k, v in ANCHORS.items()) + " — published, token-level, other type set)")
+    if not args.skip_latency:
+        texts = dev + held
+        ours = latency(texts, scanner)
+        peer_cfg = PrivacyConfig(disabled_entities=["PERSON", "STREET_ADDRESS"],
+                                 topics={"enabled": False})  # type: ignore[arg-type]
+        peer = latency(texts, PrivacyScanner(peer_cfg))
+        print(f"latency per text (full scan, {len(ours)} runs): p50 {pct(ours, .5):.3f} ms, "
+              f"p99 {pct(ours, .99):.3f} ms, max {max(ours):.3f} ms, mean {statistics.fmean(ours):.3f} ms "
+              f"(target p99 ≤ {TARGETS['p99 ms']} ms); first scan incl. loading {cold:.0f} ms")
+        print(f"peer (pattern detectors only): p50 {pct(peer, .5):.3f} ms, p99 {pct(peer, .99):.3f} ms; "
+              f"full/peer p99 ratio {pct(ours, .99) / max(pct(peer, .99), 1e-9):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

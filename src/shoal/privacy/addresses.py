@@ -1,0 +1,207 @@
+"""Street addresses: a street core found by shape and street-type words, then grown to the unit,
+city, region, postal code and country that follow it.
+
+Street cores recognised (multilingual street-type words, e.g. Road, Via, Rua, Calle, ul., -straße,
+-vej, -gatan, -katu):
+
+- ``90 Whitchurch Road`` — number, name, street type (US/UK/AU order);
+- ``Via Tasso 129``, ``Vesterskovvej 79`` — street type or street-type suffix, then number;
+- ``30866 Ránargata 87`` — number, name, number (several European orders);
+- ``Pod Floriánem 1677`` after an address cue (``lives on``, ``address:``);
+- military and PO box forms (``PSC 1234, Box 5678 APO AE 09012``, ``P.O. Box 12``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from shoal.privacy.types import Span
+
+_I = re.IGNORECASE
+
+STREET_TYPES = (
+    # English
+    "street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl|square|sq|"
+    "terrace|ter|crescent|cres|close|circle|cir|highway|hwy|parkway|pkwy|trail|trl|row|walk|mews|grove|"
+    "gardens|hill|park|plaza|alley|expressway|freeway|pike|path|loop|crossing|point|ridge|view|run|"
+    "green|heights|estate|wharf|quay|broadway|causeway|esplanade|parade|promenade|"
+    # Romance, Germanic, Nordic, Slavic, Baltic, Hungarian, Turkish, Greek (transliterated)
+    "via|viale|vicolo|piazza|piazzetta|corso|largo|strada|contrada|borgo|lungomare|rua|travessa|praça|"
+    "praca|avenida|alameda|estrada|largo|calle|carrer|camino|paseo|passeig|ronda|glorieta|plaza|carretera|"
+    "rue|boulevard|allée|allee|chemin|impasse|quai|place|cours|route|sentier|"
+    "straße|strasse|str|gasse|weg|platz|ring|damm|ufer|steig|chaussee|"
+    "straat|laan|gracht|plein|kade|dreef|singel|"
+    "vej|gade|gata|gatan|vägen|väg|veien|vegen|vei|stræti|vegur|gränd|torg|torget|"
+    "katu|tie|kuja|polku|tori|"
+    "terrasse|kapu|ul|ulica|ulice|aleja|al|náměstí|namesti|třída|trida|nábřeží|cesta|ulitsa|prospekt|pereulok|"
+    "iela|gatve|tänav|tn|utca|út|tér|sokak|caddesi|cad|odos|leoforos"
+)
+_SUFFIX_MORPHEMES = re.compile(
+    r"\w{3}(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|vej|vænget|gade|gata|gatan|vägen|väg|"
+    r"veien|vegen|vei|stræti|vegur|gränd|torget|katu|tie|kuja|polku|straat|laan|gracht|plein|kade|singel|"
+    r"utca|tun|bakken|stien|haugen|lia|åsen|brekka|hagi)$", _I)
+_TYPE_WORD = re.compile(rf"^(?:{STREET_TYPES})\.?$", _I)
+_WORD = r"(?:[^\W\d_][\w'’.-]*)"
+_NAME_WORDS = rf"{_WORD}(?:[ -]{_WORD}){{0,4}}"
+_NUM = r"\d{1,6}(?:[ -]?[A-Za-z](?![\w]))?(?:[/-]\d{1,4})?(?:[ \t]+\d{1,5}(?=[ \t]+[^\W\d_]))?"
+
+_NUMBER_FIRST = re.compile(
+    rf"(?<![\w.,-])({_NUM}),?[ \t]+({_NAME_WORDS})(?:[ \t]+(\d{{1,5}})(?![\w-]|\.\w))?", re.UNICODE)
+_NAME_FIRST = re.compile(
+    rf"(?<![\w-])({_NAME_WORDS}),?[ \t]+(\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}})?)(?![\w%$€£-]|\.\w)", re.UNICODE)
+# An intersection: "the corner of Main Street and 5th Avenue".
+_CORNER = re.compile(r"\b(?:the\s+)?corner\s+of\s+[^\W_][^,;.!?\n]{2,60}?\s+(?:and|&)\s+[^\W_][^,;!?\n]{2,40}?"
+                     r"(?=[,;!?\n]|\.(?:\s|$)|$)", re.IGNORECASE)
+_MILITARY = re.compile(
+    r"\b(?:(?:USNS|USNV|USS|USCGC)\s+[A-Z][a-z]+|(?:unit|psc|cmr)\s+\d{3,4},?\s+box\s+\d{3,4})"
+    r"\s*[\n,]?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}\b", _I)
+_PO_BOX = re.compile(r"\b(?:p\.?\s?o\.?\s*box|post office box|postfach|apartado|caixa postal)\s+\d{1,6}\b", _I)
+_CUE = re.compile(r"(?:address(?:\s+is)?|addr|live[sd]?\s+(?:at|on|in)|living\s+(?:at|on)|located\s+(?:at|on)|"
+                  r"is\s+on|moved\s+to|ship(?:ped)?\s+to|send\s+(?:it\s+)?to|deliver(?:ed)?\s+to|reside[sd]?\s+at|"
+                  r"stay(?:ing)?\s+at|office\s+(?:is\s+)?(?:at|on)|visit\s+us\s+at|find\s+us\s+at|"
+                  r"mail(?:ing)?\s+address|billing\s+address|home\s+address)\s*[:\-]?\s*"
+                  r"(?:the\s+\w+\s+(?:side|end|part)\s+of\s+)?$", _I)
+_QUOTE = r"(?:[>?•*·|]+[ \t]*)?"  # e-mail quoting and bullets at line starts
+_UNIT = re.compile(rf"(?:,?\s*{_QUOTE}(?:apt\.?|apartment|suite|ste\.?|unit|flat|floor|fl\.?|room|rm\.?|#|bldg\.?|"
+                   r"building|box|lgh\.?|leil\.?|wohnung|piso|dept\.?)\s*#?\s*[\w-]{1,6})+", _I)
+# What may follow a street: city lines, region codes, postal codes and countries, separated by commas
+# or line breaks (the separator is required: a space-separated capitalised word may start a sentence).
+_POSTAL = r"(?:\d{3,6}(?:[ -]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]{2}-\d{4,5})"
+_PLACE = rf"(?:[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){{0,3}})"
+_TAIL_SEGMENT = re.compile(
+    rf"(?:\s*[,\n]\s*{_QUOTE}|[ \t]+)(?:(?P<p1>{_POSTAL})(?:[ \t]+(?P<c1>{_PLACE}))?|(?P<c2>{_PLACE})(?:[ \t]+(?P<p2>{_POSTAL}))?)"
+    r"(?![\w@])", re.UNICODE)
+_SEPARATED = re.compile(r"^[ \t]*[,\n]")
+_STOP_WORDS = frozenset("""a an the and or but is are was were be been i we you he she it they my our your
+his her their this that to of in on at for with from by as if so not no yes please thanks thank can could
+will would should may might must do does did have has had what when where which who how why""".split())
+
+
+def _is_street_word(word: str) -> bool:
+    return bool(_TYPE_WORD.match(word) or _SUFFIX_MORPHEMES.search(word))
+
+
+def _has_type(words: str) -> bool:
+    return any(_is_street_word(w) for w in re.split(r"[ -]", words))
+
+
+def _capitalised(words: str) -> bool:
+    """Street names are capitalised, apart from particles and street-type words ("rue des Lilas", "ul.")."""
+    parts = [w for w in re.split(r"[ -]", words) if w]
+    return bool(parts) and (parts[0][0].isupper() or _is_street_word(parts[0])) and all(
+        w[0].isupper() or w.lower().rstrip(".") in _PARTICLES or _is_street_word(w) for w in parts)
+
+
+_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "dei", "degli", "delle", "des",
+                        "du", "het", "ter", "den", "og", "och", "u", "v", "w", "z", "na", "pod", "nad", "la", "le", "les", "van", "der",
+                        "von", "am", "an", "im", "auf", "zu", "i", "y", "e", "ul", "al", "el", "na", "pod", "u"})
+
+
+class AddressDetector:
+    """Finds STREET_ADDRESS spans (whole address: street, unit, city, region, postal code, country)."""
+
+    def detect(self, text: str) -> list[Span]:
+        cores: list[tuple[int, int, float]] = []
+        for m in _MILITARY.finditer(text):
+            cores.append((m.start(), m.end(), 0.95))
+        for m in _CORNER.finditer(text):
+            cores.append((m.start(), m.end(), 0.85))
+        for m in _PO_BOX.finditer(text):
+            cores.append((m.start(), m.end(), 0.9))
+        for m in _NUMBER_FIRST.finditer(text):
+            words = _trim_words(m.group(2))
+            if not words or not _capitalised(words):
+                continue
+            end = m.start(2) + len(words)
+            if m.group(3) and words == m.group(2) and not any(
+                    w.lower() in _STOP_WORDS for w in words.split(" ")):
+                cores.append((m.start(), m.end(), 0.9))  # number, street, number
+            elif _has_type(words) and " " in words:
+                cores.append((m.start(), _end_of_type(text, m.start(2), words), 0.9))
+            elif _CUE.search(text[max(0, m.start() - 40):m.start()]):
+                cores.append((m.start(), end, 0.7))
+        for m in _NAME_FIRST.finditer(text):
+            words = _trim_leading(m.group(1))
+            if not words or not _capitalised(words):
+                continue
+            start = m.start(1) + (len(m.group(1)) - len(words))
+            cue = bool(_CUE.search(text[max(0, start - 40):start]))
+            if _has_type(words) or cue:
+                cores.append((start, m.end(), 0.85 if cue else 0.8))
+        spans = []
+        for start, end, score in _merge(cores):
+            end = self._extend(text, end)
+            value = text[start:end]
+            spans.append(Span(start, end, "STREET_ADDRESS", value, score))
+        return spans
+
+    @staticmethod
+    def _extend(text: str, end: int) -> int:
+        m = _UNIT.match(text, end)
+        if m:
+            end = m.end()
+        for _ in range(5):
+            m = _TAIL_SEGMENT.match(text, end)
+            if not m:
+                break
+            place = m.group("c1") or m.group("c2") or ""
+            postal = m.group("p1") or m.group("p2") or ""
+            first = place.split()[0].lower() if place else ""
+            separated = bool(_SEPARATED.match(m.group()))
+            if text.startswith(":", m.end()):
+                break  # "Mobile:" is the label of the next field, not a city
+            if first in _STOP_WORDS or not (separated or postal or place.isupper()):
+                break
+            if place and not _capitalised(place) and not place.isupper():
+                break
+            end = m.end()
+            unit = _UNIT.match(text, end)
+            if unit:
+                end = unit.end()
+        return end
+
+
+def _trim_words(words: str) -> str:
+    """Keep the street-name words: stop after a street-type word, or before a lowercase word."""
+    out: list[str] = []
+    for w in words.split(" "):
+        if out and w.lower() in _STOP_WORDS:
+            break
+        if out and not (w[:1].isupper() or w.lower().rstrip(".") in _PARTICLES or _is_street_word(w)):
+            break
+        out.append(w)
+        if _TYPE_WORD.match(w) and len(out) > 1:
+            break
+    return " ".join(out)
+
+
+def _trim_leading(words: str) -> str:
+    """For name-first streets, keep the capitalised run that ends at the number."""
+    parts = words.split(" ")
+    keep: list[str] = []
+    for w in reversed(parts):
+        if w[:1].isupper() or w.lower().rstrip(".") in _PARTICLES:
+            keep.append(w)
+        else:
+            break
+    while keep and keep[-1].lower().rstrip(".") in _PARTICLES - {"ul", "pod", "na", "u"}:
+        keep.pop()
+    return " ".join(reversed(keep))
+
+
+def _end_of_type(text: str, start: int, words: str) -> int:
+    """End of the street core: after the last street-type word, plus a direction (NW) if present."""
+    end = start + len(words)
+    m = re.match(r"\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?", text[end:])
+    return end + (m.end() if m else 0)
+
+
+def _merge(cores: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    merged: list[tuple[int, int, float]] = []
+    for start, end, score in sorted(cores):
+        if merged and start <= merged[-1][1]:
+            ps, pe, psc = merged[-1]
+            merged[-1] = (ps, max(pe, end), max(psc, score))
+        else:
+            merged.append((start, end, score))
+    return merged

@@ -1,0 +1,292 @@
+"""Person names without an NER model: a multilingual name gazetteer plus context rules.
+
+The gazetteer is the first- and last-name lists of Faker's person providers (86 locales, ~55k
+names), read once on first use. A run of capitalised words is a name when the gazetteer and the
+context agree: a title before it (``Mr.``), a cue (``my name is``, ``Dear``), a known first name
+followed by a capitalised word, or known names that are not ordinary English words. Ordinary
+words that are also names (``Will``, ``May``, ``Grant``) need a second piece of evidence.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shoal.privacy.types import Span
+
+log = logging.getLogger(__name__)
+
+TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "madame", "mme",
+    "mlle", "herr", "frau", "señor", "señora", "sr", "sra", "signor", "signora", "lord", "lady", "rev",
+    "fr", "capt", "captain", "col", "gen", "lt", "sgt", "officer", "judge", "justice", "president",
+    "senator", "rep", "gov", "mayor", "coach", "nurse", "doctor", "uncle", "aunt", "auntie", "grandma",
+    "grandpa",
+})
+PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "dos", "das",
+                       "ter", "ten", "bin", "binti", "al", "el", "la", "le", "y", "zu", "af", "av"})
+# Capitalised words that start sentences or label fields and are never the name themselves.
+_NOT_NAMES = frozenset("""
+i me my mine we us our you your he she him her his they them their it its this that these those a an the
+and or but if so as at by for from in into of on to with without about after before over under up down
+hi hello hey dear thanks thank regards best cheers sincerely yours please kindly yes no ok okay sure
+what when where which who whom whose why how is are was were be been am do does did have has had can could
+will would shall should may might must let lets get got make send call email phone tel fax mobile desk
+name names date dob address title subject re fw fwd from cc bcc attn note user bot agent customer client
+monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday
+january february march april may june july august september october november december
+street st road rd avenue ave lane ln drive dr court ct boulevard blvd suite apt unit box floor
+inc llc ltd corp co company group bank university college school hospital department team
+mister mrs ms miss mr dr prof sir madam
+god christmas easter new old north south east west central united states
+also just only even still then there here now not all any some every each both many much more most
+very well good great new first last next one two three four five six seven eight nine ten
+maybe unlike follow action adventure comedy animation mystery directed directors starring
+""".split())
+# Cues after which the next word is a name even in lower case ("call me višeslav").
+_CUE_NAME = re.compile(
+    r"(?:my name is|name is|name's|names are|\bname\s*[:?]|call me|called me|named|signed|"
+    r"contact person:?|attn:?|attention:?|patient:?|employee:?|account holder:?|cardholder:?|"
+    r"beneficiary:?|passenger:?|applicant:?)\s*$", re.IGNORECASE)
+# Cues after which a capitalised word is a name even if the gazetteer does not know it.
+_CUE_STRONG = re.compile(
+    r"(?:\bi am|\bi'm|\bthis is|\bdear|\bsincerely,?|\bregards,?|\bhi|\bhello|\bhey|\bthanks|\bthank you|"
+    r"\bsays|\bsaid|\basked|\btold|\bwrote|\breplied|\baccording to|\bmet|\bmeet|\bask|\btell|\bemail|"
+    r"\bcall|\bcc|\bmanager|\bboss|\bcolleague|\bcoworker|\bco-worker|\bfriend|\bwife|\bhusband|\bson|"
+    r"\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bpartner|\bproducer|\bdirector|\bdirected by|"
+    r"\bwritten by|\bby author|\bsinger|\bhired|\bfired|\bpromoted|\bpromote|\bpay|\bpaid|\bsalary of|"
+    r"\bbonus of|\breview of|\bunder)\s*[,:]?\s*$", re.IGNORECASE)
+# Cues that make a known (gazetteer) but ambiguous word a name.
+_CUE_WEAK = re.compile(r"(?:\bwith|\bby|\bfor|\bto|\bfrom|\band|\bof|\binvite|\bsaw|\bsee|\bvisit|"
+                       r"\bclient|\bcustomer|\bpatient)\s*[,:]?\s*$", re.IGNORECASE)
+# A run that starts with these is a place ("San Bernardino", "Den Haag"), not a person.
+_PLACE_PREFIXES = frozenset({"san", "santa", "santo", "são", "saint", "st", "ste", "los", "las", "new", "port",
+                             "fort", "mount", "mt", "lake", "den", "rio", "north", "south", "east", "west",
+                             "upper", "lower", "great", "little", "bad", "porto", "puerto", "villa", "ciudad"})
+_STREET_WORDS = frozenset({"street", "road", "avenue", "lane", "drive", "court", "boulevard", "way", "place",
+                           "square", "terrace", "crescent", "close", "circle", "highway", "parkway", "trail",
+                           "row", "walk", "mews", "grove", "gardens", "greens", "green", "hill", "hills", "park",
+                           "plaza", "pass", "crossing", "ridge", "view", "heights", "estate", "estates",
+                           "junction", "rua", "via", "calle", "rue", "avenida", "piazza", "ul", "orchestra",
+                           "band", "choir", "quartet", "trio"})
+_ORG_SUFFIX = re.compile(r"^\s*(?:,\s*)?(?:inc|llc|ltd|plc|gmbh|ag|sa|corp|corporation|co|company|group|"
+                         r"bank|partners|holdings|university|foundation|institute|associates|& co)\b\.?",
+                         re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Lower-cased name lists and the ordinary words that make a single name ambiguous."""
+
+    first: frozenset[str]
+    last: frozenset[str]
+    common: frozenset[str]
+
+    @property
+    def available(self) -> bool:
+        return bool(self.first)
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, dict):
+        value = list(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """Read Faker's name lists (Latin, Greek and Cyrillic script entries). Cached per process.
+
+    Without Faker installed the detector falls back to titles and context cues only, and says so once.
+    """
+    common = set(_NOT_NAMES)
+    try:
+        import faker.providers.lorem.en_US as lorem_en
+        import faker.providers.person as person_pkg
+    except ImportError:
+        log.warning("faker is not installed: person names are found from titles and cues only "
+                    "(pip install 'shoal[privacy]' for the multilingual name gazetteer)")
+        return Gazetteer(frozenset(), frozenset(), frozenset(common))
+    common.update(w.lower() for w in lorem_en.Provider.word_list)
+    places = _places()
+    first: set[str] = set()
+    last: set[str] = set()
+    word = re.compile(r"^[^\W\d_][^\W\d_'’ .-]*(?:[-'’ ][^\W\d_]+)*$")
+    for info in pkgutil.iter_modules(person_pkg.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{info.name}").Provider
+        for attr in dir(provider):
+            if attr.startswith("first_names"):
+                first.update(n.lower() for n in _as_list(getattr(provider, attr)) if word.match(n))
+            elif attr.startswith("last_names"):
+                last.update(n.lower() for n in _as_list(getattr(provider, attr)) if word.match(n))
+    # Single letters and two-letter entries match initials and abbreviations everywhere.
+    first = {n for n in first if len(n) > 2}
+    last = {n for n in last if len(n) > 2}
+    first -= places
+    last -= places
+    return Gazetteer(frozenset(first), frozenset(last), frozenset(common | places))
+
+
+def _places() -> set[str]:
+    """Country names and the words of nationalities/languages: capitalised, often in name lists."""
+    import faker.providers.address.en_US as address_en
+
+    out: set[str] = set()
+    for country in address_en.Provider.countries:
+        out.update(w.lower() for w in re.findall(r"[^\W\d_]+", country) if len(w) > 3)
+    out.update(_NATIONALITIES)
+    return out
+
+
+_NATIONALITIES = frozenset("""
+american british english scottish welsh irish french german dutch belgian swiss austrian italian spanish
+portuguese brazilian mexican canadian australian chinese japanese korean indian pakistani russian ukrainian
+polish czech slovak hungarian romanian bulgarian greek turkish swedish norwegian danish finnish icelandic
+estonian latvian lithuanian serbian croatian slovenian bosnian albanian arab arabic hebrew israeli iranian
+persian egyptian nigerian kenyan african asian european latin hispanic jewish muslim christian catholic
+chechen belizian greenlander uruguayan argentinian chilean peruvian colombian venezuelan cuban filipino
+vietnamese thai indonesian malaysian singaporean mongolian kazakh georgian armenian
+""".split())
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str
+    key: str  # lower-cased, possessive removed
+
+    @property
+    def cap(self) -> bool:
+        return self.text[0].isupper()
+
+    @property
+    def initial(self) -> bool:
+        return (len(self.text) == 2 and self.text[1] == ".") or (len(self.text) == 1 and self.text.isupper())
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        end = m.end()
+        possessive = _POSSESSIVE.search(raw)
+        if possessive and len(raw) > 3:
+            raw = raw[:possessive.start()]
+            end = m.start() + len(raw)
+        out.append(_Tok(m.start(), end, raw, raw.lower().rstrip(".")))
+    return out
+
+
+class NameDetector:
+    """Finds PERSON spans. Deterministic; the gazetteer is loaded on the first call."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self._gazetteer = gazetteer
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = load_gazetteer()
+        return self._gazetteer
+
+    def detect(self, text: str) -> list[Span]:
+        g = self.gazetteer
+        toks = _tokens(text)
+        spans: list[Span] = []
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            named = bool(_CUE_NAME.search(text[max(0, tok.start - 40):tok.start]))
+            lower_name = (named and tok.key not in g.common and tok.key not in _NOT_NAMES and len(tok.key) > 2
+                          and tok.text.islower())
+            if not (tok.cap or tok.initial or lower_name):
+                i += 1
+                continue
+            # Grow the run: capitalised words, initials and name particles on one line.
+            j = i + 1
+            while j < len(toks) and j - i < 5 and _adjacent(text, toks[j - 1], toks[j], allow_dot=True):
+                nxt = toks[j]
+                if (nxt.cap or nxt.initial or (lower_name and nxt.text.islower() and nxt.key not in _NOT_NAMES)
+                        or (nxt.key in PARTICLES and j + 1 < len(toks) and toks[j + 1].cap)):
+                    j += 1
+                    continue
+                break
+            run = toks[i:j]
+            titled = False
+            # Greetings, titles and sentence words in front ("Hi", "Dear", "Mr.") are cues, not the name.
+            while run and (run[0].key in TITLES or run[0].key in _NOT_NAMES):
+                titled = titled or run[0].key in TITLES
+                run.pop(0)
+            while run and (run[-1].key in PARTICLES or run[-1].key in _NOT_NAMES):
+                run.pop()
+            if not run:
+                i = j
+                continue
+            if not titled and i > 0 and toks[i - 1].key in TITLES and run[0] is tok:
+                titled = _adjacent(text, toks[i - 1], tok, allow_dot=True)
+            cue = text[max(0, run[0].start - 40):run[0].start]
+            score = self._score(run, g, titled=titled, named=named or bool(_CUE_NAME.search(cue)),
+                                strong=bool(_CUE_STRONG.search(cue)), weak=bool(_CUE_WEAK.search(cue)),
+                                sentence_start=_sentence_start(text, run[0].start),
+                                org=bool(_ORG_SUFFIX.match(text[run[-1].end:run[-1].end + 16])))
+            if score > 0:
+                start, end = run[0].start, run[-1].end
+                spans.append(Span(start, end, "PERSON", text[start:end], score))
+            i = max(j, i + 1)
+        return spans
+
+    def _score(self, run: list[_Tok], g: Gazetteer, *, titled: bool, named: bool, strong: bool, weak: bool,
+               sentence_start: bool, org: bool) -> float:
+        words = [t for t in run if not t.initial and t.key not in PARTICLES]
+        if not words or org or words[0].key in _PLACE_PREFIXES or words[-1].key in _STREET_WORDS:
+            return 0.0
+        if words[0].key in _STREET_WORDS:
+            return 0.0
+        first = [t.key in g.first for t in words]
+        last = [t.key in g.last for t in words]
+        common = [t.key in g.common or t.key in _NOT_NAMES for t in words]
+        known = [f or la for f, la in zip(first, last, strict=True)]
+        if titled or named:
+            return 0.95
+        if strong and not all(common):
+            return 0.85
+        initials = len(run) - len(words) - sum(t.key in PARTICLES for t in run)
+        if len(words) >= 2:
+            lead_ok = first[0] and (not common[0] or known[1] or not common[1])
+            all_known = all(known) and not all(common)
+            tail_known = last[-1] and not common[-1] and not common[0]
+            if lead_ok or all_known:
+                return 0.9
+            if initials and not any(common):
+                return 0.8  # "Csanád P Gere": a middle initial between two capitalised words
+            if tail_known or (weak and any(known) and not any(common)):
+                return 0.7
+            return 0.0
+        # A single word: an unambiguous gazetteer name, or an ambiguous one after a person cue.
+        if known[0] and not common[0]:
+            return 0.75 if not sentence_start or weak else 0.6
+        if known[0] and weak and not sentence_start:
+            return 0.5
+        return 0.0
+
+
+def _adjacent(text: str, a: _Tok, b: _Tok, *, allow_dot: bool = False) -> bool:
+    """Two tokens belong to one name when only a space (or an initial's/title's dot) separates them."""
+    gap = text[a.end:b.start]
+    if allow_dot:
+        gap = gap.replace(".", "", 1)
+    return gap == " "
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t\"'(“")
+    return not before or before[-1] in ".!?\n:;"

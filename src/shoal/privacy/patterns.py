@@ -1,0 +1,263 @@
+"""Pattern detectors: identifiers with a fixed shape, confirmed by check digits or by context.
+
+Each detector is a function ``text -> list[Span]``; ``PATTERN_DETECTORS`` maps entity types to
+them so the scanner enables/disables types by name. Context words are searched in a small window
+before the match (a "routing number" label, a "password:" key) because a bare nine-digit number
+is not personal data by itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+
+from shoal.privacy.checksums import aba_routing_valid, digits_only, iban_valid, luhn_valid, ssn_valid
+from shoal.privacy.types import Span
+
+Detector = Callable[[str], list[Span]]
+
+_I = re.IGNORECASE
+
+
+def _before(text: str, start: int, width: int = 40) -> str:
+    return text[max(0, start - width):start].lower()
+
+
+# --- e-mail ---------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,24}(?![\w-])")
+
+
+def detect_email(text: str) -> list[Span]:
+    return [Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0) for m in _EMAIL.finditer(text)]
+
+
+# --- phone numbers --------------------------------------------------------------------------------
+
+# Optional country code, optional trunk "(0)", then digit groups joined by one separator each, and
+# an optional extension. The digit count (7-15, E.164) and the context decide the rest.
+_PHONE = re.compile(
+    r"(?<![\w+/.:-])(?:\+\d{1,3}[ .-]?)?(?:\(0\) ?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,8}){0,5}"
+    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?(?![\w/]|-\d|\.\d)", _I)
+_PHONE_CONTEXT = re.compile(r"\b(phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|desk|"
+                            r"number|contact|reach|dial)\b", _I)
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)\d{2}$")
+
+
+def detect_phone(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in _PHONE.finditer(text):
+        raw = m.group().rstrip(" .-")
+        digits = digits_only(raw.split("x")[0].split("X")[0].lower().split("ext")[0])
+        if not 7 <= len(digits) <= 15 or _DATE_LIKE.search(raw) or text.startswith(":", m.start() + len(raw)):
+            continue
+        has_plus = raw.startswith("+")
+        separated = bool(re.search(r"[\s.()-]", raw))
+        context = bool(_PHONE_CONTEXT.search(_before(text, m.start(), 30)))
+        if not (has_plus or context or (separated and len(digits) >= 7 and _looks_grouped(raw))):
+            continue
+        if not separated and not has_plus and not context:
+            continue
+        score = 0.9 if (has_plus or context) else 0.6
+        spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", raw, score))
+    return spans
+
+
+def _looks_grouped(raw: str) -> bool:
+    """Digit groups as phone numbers are written, not a postal code ("90010-170") or a list of amounts.
+
+    Two groups: a short prefix and a long subscriber part ("467 3395", "0341 8387176"). More groups:
+    at least two of two digits or more ("516 466 638", "71-33-52-22").
+    """
+    groups = re.findall(r"\d+", raw)
+    if len(groups) == 2:
+        return len(groups[0]) <= 4 and len(groups[1]) >= 4
+    return 3 <= len(groups) <= 6 and all(len(g) >= 2 for g in groups[1:]) and sum(map(len, groups)) >= 8
+
+
+# --- US social security numbers -------------------------------------------------------------------
+
+_SSN = re.compile(r"(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])")
+_SSN_CONTEXT = re.compile(r"\b(ssn|social security|social sec|ss#|ss #|taxpayer|tin)\b", _I)
+
+
+def detect_ssn(text: str) -> list[Span]:
+    spans = []
+    for m in _SSN.finditer(text):
+        if not ssn_valid(m.group()):
+            continue
+        context = bool(_SSN_CONTEXT.search(_before(text, m.start(), 40)))
+        if not m.group(2) and not context:  # nine bare digits are an SSN only when labelled as one
+            continue
+        spans.append(Span(m.start(), m.end(), "US_SSN", m.group(), 1.0 if context else 0.85))
+    return spans
+
+
+# --- payment cards --------------------------------------------------------------------------------
+
+_CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]?){2,3}\d{1,7}(?![\w-])|(?<![\w-])\d{12,19}(?![\w-])")
+_CARD_CONTEXT = re.compile(r"\b(card|visa|mastercard|amex|maestro|debit|credit|cc|pan)\b", _I)
+
+
+def detect_credit_card(text: str) -> list[Span]:
+    spans = []
+    for m in _CARD.finditer(text):
+        digits = digits_only(m.group())
+        # 12-digit (Maestro) numbers are too short to trust the check digit without a "card" label.
+        shortest = 12 if _CARD_CONTEXT.search(_before(text, m.start(), 50)) else 13
+        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 2:
+            spans.append(Span(m.start(), m.end(), "CREDIT_CARD", m.group(), 1.0))
+    return spans
+
+
+# --- IBAN -----------------------------------------------------------------------------------------
+
+_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w])")
+
+
+def detect_iban(text: str) -> list[Span]:
+    spans = []
+    for m in _IBAN.finditer(text):
+        raw = m.group()
+        # Grouped IBANs may swallow the next word's start; try shorter groupings until valid.
+        while raw and not iban_valid(raw):
+            cut = raw.rfind(" ")
+            if cut < 15:
+                raw = ""
+                break
+            raw = raw[:cut]
+        if raw:
+            spans.append(Span(m.start(), m.start() + len(raw), "IBAN_CODE", raw, 1.0))
+    return spans
+
+
+# --- bank routing and account numbers -------------------------------------------------------------
+
+_NINE = re.compile(r"(?<![\w-])\d{9}(?![\w-])")
+_ROUTING_CONTEXT = re.compile(r"\b(routing|aba|rtn|transit|wire|bank)\b", _I)
+_ACCOUNT = re.compile(
+    r"\b(?:bank\s+)?(?:account|acct|a/c)\.?\s*(?:number|no\.?|num|#)?\s*(?:is|:|=|-)?\s*"
+    r"(\d(?:[ -]?\d){5,16})(?![\w-])", _I)
+
+
+def detect_bank(text: str) -> list[Span]:
+    spans = []
+    for m in _NINE.finditer(text):
+        if aba_routing_valid(m.group()) and _ROUTING_CONTEXT.search(_before(text, m.start(), 40)):
+            spans.append(Span(m.start(), m.end(), "US_BANK_ROUTING", m.group(), 0.95))
+    for m in _ACCOUNT.finditer(text):
+        start, end = m.span(1)
+        if not any(s.start <= start < s.end for s in spans):
+            spans.append(Span(start, end, "US_BANK_NUMBER", m.group(1), 0.8))
+    return spans
+
+
+# --- IP addresses ---------------------------------------------------------------------------------
+
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+
+
+def detect_ip(text: str) -> list[Span]:
+    spans = []
+    for rx in (_IPV4, _IPV6):
+        for m in rx.finditer(text):
+            candidate = m.group()
+            if candidate.count(":") and len(candidate.replace(":", "")) < 4:
+                continue  # "a::b" style times and ratios are not addresses
+            try:
+                ipaddress.ip_address(candidate)
+            except ValueError:
+                continue
+            spans.append(Span(m.start(), m.end(), "IP_ADDRESS", candidate, 0.95))
+    return spans
+
+
+# --- dates of birth -------------------------------------------------------------------------------
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|"
+         rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})")
+_DOB = re.compile(
+    r"\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?|geburtsdatum|"
+    rf"fecha\s+de\s+nacimiento|date\s+de\s+naissance)\b\s*(?:is|was|:|-|=)?\s*({_DATE})", _I)
+
+
+def detect_dob(text: str) -> list[Span]:
+    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", m.group(1), 0.95) for m in _DOB.finditer(text)]
+
+
+# --- credentials ----------------------------------------------------------------------------------
+
+# Formats with a recognisable prefix: precise on their own.
+_KEY_FORMATS = re.compile(
+    r"(?<![\w-])(?:"
+    r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}"  # AWS access key ids
+    r"|gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"  # GitHub tokens
+    r"|sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"  # OpenAI / Anthropic keys
+    r"|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"  # Stripe
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|AIza[0-9A-Za-z_-]{35}"  # Google API keys
+    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWT
+    r")(?![\w-])")
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)",
+                          re.DOTALL)
+# "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X".
+_KEYED_SECRET = re.compile(
+    r"\b(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
+    r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
+    r"(?:\s+(?:is|was))?\s*(?::|=|is\b|was\b)\s*[\"']?([^\s\"',;]{4,200})", _I)
+_BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
+_URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@", _I)
+
+
+def detect_credentials(text: str) -> list[Span]:
+    spans = [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)]
+    spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _PRIVATE_KEY.finditer(text)]
+    for rx, score in ((_KEYED_SECRET, 0.9), (_BEARER, 0.95), (_URL_PASSWORD, 0.95)):
+        for m in rx.finditer(text):
+            value = m.group(1)
+            if value.lower() in _NOT_A_SECRET:
+                continue
+            spans.append(Span(m.start(1), m.end(1), "CREDENTIAL", value, score))
+    return spans
+
+
+# Words that follow "password is"/"token:" in ordinary prose about credentials, not secrets.
+_NOT_A_SECRET = frozenset({
+    "required", "incorrect", "invalid", "wrong", "expired", "missing", "empty", "reset", "changed",
+    "correct", "valid", "needed", "optional", "null", "none", "redacted", "<redacted>", "***", "******",
+    "too", "not", "the", "a", "an", "my", "your", "same", "different", "strong", "weak", "case-sensitive",
+})
+
+
+# --- US driver's licences (only with their label: the formats vary by state) ---------------------
+
+_DRIVER_LICENSE = re.compile(
+    r"\bdriver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?\s*(?:is|:|=|-)?\s*([A-Z0-9](?:[A-Z0-9-]{4,18})[A-Z0-9])\b",
+    _I)
+
+
+def detect_driver_license(text: str) -> list[Span]:
+    return [Span(m.start(1), m.end(1), "US_DRIVER_LICENSE", m.group(1), 0.85)
+            for m in _DRIVER_LICENSE.finditer(text) if any(ch.isdigit() for ch in m.group(1))]
+
+
+PATTERN_DETECTORS: dict[str, Detector] = {
+    "EMAIL_ADDRESS": detect_email,
+    "CREDIT_CARD": detect_credit_card,
+    "IBAN_CODE": detect_iban,
+    "US_SSN": detect_ssn,
+    "US_BANK": detect_bank,  # emits US_BANK_ROUTING and US_BANK_NUMBER
+    "IP_ADDRESS": detect_ip,
+    "DATE_OF_BIRTH": detect_dob,
+    "CREDENTIAL": detect_credentials,
+    "US_DRIVER_LICENSE": detect_driver_license,
+    "PHONE_NUMBER": detect_phone,
+}
+"""Detector per entity type, in priority order: when spans overlap, the earlier type wins."""
