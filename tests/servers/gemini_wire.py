@@ -81,3 +81,8 @@ def key_invalid() -> Reply:
 
 def embeddings(vectors: list[list[float]]) -> Reply:
     return Reply(200, {"embeddings": [{"values": v} for v in vectors]})
+
+
+def blocked_stream(reason: str = "SAFETY") -> Reply:
+    body = blocked(reason).body
+    return Reply(200, chunks=[f"data: {json.dumps(body)}\r\n\r\n"])
