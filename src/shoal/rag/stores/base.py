@@ -1,0 +1,116 @@
+"""The ``DocumentStore`` protocol and the factory that opens the configured store.
+
+Contract every store meets (tests/rag/test_store_conformance.py runs the same suite on each):
+
+- ``upsert(doc, chunks)`` replaces a document's chunks atomically: a search sees the old version
+  or the new one, never a mix, and a crash mid-write leaves the old version intact.
+- ``search`` applies the caller's ``Access`` inside the store query: chunks the caller may not see
+  are not scored, not returned and not counted, and BM25 statistics (IDF, average length) are
+  computed over the visible chunks only, so hidden text cannot even shift scores.
+- data persists across ``close()`` / re-open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from shoal.errors import ConfigError
+from shoal.rag.types import Access, ChunkRecord, DocumentRecord, Filters, Hit, SearchMode
+
+if TYPE_CHECKING:
+    from shoal.config import Settings
+    from shoal.rag.config import RagConfig
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    text: str
+    vector: Sequence[float] | None
+    k: int
+    access: Access
+    filters: Filters | None = None
+    mode: SearchMode = "hybrid"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    documents: int
+    chunks: int
+    embedder: str | None
+    dim: int | None
+    location: str
+
+
+class DocumentStore(Protocol):
+    """Chunks with vectors, BM25 terms and access tokens; hybrid search under an ACL."""
+
+    collection: str
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        """Every ingested document by ``doc_id`` (for incremental ingest; not ACL-filtered: admin view)."""
+        ...
+
+    def upsert(self, doc: DocumentRecord, chunks: Sequence[ChunkRecord], *, embedder: str) -> None:
+        """Replace ``doc`` and all its chunks in one atomic step."""
+        ...
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document and its chunks; False if it was not there."""
+        ...
+
+    def prune(self, keep: Callable[[DocumentRecord], bool]) -> list[DocumentRecord]:
+        """Remove every document for which ``keep`` is False; returns what was removed."""
+        ...
+
+    def search(self, query_text: str, query_vector: Sequence[float] | None, k: int, *, access: Access,
+               filters: Filters | None = None, mode: SearchMode = "hybrid") -> list[Hit]:
+        """Top-``k`` chunks the caller may see. ``mode``: hybrid (RRF of both), bm25 or dense."""
+        ...
+
+    def count(self, access: Access) -> int:
+        """Chunks the caller may see."""
+        ...
+
+    def info(self) -> StoreInfo: ...
+
+    def close(self) -> None: ...
+
+
+StoreOpener = Callable[["Settings", str, bool], DocumentStore | None]
+
+
+def _open_embedded(settings: Settings, collection: str, create: bool) -> DocumentStore | None:
+    from shoal.rag.stores.embedded import EmbeddedStore
+
+    return EmbeddedStore.open(settings, collection, create=create)
+
+
+def _open_qdrant(settings: Settings, collection: str, create: bool) -> DocumentStore | None:
+    from shoal.rag.stores.qdrant import QdrantStore
+
+    return QdrantStore.open(settings, collection, create=create)
+
+
+STORES: dict[str, StoreOpener] = {"embedded": _open_embedded, "qdrant": _open_qdrant}
+
+
+def collection_name(config: RagConfig, collection: str | None) -> str:
+    import re
+
+    name = collection or config.collection
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        raise ConfigError(f"invalid collection name {name!r}", key="rag.collection",
+                          hint="use 1-64 letters, digits, '-' or '_'")
+    return name
+
+
+def open_store(settings: Settings, collection: str | None = None, *, create: bool = True) -> DocumentStore | None:
+    """Open the configured store for ``collection``; with ``create=False`` return None if it does not exist."""
+    config = settings.config.rag
+    opener = STORES.get(config.store.type)
+    if opener is None:  # unreachable through validated config; kept for stores added to STORES later
+        raise ConfigError(f"unknown store type {config.store.type!r}", key="rag.store.type",
+                          hint=f"use one of: {', '.join(STORES)}")
+    return opener(settings, collection_name(config, collection), create)
