@@ -138,7 +138,9 @@ def _format_validation_error(exc: ValidationError, source: str, raw: Any) -> Con
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     got = err.get("input")
-    got_s = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+    # Never echo what was written under api_key: a rejected value there is most likely a real key.
+    secret = bool(loc) and loc[-1] == "api_key"
+    got_s = "" if secret or isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
     more = len(exc.errors()) - 1
     hint = f"{more} more problem(s) after this one" if more else None
     return ConfigError(f"{msg}{got_s}", file=source, key=key, hint=hint)
