@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "chat": ("shoal.cli.ask", "chat", "Interactive streaming chat with a model."),
     "models": ("shoal.cli.models", "models", "List configured models: locality, prices, context, capabilities."),
     "init": ("shoal.cli.init", "init", "Write a commented starter shoal.yaml."),
+    "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),
+    "search": ("shoal.cli.rag", "search", "Hybrid search of the index as a given user (ACL applied)."),
 }
 
 

@@ -1,0 +1,137 @@
+"""``shoal ingest`` and ``shoal search``: build a document index and query it as a given user."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from shoal.cli.common import catalog_from, settings_from
+
+if TYPE_CHECKING:
+    from shoal.rag.ingest import IngestSummary
+
+LABELS = ("public", "internal", "confidential", "restricted")
+
+
+def _groups(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [g for g in (s.strip() for s in value.split(",")) if g]
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=False, highlight=False)
+    console.print(
+        f"[bold]collection {summary.collection}[/]: {summary.files} files · {summary.ingested} ingested · "
+        f"{summary.unchanged} unchanged · {summary.chunks} chunks written · {len(summary.removed)} removed · "
+        f"{len(summary.skipped)} skipped · {summary.seconds:.1f} s")
+    for path, reason in summary.skipped:
+        console.print(f"  [yellow]skipped[/] {path}: {reason}", soft_wrap=True)
+    for path in summary.removed:
+        console.print(f"  [red]removed[/] {path}", soft_wrap=True)
+    for warning in summary.warnings:
+        console.print(f"  [yellow]warning[/] {warning}", soft_wrap=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--label", type=click.Choice(LABELS), help="Label for these files (rules in shoal.yaml win).")
+@click.option("--groups", help="Comma-separated groups that may see these files (default: everyone, by label).")
+@click.option("--collection", help="Collection name (default: rag.collection).")
+@click.option("--prune", is_flag=True, help="Remove indexed documents whose files are gone from PATHS.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups: str | None,
+           collection: str | None, prune: bool, no_progress: bool) -> None:
+    """Index PATHS (files or folders: md, txt, pdf, docx, html) for search and `shoal ask`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from shoal.rag.ingest import Ingestor
+    from shoal.rag.stores.base import open_store
+
+    settings = settings_from(ctx)
+    catalog = catalog_from(ctx)
+    store = open_store(settings, collection, create=True)
+    assert store is not None  # create=True always opens
+    embedder = catalog.embedding_model(settings.config.rag.embedder)
+    try:
+        ingestor = Ingestor(settings, store, embedder)
+        if no_progress:
+            summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune)
+        else:
+            columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       TextColumn("{task.description}", style="dim"))
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task("", total=None)
+
+                def on_progress(done: int, total: int, current: str) -> None:
+                    bar.update(task, completed=done, total=total, description=current[-60:])
+
+                summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune,
+                                       progress=on_progress)
+    finally:
+        store.close()
+    _print_summary(summary)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--as-user", "user", help="Search as this user.")
+@click.option("--groups", help="Comma-separated groups of that user (documents restricted to groups).")
+@click.option("--collection", help="Collection name (default: rag.collection).")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Number of hits (default: rag.top_k).")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True)
+@click.option("--label", "labels", multiple=True, type=click.Choice(LABELS), help="Only these labels (repeatable).")
+@click.option("--path", "path_prefix", help="Only documents under this folder (as shown in results).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@click.pass_context
+def search(ctx: click.Context, query: tuple[str, ...], user: str | None, groups: str | None,
+           collection: str | None, k: int | None, mode: str, labels: tuple[str, ...], path_prefix: str | None,
+           as_json: bool) -> None:
+    """Hybrid search of the index, showing only what the given user may see."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from shoal.principal import Principal
+    from shoal.rag.search import Searcher
+    from shoal.rag.types import Filters
+
+    settings = settings_from(ctx)
+    searcher = Searcher(settings, catalog_from(ctx))
+    text = " ".join(query)
+    filters = None
+    if labels or path_prefix:
+        filters = Filters(labels=frozenset(labels) if labels else None, path_prefix=path_prefix)
+    try:
+        if searcher.store(collection) is None:
+            raise click.ClickException("no index yet: run `shoal ingest PATH` first")
+        hits = searcher.search(text, Principal.of(user, groups), collection=collection, k=k,
+                               mode=mode, filters=filters)  # type: ignore[arg-type]
+    finally:
+        searcher.close()
+    if as_json:
+        for n, h in enumerate(hits, 1):
+            c = h.chunk
+            click.echo(json.dumps({"rank": n, "score": h.score, "bm25": h.bm25_score, "dense": h.dense_score,
+                                   "path": c.path, "title": c.title, "section": c.section, "page": c.page,
+                                   "label": c.label, "chunk_id": c.chunk_id, "text": c.text}))
+        return
+    console = Console(highlight=False)
+    if not hits:
+        console.print("no results")
+        return
+    table = Table(show_lines=True)
+    for col in ("#", "score", "document", "section / page", "label", "text"):
+        table.add_column(col, overflow="fold")
+    for n, h in enumerate(hits, 1):
+        c = h.chunk
+        where = " / ".join(x for x in (c.section, f"p. {c.page}" if c.page is not None else "") if x)
+        snippet = " ".join(c.text.split())
+        table.add_row(str(n), f"{h.score:.4f}", f"{c.title}\n{c.path}", where, c.label,
+                      snippet[:240] + ("…" if len(snippet) > 240 else ""))
+    console.print(table)
