@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("shoal.cli.init", "init", "Write a commented starter shoal.yaml."),
     "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),
     "search": ("shoal.cli.rag", "search", "Hybrid search of the index as a given user (ACL applied)."),
+    "eval": ("shoal.cli.evals", "eval_group", "Evaluate models on your data: run, report, compare, recommend."),
 }
 
 
