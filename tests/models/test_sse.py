@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from shoal.models.sse import SSEEvent, SSEParser, aiter_sse
@@ -82,7 +84,7 @@ def test_unknown_fields_are_ignored() -> None:
 
 
 async def test_async_iteration() -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for piece in (b"data: 1\n", b"\ndata: 2\n\n"):
             yield piece
 

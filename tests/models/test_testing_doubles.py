@@ -9,7 +9,13 @@ import pytest
 from shoal import errors
 from shoal.catalog import Catalog
 from shoal.config import Settings, parse_config
-from shoal.models.testing import HashEmbeddingModel, ScriptedChatModel, ScriptedProvider, spec_for, with_locality
+from shoal.models.testing import (
+    HashEmbeddingModel,
+    ScriptedChatModel,
+    ScriptedProvider,
+    spec_for,
+    with_locality,
+)
 from shoal.models.types import ChatRequest, Completion, Pricing, Usage
 
 

@@ -20,10 +20,10 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -39,7 +39,7 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    chunks: list[bytes | str] | None = None
+    chunks: Sequence[bytes | str] | None = None
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     cut: bool = False
@@ -154,7 +154,7 @@ class FakeServer:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         server = _Server(("127.0.0.1", 0), _RequestHandler)
         server.owner = self
         self._server = server
@@ -169,7 +169,7 @@ class FakeServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, ModelSpec, Usage
+from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, ModelSpec, ToolCall, Usage
 
 T = TypeVar("T")
 
@@ -95,7 +95,7 @@ async def collect_stream(stream: AsyncIterator[Chunk], model: str) -> Completion
     usage = Usage()
     finish: str = "stop"
     served = model
-    tool_calls = ()
+    tool_calls: tuple[ToolCall, ...] = ()
     async for chunk in stream:
         parts.append(chunk.delta)
         if chunk.usage is not None:
