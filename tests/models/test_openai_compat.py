@@ -103,6 +103,10 @@ ERROR_CASES = [
     (openai_wire.error(400, "This model's maximum context length is 128000 tokens. However, your messages "
                             "resulted in 130000 tokens.", code="context_length_exceeded"),
      errors.ContextLengthError, "maximum context length is 128000"),
+    (Reply(400, {"error": {"code": 400, "message": "the request exceeds the available context size, try "
+                                                   "increasing it", "type": "exceed_context_size_error",
+                           "n_prompt_tokens": 5000, "n_ctx": 4096}}),  # llama.cpp server
+     errors.ContextLengthError, "exceeds the available context size"),
     (openai_wire.error(401, "Incorrect API key provided: sk-test-***789.", code="invalid_api_key"),
      errors.AuthenticationError, "Incorrect API key provided"),
     (openai_wire.error(403, "Project does not have access to model gpt-4o-mini", code="model_not_found"),
@@ -375,4 +379,16 @@ async def test_embeddings_errors_are_mapped(fake_server: FakeServer) -> None:
     model = OpenAIEmbeddingModel(make_spec("openai", f"{fake_server.url}/v1", model_id="e", kind="embedding"))
     with pytest.raises(errors.ContextLengthError):
         await model.embed(["a" * 10])
+    await model.aclose()
+
+
+async def test_stopping_a_stream_early_leaves_the_model_usable(fake_server: FakeServer) -> None:
+    fake_server.enqueue(openai_wire.stream(["one ", "two ", "three"], chunk_delay_s=0.05),
+                        openai_wire.completion("next"))
+    model = model_for(fake_server)
+    stream = model.stream(ChatRequest.of("count"))
+    first = await stream.__anext__()
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert first.delta == "one "
+    assert (await model.complete(ChatRequest.of("again"))).text == "next"
     await model.aclose()

@@ -25,11 +25,12 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from shoal import errors
-from shoal.models.network import check_url
+from shoal.models.network import check_url, is_local_host
 from shoal.models.sse import SSEEvent, SSEParser
 from shoal.models.types import ModelSpec
 
@@ -38,7 +39,7 @@ _SNIPPET = 300  # characters of an unparseable body quoted in an error message
 # Phrases providers use when the prompt does not fit (OpenAI code/message, Anthropic, vLLM,
 # Ollama, llama.cpp server, Gemini).
 _CONTEXT_RE = re.compile(
-    r"context[_ ]length|context window|maximum context|prompt is too long|input is too long|"
+    r"context[_ ]length|context[_ ]size|context window|maximum context|prompt is too long|input is too long|"
     r"too many tokens|exceeds? the (?:maximum|max)[\w ]* tokens|token limit|input token count",
     re.IGNORECASE)
 
@@ -155,8 +156,11 @@ class HTTPTransport:
     def client(self) -> httpx.AsyncClient:
         """The shared client, created on first use (and again after ``aclose``)."""
         if self._client is None or self._client.is_closed:
+            # Remote endpoints honour HTTPS_PROXY/NO_PROXY from the environment (corporate
+            # networks); a server on this machine is never sent through a proxy.
+            local = is_local_host(urlsplit(self.base_url).hostname)
             self._client = httpx.AsyncClient(timeout=self._timeout, headers=self._headers,
-                                             follow_redirects=False, trust_env=False)
+                                             follow_redirects=False, trust_env=not local)
         return self._client
 
     async def aclose(self) -> None:

@@ -51,7 +51,10 @@ def parse_error(body: Any) -> ErrorInfo | None:
         return None
     err = body.get("error")
     if isinstance(err, dict):
-        code = err.get("code") or err.get("type")
+        # OpenAI puts the useful id in ``code`` (context_length_exceeded); llama.cpp's server puts
+        # the HTTP status there and the id in ``type`` (exceed_context_size_error).
+        code = err.get("code") if isinstance(err.get("code"), str) else None
+        code = code or err.get("type")
         return ErrorInfo(message=str(err.get("message") or ""), code=str(code) if code else None)
     if isinstance(err, str):
         return ErrorInfo(message=err)
