@@ -38,6 +38,7 @@ class TopicSpec(_Strict):
     """A topic added by the user: confidential examples (specific requests) in the user's words."""
 
     examples: list[str] = Field(min_length=3, description="at least three confidential requests on the topic")
+    terms: list[str] = Field(default_factory=list, description="words and word starts typical of the topic")
     level: Level | None = None
 
 

@@ -43,7 +43,12 @@ _PHONE = re.compile(
     r"(?<![\w+/.:-])(?:\+\d{1,3}[ .-]?)?(?:\(0\) ?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ .-]\d{1,8}){0,5}"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?(?![\w/]|-\d|\.\d)", _I)
 _PHONE_CONTEXT = re.compile(r"\b(phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|desk|"
-                            r"number|contact|reach|dial)\b", _I)
+                            r"(?:my|his|her|your|their|our|contact)\s+number|contact|reach|dial)\b", _I)
+# Labels of other numbers: a labelled routing or card number is never taken for a phone number.
+_OTHER_NUMBER = re.compile(r"\b(routing|aba|account|acct|ssn|social security|card|iban|order|invoice|ticket|"
+                           r"tracking|reference|ref|zip|postal|postcode|license|licence|passport|id)\b[^\d]{0,20}$",
+                           _I)
+_SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)\d{2}$")
 
 
@@ -53,6 +58,8 @@ def detect_phone(text: str) -> list[Span]:
         raw = m.group().rstrip(" .-")
         digits = digits_only(raw.split("x")[0].split("X")[0].lower().split("ext")[0])
         if not 7 <= len(digits) <= 15 or _DATE_LIKE.search(raw) or text.startswith(":", m.start() + len(raw)):
+            continue
+        if _SSN_SHAPE.match(raw) or _OTHER_NUMBER.search(_before(text, m.start(), 30)):
             continue
         has_plus = raw.startswith("+")
         separated = bool(re.search(r"[\s.()-]", raw))
@@ -108,7 +115,7 @@ def detect_credit_card(text: str) -> list[Span]:
         digits = digits_only(m.group())
         # 12-digit (Maestro) numbers are too short to trust the check digit without a "card" label.
         shortest = 12 if _CARD_CONTEXT.search(_before(text, m.start(), 50)) else 13
-        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 2:
+        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
             spans.append(Span(m.start(), m.end(), "CREDIT_CARD", m.group(), 1.0))
     return spans
 
@@ -161,6 +168,9 @@ _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 
 
+_VERSION = re.compile(r"\b(?:version|ver|v|release|build|rev)\.?\s*$", _I)
+
+
 def detect_ip(text: str) -> list[Span]:
     spans = []
     for rx in (_IPV4, _IPV6):
@@ -168,6 +178,8 @@ def detect_ip(text: str) -> list[Span]:
             candidate = m.group()
             if candidate.count(":") and len(candidate.replace(":", "")) < 4:
                 continue  # "a::b" style times and ratios are not addresses
+            if _VERSION.search(_before(text, m.start(), 12)):
+                continue
             try:
                 ipaddress.ip_address(candidate)
             except ValueError:

@@ -10,7 +10,7 @@ LEVELS: tuple[Level, ...] = ("public", "internal", "confidential", "restricted")
 
 
 def level_rank(level: str) -> int:
-    return LEVELS.index(level)  # type: ignore[arg-type]
+    return LEVELS.index(level)  # type: ignore[arg-type,unused-ignore]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,96 @@
+"""A small sparse softmax regression in numpy: enough for a few thousand short texts, no sklearn.
+
+Texts become sparse feature dicts (see ``shoal.privacy.topics.featurize``); training is full-batch
+Adam on the L2-regularised cross-entropy, deterministic (zero init, fixed order). Prediction is a
+dictionary lookup per feature plus one small dot product, well under a millisecond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Features = Mapping[str, float]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Weights per (feature, class) plus a bias per class."""
+
+    vocab: Mapping[str, int]
+    weights: FloatArray  # (n_features, n_classes)
+    bias: FloatArray  # (n_classes,)
+    classes: tuple[str, ...]
+
+    def probabilities(self, features: Features) -> FloatArray:
+        logits = self.bias.copy()
+        for name, value in features.items():
+            idx = self.vocab.get(name)
+            if idx is not None:
+                logits += value * self.weights[idx]
+        logits -= logits.max()
+        exp = np.exp(logits)
+        result: FloatArray = exp / exp.sum()
+        return result
+
+
+def train(samples: Sequence[Features], labels: Sequence[str], *, l2: float = 1e-3, steps: int = 60,
+          learning_rate: float = 0.3, class_weight: Mapping[str, float] | None = None) -> LinearModel:
+    """Fit a softmax regression; ``labels`` may hold any strings (two classes make a logistic model)."""
+    if len(samples) != len(labels) or not samples:
+        raise ValueError("train() needs as many labels as samples, and at least one sample")
+    classes = tuple(sorted(set(labels)))
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for r, feats in enumerate(samples):
+        for name, value in feats.items():
+            rows.append(r)
+            cols.append(vocab.setdefault(name, len(vocab)))
+            vals.append(value)
+    row_a = np.asarray(rows, dtype=np.int64)
+    col_a = np.asarray(cols, dtype=np.int64)
+    val_a = np.asarray(vals, dtype=np.float64)
+    n, f, k = len(samples), len(vocab), len(classes)
+    y = np.zeros((n, k))
+    y[np.arange(n), [classes.index(lbl) for lbl in labels]] = 1.0
+    sample_w = np.ones(n)
+    if class_weight:
+        sample_w = np.asarray([class_weight.get(lbl, 1.0) for lbl in labels])
+    sample_w = sample_w / sample_w.sum()
+    w = np.zeros((f, k))
+    b = np.zeros(k)
+    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, steps + 1):
+        contrib = w[col_a] * val_a[:, None]  # (nnz, k)
+        logits = np.zeros((n, k))
+        _row_sum(logits, row_a, contrib)
+        logits += b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        g = (p - y) * sample_w[:, None]  # (n, k)
+        g_nnz = g[row_a] * val_a[:, None]
+        grad_w: FloatArray = np.stack([np.bincount(col_a, weights=g_nnz[:, c], minlength=f) for c in range(k)], axis=1)
+        grad_w += l2 * w
+        grad_b = g.sum(axis=0)
+        m_w = beta1 * m_w + (1 - beta1) * grad_w
+        v_w = beta2 * v_w + (1 - beta2) * grad_w ** 2
+        m_b = beta1 * m_b + (1 - beta1) * grad_b
+        v_b = beta2 * v_b + (1 - beta2) * grad_b ** 2
+        corr1, corr2 = 1 - beta1 ** step, 1 - beta2 ** step
+        w -= learning_rate * (m_w / corr1) / (np.sqrt(v_w / corr2) + eps)
+        b -= learning_rate * (m_b / corr1) / (np.sqrt(v_b / corr2) + eps)
+    return LinearModel(vocab=vocab, weights=w, bias=b, classes=classes)
+
+
+def _row_sum(out: FloatArray, rows: npt.NDArray[np.int64], contrib: FloatArray) -> None:
+    """out[r] += sum of contrib rows belonging to r (rows are sorted, as train() builds them)."""
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    out[rows[starts]] += np.add.reduceat(contrib, starts, axis=0)

@@ -1,0 +1,215 @@
+"""Confidential topics without personal data: "we are laying off 40 people in Q3, draft the memo".
+
+Two small linear models trained on first use from the seed examples shipped in
+``data/topics.yaml`` (plus any the config adds):
+
+- the *topic* model: which subject a request is about (compensation, layoffs... or none). Features
+  are word uni/bigrams and character 4-grams, so "laying off", "layoffs" and "let go of" share
+  evidence and paraphrases are not lost on one missing keyword;
+- the *specificity* model: whether the request carries confidential facts (our people, our numbers,
+  dates, plans, a named person) or asks about the subject in general ("how does a PIP usually
+  work?"). Its features add cue counts: possessives, first-person plural, numbers, capitalised
+  names, imperative drafting verbs, and generic phrasing ("usually", "in general", "what is a").
+
+A request is confidential on a topic when both agree: topic probability ≥ ``threshold`` and
+specificity ≥ ``specificity_threshold``. A named person (found by the PII scan) makes a request
+on a topic specific.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from shoal.errors import ConfigError
+from shoal.privacy.config import TopicsConfig
+from shoal.privacy.linear import LinearModel, train
+from shoal.privacy.types import Level
+
+NONE = "none"
+_STEPS = 60  # full-batch Adam steps; converged on the seed set (more steps change no decision)
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|k|m|s)?$")
+_CUES: dict[str, re.Pattern[str]] = {
+    "possessive": re.compile(r"\b[A-Za-z]+['’]s\b(?!\s+(?:a|the|it|there)\b)"),
+    "first_person_plural": re.compile(r"\b(?:we|we're|we've|we'll|our|ours|us)\b", re.I),
+    "first_person": re.compile(r"\b(?:my|i'm|i've|i|me)\b", re.I),
+    "number": re.compile(r"\d"),
+    "money": re.compile(r"[$€£]\s?\d|\d\s?(?:k|m|million|billion|percent|%)\b", re.I),
+    "time_ref": re.compile(r"\b(?:q[1-4]|this (?:year|quarter|month|week)|next (?:year|quarter|month|week)|"
+                           r"last (?:year|quarter|month|week|night)|yesterday|tomorrow|today|monday|tuesday|"
+                           r"wednesday|thursday|friday|january|february|march|april|may|june|july|august|"
+                           r"september|october|november|december)\b", re.I),
+    "proper_name": re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+"),
+    "imperative": re.compile(r"^(?:please\s+)?(?:draft|write|prepare|summari[sz]e|list|update|calculate|compare|"
+                             r"review|record|put|give|explain to|tell|send|rewrite|plan|check|find)\b", re.I),
+    "deictic": re.compile(r"\b(?:this|these|the following|here is|here are|attached)\b", re.I),
+    "generic": re.compile(r"\b(?:usually|typically|typical|in general|generally|common|commonly|best practices?|"
+                          r"what is an?|what are|what's the difference|difference between|how does|how do|"
+                          r"how is|how are|explain(?! to)|is it|are there|why do|on average|in the us|"
+                          r"in the uk|in the eu|in germany|in france|companies|employees|a company)\b", re.I),
+}
+
+
+Lexicon = tuple[tuple[str, "re.Pattern[str]"], ...]
+
+
+def compile_lexicon(terms: dict[str, list[str]]) -> Lexicon:
+    """One word-prefix pattern per topic ("terminat" matches "termination", "terminating")."""
+    out = []
+    for name in sorted(terms):
+        words = sorted({t.strip().lower() for t in terms[name] if t.strip()}, key=len, reverse=True)
+        if words:
+            out.append((name, re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")))
+    return tuple(out)
+
+
+def featurize(text: str, lexicon: Lexicon = ()) -> dict[str, float]:
+    """Sparse, L2-normalised bag of word uni/bigrams and in-word character 4-grams, plus one count
+    feature per topic lexicon (the lexicon carries synonyms that the examples may not)."""
+    words = [("<num>" if _NUMBER.match(w) else w) for w in _WORD.findall(text.lower())]
+    feats: dict[str, float] = {}
+    for w in words:
+        feats["w:" + w] = 1.0
+        padded = f"^{w}$"
+        for i in range(len(padded) - 3):
+            feats["c:" + padded[i:i + 4]] = 0.5
+    for a, b in zip(words, words[1:], strict=False):
+        feats[f"b:{a}_{b}"] = 1.0
+    norm = sum(v * v for v in feats.values()) ** 0.5 or 1.0
+    out = {k: v / norm for k, v in feats.items()}
+    lowered = text.lower()
+    for name, rx in lexicon:
+        hits = len(rx.findall(lowered))
+        if hits:
+            out["lex:" + name] = min(hits, 3) / 2
+    return out
+
+
+def specificity_features(text: str) -> dict[str, float]:
+    feats = featurize(text)
+    for name, rx in _CUES.items():
+        count = len(rx.findall(text))
+        if count:
+            feats["cue:" + name] = min(count, 3) / 1.5
+    return feats
+
+
+@dataclass(frozen=True)
+class SeedData:
+    examples: dict[str, list[str]]
+    generic: dict[str, list[str]]
+    terms: dict[str, list[str]]
+    negatives: list[str]
+    levels: dict[str, Level]
+
+
+def load_seed(config: TopicsConfig) -> SeedData:
+    """The shipped seed examples, with the config's removals, additions and extra examples applied."""
+    raw: Any = yaml.safe_load(resources.files("shoal.privacy").joinpath("data/topics.yaml").read_text("utf-8"))
+    examples = {name: list(spec["examples"]) for name, spec in raw["topics"].items()}
+    generic = {name: list(spec.get("generic", [])) for name, spec in raw["topics"].items()}
+    terms = {name: [str(t) for t in spec.get("terms", [])] for name, spec in raw["topics"].items()}
+    negatives = list(raw["negatives"])
+    levels: dict[str, Level] = {}
+    for name in config.remove:
+        if name not in examples:
+            raise ConfigError(f"unknown topic {name!r}", key="privacy.topics.remove",
+                              hint=f"built-in topics: {', '.join(sorted(examples))}")
+        negatives += generic.pop(name)  # still "not confidential", now merely off-topic
+        del examples[name]
+        del terms[name]
+    for name, spec in config.add.items():
+        if name in examples or name == NONE:
+            raise ConfigError(f"topic {name!r} already exists", key=f"privacy.topics.add.{name}",
+                              hint="use privacy.topics.extra_examples to extend a built-in topic")
+        examples[name] = list(spec.examples)
+        generic[name] = []
+        terms[name] = list(spec.terms)
+        if spec.level:
+            levels[name] = spec.level
+    for name, extra in config.extra_examples.items():
+        if name not in examples:
+            raise ConfigError(f"unknown topic {name!r}", key=f"privacy.topics.extra_examples.{name}",
+                              hint=f"topics: {', '.join(sorted(examples))}")
+        examples[name] += extra
+    negatives += config.extra_negatives
+    for group in (*examples.values(), *generic.values(), negatives):
+        for item in group:
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(f"topic example {item!r} is not a non-empty string",
+                                  file="shoal/privacy/data/topics.yaml", hint="quote examples that contain ': '")
+    return SeedData(examples, generic, terms, negatives, levels)
+
+
+class TopicDetector:
+    """The two trained models and the thresholds that combine them."""
+
+    def __init__(self, topic_model: LinearModel, specificity_model: LinearModel, *, lexicon: Lexicon,
+                 threshold: float, specificity_threshold: float, levels: dict[str, Level]) -> None:
+        self.lexicon = lexicon
+        self.topic_model = topic_model
+        self.specificity_model = specificity_model
+        self.threshold = threshold
+        self.specificity_threshold = specificity_threshold
+        self._levels = levels
+
+    @classmethod
+    def train(cls, seed: SeedData, *, threshold: float = 0.5, specificity_threshold: float = 0.5) -> TopicDetector:
+        texts: list[str] = []
+        labels: list[str] = []
+        for name in sorted(seed.examples):
+            for text in seed.examples[name] + seed.generic[name]:
+                texts.append(text)
+                labels.append(name)
+        texts += seed.negatives
+        labels += [NONE] * len(seed.negatives)
+        lexicon = compile_lexicon(seed.terms)
+        topic_model = train([featurize(t, lexicon) for t in texts], labels, l2=1e-4, steps=_STEPS)
+        spec_texts = [t for name in sorted(seed.examples) for t in seed.examples[name]]
+        gen_texts = [t for name in sorted(seed.generic) for t in seed.generic[name]]
+        # Off-topic requests are neither; they teach the model that "write"/"our" alone is not specific.
+        spec_labels = ["specific"] * len(spec_texts) + ["generic"] * len(gen_texts)
+        weight = {"specific": 1.0, "generic": len(spec_texts) / max(len(gen_texts), 1)}
+        spec_model = train([specificity_features(t) for t in spec_texts + gen_texts], spec_labels,
+                           l2=1e-3, steps=_STEPS, class_weight=weight)
+        return cls(topic_model, spec_model, lexicon=lexicon, threshold=threshold, specificity_threshold=specificity_threshold,
+                   levels=seed.levels)
+
+    @staticmethod
+    def for_config(config: TopicsConfig) -> TopicDetector:
+        """Trained once per distinct topics config in a process (training takes a fraction of a second)."""
+        return _trained(config.model_dump_json())
+
+    def level_of(self, topic: str) -> Level | None:
+        return self._levels.get(topic)
+
+    def specificity(self, text: str) -> float:
+        probs = self.specificity_model.probabilities(specificity_features(text))
+        return float(probs[self.specificity_model.classes.index("specific")])
+
+    def topic_probabilities(self, text: str) -> dict[str, float]:
+        probs = self.topic_model.probabilities(featurize(text, self.lexicon))
+        return {c: float(p) for c, p in zip(self.topic_model.classes, probs, strict=True) if c != NONE}
+
+    def detect(self, text: str, *, person_found: bool = False) -> list[tuple[str, float]]:
+        """Confidential topics of ``text``: on the topic and specific enough. Best first."""
+        candidates = [(name, p) for name, p in self.topic_probabilities(text).items() if p >= self.threshold]
+        if not candidates:
+            return []
+        specific = 1.0 if person_found else self.specificity(text)
+        if specific < self.specificity_threshold:
+            return []
+        return sorted(candidates, key=lambda item: (-item[1], item[0]))
+
+
+@lru_cache(maxsize=8)
+def _trained(config_json: str) -> TopicDetector:
+    config = TopicsConfig.model_validate_json(config_json)
+    return TopicDetector.train(load_seed(config), threshold=config.threshold,
+                               specificity_threshold=config.specificity_threshold)

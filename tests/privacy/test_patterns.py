@@ -1,0 +1,72 @@
+"""Every pattern detector through the scanner: valid values found with their exact span, look-alikes not."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoal.privacy.scanner import PrivacyScanner
+from tests.privacy.conftest import types_of
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("write to dana.whitfield@acme-corp.co.uk today", ("EMAIL_ADDRESS", "dana.whitfield@acme-corp.co.uk")),
+    ("call me at +1 (415) 555-0134 tomorrow", ("PHONE_NUMBER", "+1 (415) 555-0134")),
+    ("Fax: 463-612-6138x036", ("PHONE_NUMBER", "463-612-6138x036")),
+    ("Desk: +41 (0)85 806 98 67", ("PHONE_NUMBER", "+41 (0)85 806 98 67")),
+    ("my SSN is 123-45-6780", ("US_SSN", "123-45-6780")),
+    ("social security number 123456780", ("US_SSN", "123456780")),
+    ("card 4111 1111 1111 1111 expires soon", ("CREDIT_CARD", "4111 1111 1111 1111")),
+    ("wire it to DE89 3704 0044 0532 0130 00 please", ("IBAN_CODE", "DE89 3704 0044 0532 0130 00")),
+    ("routing number 021000021", ("US_BANK_ROUTING", "021000021")),
+    ("account number: 0012345678", ("US_BANK_NUMBER", "0012345678")),
+    ("blocked from 172.61.42.192 again", ("IP_ADDRESS", "172.61.42.192")),
+    ("server at 2001:db8::8a2e:370:7334 is down", ("IP_ADDRESS", "2001:db8::8a2e:370:7334")),
+    ("date of birth: 03/14/1986", ("DATE_OF_BIRTH", "03/14/1986")),
+    ("she was born on March 3, 1990 in Oslo", ("DATE_OF_BIRTH", "March 3, 1990")),
+    ("my driver's license number is D1234-5678", ("US_DRIVER_LICENSE", "D1234-5678")),
+])
+def test_detects(scanner: PrivacyScanner, text: str, expected: tuple[str, str]) -> None:
+    assert expected in types_of(scanner, text)
+
+
+@pytest.mark.parametrize("text", [
+    "card 4111 1111 1111 1112 expires soon",  # Luhn fails
+    "wire it to DE89 3704 0044 0532 0130 01 please",  # mod-97 fails
+    "order 021000022 shipped",  # no routing context, bad checksum
+    "the routing number is 021000022",  # context but bad checksum
+    "ticket 123456780 is closed",  # nine digits without an SSN label
+    "SSN 000-12-3456",  # impossible area number
+    "version 1.2.3.4 released, and 999.1.1.1 is not an address",
+    "The meeting is on 2020-06-20 14:11:22",
+    "My zip code is 90010-170",
+    "We sold 3 4 5 units",
+])
+def test_look_alikes_are_not_pii(scanner: PrivacyScanner, text: str) -> None:
+    assert types_of(scanner, text) == []
+
+
+@pytest.mark.parametrize("text,secret", [
+    ("use AKIAIOSFODNN7EXAMPLE for the bucket", "AKIAIOSFODNN7EXAMPLE"),
+    ("token ghp_" + "a" * 36 + " works", "ghp_" + "a" * 36),
+    ("OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx", "sk-proj-abcdefghijklmnopqrstuvwx"),
+    ("password: hunter2!x", "hunter2!x"),
+    ("my password is Tr0ub4dor&3", "Tr0ub4dor&3"),
+    ("Authorization: Bearer abcdef0123456789abcdef", "abcdef0123456789abcdef"),
+    ("connect to postgres://admin:s3cretpass@db.internal:5432/app", "s3cretpass"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", 
+     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"),
+])
+def test_credentials(scanner: PrivacyScanner, text: str, secret: str) -> None:
+    assert ("CREDENTIAL", secret) in types_of(scanner, text)
+
+
+@pytest.mark.parametrize("text", ["the password is required to log in", "Your token: expired",
+                                  "how do I reset my password?"])
+def test_prose_about_credentials_is_not_a_credential(scanner: PrivacyScanner, text: str) -> None:
+    assert all(t != "CREDENTIAL" for t, _ in types_of(scanner, text))
+
+
+def test_spans_point_into_the_text(scanner: PrivacyScanner) -> None:
+    text = "Mail bob@example.org or call 555-867-5309, card 4111111111111111."
+    for span in scanner.detect_pii(text):
+        assert text[span.start:span.end] == span.text
