@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LimitsConfig(BaseModel):
+    """Rate limits and budgets; leave a field out for no limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    usd_per_day: float | None = Field(default=None, ge=0)
+    usd_per_month: float | None = Field(default=None, ge=0)
 
 
 class GatewayConfig(BaseModel):
-    """Settings of shoal.gateway. Unknown keys are errors (they name the key and the file)."""
+    """Settings of shoal.gateway. Unknown keys are errors (they name the key and the file).
+
+    ``key_limits`` apply to every key that has no limits of its own; ``teams`` set each team's
+    shared budget and rate limits (a request must fit both its key's and its team's).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=256)
+    auth: bool = Field(default=True, description="require API keys (turn off only on a trusted laptop)")
+    admin_key_env: str = Field(default="SHOAL_ADMIN_KEY", description="env var holding the admin key")
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="larger bodies get 413")
+    log_content: bool = Field(default=True, description="keep prompts and answers in the request log "
+                                                        "(the feedback loop needs them)")
+    cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://app.example.com"] or ["*"]')
+    key_limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    teams: dict[str, LimitsConfig] = Field(default_factory=dict)
+    sync_interval_s: float = Field(default=0.2, gt=0, le=60,
+                                   description="how often counters are exchanged with the shared store")
+    key_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600,
+                                   description="how long a key lookup is cached (revocation delay)")
+    metrics: bool = True
+    collections: list[str] = Field(default_factory=list,
+                                   description="RAG collections clients may name as `model`")

@@ -1,0 +1,219 @@
+"""The gateway's ASGI application: a routing table, lifespan, health, models, metrics, CORS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from shoal.gateway.admin import AdminApi, ReadApi
+from shoal.gateway.auth import Caller
+from shoal.gateway.chat import ANTHROPIC, OPENAI, ChatHandler
+from shoal.gateway.embeddings import handle_embeddings
+from shoal.gateway.errors import to_api_error
+from shoal.gateway.http import ApiError, ClientGone, Receive, Scope, Send, parse_json, read_body, send_error, send_json
+from shoal.gateway.openapi import openapi_document
+from shoal.gateway.state import GatewayState
+
+log = logging.getLogger("shoal.gateway")
+
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
+
+
+class GatewayApp:
+    """ASGI callable. Construct with ``shoal.gateway.server.build_app`` (or directly, for tests)."""
+
+    def __init__(self, state: GatewayState) -> None:
+        self.state = state
+        self.chat = ChatHandler(state)
+        read, admin = ReadApi(state), AdminApi(state)
+        self._models: bytes | None = None
+        self.ready = False
+        self.routes: dict[tuple[str, str], Handler] = {
+            ("POST", "/v1/chat/completions"): lambda s, r, w: self.chat.handle(s, r, w, OPENAI),
+            ("POST", "/v1/messages"): lambda s, r, w: self.chat.handle(s, r, w, ANTHROPIC),
+            ("POST", "/v1/embeddings"): lambda s, r, w: handle_embeddings(state, s, r, w),
+            ("GET", "/v1/models"): self._list_models,
+            ("GET", "/healthz"): self._healthz,
+            ("GET", "/readyz"): self._readyz,
+            ("GET", "/metrics"): self._metrics,
+            ("GET", "/openapi.json"): self._openapi,
+            ("POST", "/v1/feedback"): self._json(lambda c, s, d: read.feedback_add(c, d), body=True),
+            ("GET", "/v1/feedback"): self._json(lambda c, s, d: read.feedback_list(c, s)),
+            ("GET", "/v1/requests"): self._json(lambda c, s, d: read.requests(c, s)),
+            ("GET", "/v1/usage"): self._json(lambda c, s, d: read.usage(c, s)),
+            ("POST", "/admin/keys"): self._json(lambda c, s, d: admin.create_key(c, d), body=True),
+            ("GET", "/admin/keys"): self._json(lambda c, s, d: admin.list_keys(c, s)),
+        }
+        # path prefix → (method → handler taking the rest of the path)
+        self.prefixed: dict[str, dict[str, Callable[[str], Handler]]] = {
+            "/v1/requests/": {"GET": lambda rest: self._json(lambda c, s, d: read.request(c, rest))},
+            "/admin/keys/": {"DELETE": lambda rest: self._json(lambda c, s, d: admin.revoke_key(c, rest))},
+        }
+        self._paths = {path for _, path in self.routes}
+        self._cors = tuple(state.config.cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if self._cors:
+                await self._with_cors(scope, receive, send)
+                return
+            await self._dispatch(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"]
+        handler = self.routes.get((method, path))
+        if handler is None:
+            handler = self._prefixed(method, path)
+        if handler is None:
+            status, message = (405, f"{method} is not allowed on {path}") if path in self._paths else (
+                404, f"no endpoint {path}; see /openapi.json")
+            await send_error(send, ApiError(status, message, code="not_found" if status == 404 else
+                                            "method_not_allowed"))
+            return
+        await handler(scope, receive, send)
+
+    def _prefixed(self, method: str, path: str) -> Handler | None:
+        for prefix, methods in self.prefixed.items():
+            if path.startswith(prefix) and len(path) > len(prefix) and "/" not in path[len(prefix):]:
+                make = methods.get(method)
+                return make(path[len(prefix):]) if make is not None else None
+        return None
+
+    def _json(self, fn: JsonHandler, *, body: bool = False) -> Handler:
+        async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                caller = await self.state.auth.authenticate(scope)
+                data = parse_json(await read_body(scope, receive, self.state.config.max_body_bytes)) if body else {}
+                result = await fn(caller, scope, data)
+                await send_json(send, 200, result)
+            except ClientGone:
+                return
+            except Exception as exc:  # noqa: BLE001 - mapped to a clear error
+                err = to_api_error(exc)
+                if err.code == "internal_error":
+                    log.exception("%s %s failed", scope["method"], scope["path"])
+                await send_error(send, err)
+        return handler
+
+    # --- simple endpoints -------------------------------------------------------------------------
+
+    async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send_json(send, 200, {"status": "ok"})
+
+    async def _readyz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        store = self.state.store
+        try:
+            await asyncio.to_thread(store.list_keys, team="\x00readyz")  # a cheap round trip to the database
+            db_ok = True
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            log.warning("readyz: store not reachable: %s", exc)
+            db_ok = False
+        backlog = store.writer.backlog if store.writer is not None else 0
+        ok = db_ok and self.ready
+        await send_json(send, 200 if ok else 503, {"status": "ready" if ok else "not ready", "store": db_ok,
+                                                   "request_log_backlog": backlog})
+
+    async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.state.config.metrics:
+            await send_error(send, ApiError(404, "metrics are disabled (gateway.metrics: false)", code="not_found"))
+            return
+        store = self.state.store
+        self.state.metrics.gauges["shoal_request_log_backlog"] = float(store.writer.backlog if store.writer else 0)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": self.state.metrics.render()})
+
+    async def _openapi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send_json(send, 200, openapi_document())
+
+    async def _list_models(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.state.auth.authenticate(scope)
+        except ApiError as err:
+            await send_error(send, err)
+            return
+        if self._models is None:
+            self._models = orjson.dumps({"object": "list", "data": self._model_entries()})
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": self._models})
+
+    def _model_entries(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = [{"id": "auto", "object": "model", "created": 0, "owned_by": "shoal",
+                                          "shoal": {"kind": "router"}}]
+        try:
+            specs = self.state.catalog.specs()
+        except Exception as exc:  # noqa: BLE001 - list what can be listed
+            log.warning("listing models: %s", exc)
+            specs = []
+        for spec in specs:
+            entries.append({"id": spec.name, "object": "model", "created": 0, "owned_by": spec.provider,
+                            "shoal": {"kind": spec.kind, "locality": spec.locality, "model_id": spec.model_id}})
+        for name in sorted(self.state.collections):
+            entries.append({"id": name, "object": "model", "created": 0, "owned_by": "shoal",
+                            "shoal": {"kind": "collection"}})
+        return entries
+
+    # --- CORS and lifespan ------------------------------------------------------------------------
+
+    async def _with_cors(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin_raw = next((v for k, v in scope["headers"] if k == b"origin"), None)
+        origin = origin_raw.decode("latin-1") if origin_raw else None
+        allowed = origin is not None and ("*" in self._cors or origin in self._cors)
+        cors = [(b"access-control-allow-origin", origin_raw or b""), (b"vary", b"origin"),
+                (b"access-control-expose-headers", b"x-shoal-request-id, x-shoal-model, x-shoal-route, "
+                                                   b"x-shoal-route-reasons, x-shoal-sensitivity, x-shoal-cost-usd")]
+        if scope["method"] == "OPTIONS" and allowed:
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                *cors, (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
+                (b"access-control-allow-headers", b"authorization, content-type, x-api-key, anthropic-version"),
+                (b"access-control-max-age", b"600")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if not allowed:
+            await self._dispatch(scope, receive, send)
+            return
+
+        async def send_with_cors(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *cors]}
+            await send(message)
+
+        await self._dispatch(scope, receive, send_with_cors)  # type: ignore[arg-type]
+
+    async def startup(self) -> None:
+        self.state.limiter.start()
+        self.ready = True
+
+    async def shutdown(self) -> None:
+        """Hand the last counter deltas over, flush the request log, close model clients."""
+        self.ready = False
+        await self.state.limiter.stop()
+        await asyncio.to_thread(self.state.store.close)
+        aclose = getattr(self.state.catalog, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    await self.shutdown()
+                finally:
+                    await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -1,0 +1,283 @@
+"""The chat request path shared by ``/v1/chat/completions`` and ``/v1/messages``.
+
+authenticate → read and validate → budget/rate check → prepare (retrieve, scan, route) → call
+(stream or not) → respond → charge and record exactly one request record, whatever happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
+from shoal.gateway.auth import Caller
+from shoal.gateway.errors import to_api_error
+from shoal.gateway.http import (JSON_CT, SSE_HEADERS, ClientGone, Headers, Receive, Scope, Send, latin1,
+                                parse_json, read_body, send_error)
+from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
+from shoal.gateway.state import GatewayState
+from shoal.models.types import Chunk, Completion, Message, Usage
+from shoal.pipeline import Prepared
+from shoal.store import RequestRecord
+
+log = logging.getLogger("shoal.gateway")
+
+
+class StreamWriter(Protocol):
+    def chunk(self, chunk: Chunk) -> bytes: ...
+
+    def finish(self, finish_reason: str, prompt_tokens: int, completion_tokens: int,
+               meta: dict[str, Any]) -> bytes: ...
+
+    @staticmethod
+    def error(status: int, message: str, type: str, code: str | None) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WireFormat:
+    endpoint: str
+    id_prefix: str
+    anthropic: bool
+    parse: Callable[[dict[str, Any]], ParsedChat]
+    body: Callable[..., bytes]
+    writer: Callable[[str, str, bool], StreamWriter]
+
+
+OPENAI = WireFormat("chat", "chatcmpl-", False, parse_chat, completion_body, ChunkWriter)
+ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message_body, EventWriter)
+
+
+class _Flags:
+    __slots__ = ("done", "disconnected", "headers_sent")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.disconnected = False
+        self.headers_sent = False
+
+
+async def _watch(receive: Receive, task: asyncio.Task[Any], flags: _Flags) -> None:
+    """Cancel the request (and with it the upstream call) when the client goes away."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            if not flags.done:
+                flags.disconnected = True
+                task.cancel()
+            return
+
+
+def _messages_for_log(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        item: dict[str, Any] = {"role": m.role, "content": m.text}
+        if m.images:
+            item["images"] = len(m.images)
+        if m.tool_calls:
+            item["tool_calls"] = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in m.tool_calls]
+        if m.tool_call_id:
+            item["tool_call_id"] = m.tool_call_id
+        out.append(item)
+    return out
+
+
+class ChatHandler:
+    def __init__(self, state: GatewayState) -> None:
+        self.state = state
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, fmt: WireFormat) -> None:
+        st = self.state
+        start = time.perf_counter()
+        rid = uuid.uuid4().hex
+        rec = RequestRecord(request_id=rid, ts=time.time(), endpoint=fmt.endpoint)
+        flags = _Flags()
+        headers: Headers = [(b"x-shoal-request-id", rid.encode())]
+        caller: Caller | None = None
+        scopes: tuple[Any, ...] = ()
+        watcher: asyncio.Task[None] | None = None
+        try:
+            caller = await st.auth.authenticate(scope)
+            rec.key_id, rec.team = caller.key_id, caller.principal.team
+            rec.user, rec.segment = caller.principal.user, caller.principal.segment
+            parsed = fmt.parse(parse_json(await read_body(scope, receive, st.config.max_body_bytes)))
+            rec.requested_model, rec.stream = parsed.model, parsed.stream
+            if st.config.log_content:
+                rec.request_messages = _messages_for_log(parsed.request.messages)
+            scopes = st.scopes(caller)
+            if scopes:
+                await st.limiter.admit(scopes)
+            task = asyncio.current_task()
+            assert task is not None
+            watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
+            prepared = await self._prepare(parsed, caller, rec)
+            headers += self._route_headers(prepared)
+            if parsed.stream:
+                await self._stream(send, prepared, parsed, fmt, rec, headers, flags)
+            else:
+                completion = await st.pipeline.complete(prepared)
+                self._account(rec, completion.name or prepared.decision.model, completion.model,
+                              completion.usage, completion.cost_usd, completion.text)
+                meta = self._meta(rec, prepared)
+                body = fmt.body(completion, response_id=fmt.id_prefix + rid, model=rec.served_model or "",
+                                meta=meta)
+                headers += [(b"x-shoal-model", latin1(rec.served_model or "")),
+                            (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
+                flags.done = True
+                await send({"type": "http.response.start", "status": 200, "headers": [JSON_CT, *headers]})
+                await send({"type": "http.response.body", "body": body})
+        except asyncio.CancelledError:
+            if not flags.disconnected:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            rec.status, rec.error = 499, "client disconnected; upstream call cancelled"
+        except ClientGone:
+            rec.status, rec.error = 499, "client disconnected while sending the request"
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear error and one record
+            err = to_api_error(exc)
+            if err.code == "internal_error":
+                log.exception("request %s failed", rid)
+            rec.status, rec.error = err.status, err.message
+            if not flags.headers_sent and not flags.disconnected:
+                flags.done = True
+                try:
+                    await send_error(send, err, headers, anthropic=fmt.anthropic)
+                except Exception:  # noqa: BLE001 - the client left while we answered
+                    pass
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            rec.latency_ms = (time.perf_counter() - start) * 1000.0
+            self._finish(rec, scopes)
+
+    async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord) -> Prepared:
+        st = self.state
+        if parsed.model in st.collections:
+            rec.collection = parsed.model
+            # Retrieval embeds and searches: keep it off the event loop.
+            prepared = await asyncio.to_thread(st.pipeline.prepare, parsed.request, requested=None,
+                                               principal=caller.principal, collection=parsed.model)
+        else:
+            prepared = st.pipeline.prepare(parsed.request, requested=parsed.model, principal=caller.principal)
+        d = prepared.decision
+        rec.route, rec.route_reasons = d.route, list(d.reasons)
+        rec.sensitivity, rec.sensitivity_reasons = prepared.sensitivity.level, list(prepared.sensitivity.reasons)
+        rec.served_model = d.model
+        if prepared.citations:
+            rec.citations = [self._citation(c) for c in prepared.citations]
+        return prepared
+
+    @staticmethod
+    def _citation(c: Any) -> dict[str, Any]:
+        return {"number": c.number, "path": c.path, "title": c.title, "section": c.section, "page": c.page,
+                "label": c.label, "score": c.score}
+
+    @staticmethod
+    def _route_headers(prepared: Prepared) -> Headers:
+        d = prepared.decision
+        return [(b"x-shoal-route", latin1(d.route)), (b"x-shoal-route-reasons", latin1(",".join(d.reasons))),
+                (b"x-shoal-sensitivity", latin1(prepared.sensitivity.level))]
+
+    def _account(self, rec: RequestRecord, name: str, model_id: str | None, usage: Usage, cost: float,
+                 text: str | None) -> None:
+        rec.served_model, rec.served_model_id = name, model_id
+        rec.prompt_tokens, rec.completion_tokens, rec.cost_usd = usage.prompt_tokens, usage.completion_tokens, cost
+        if self.state.config.log_content:
+            rec.response_text = text
+
+    @staticmethod
+    def _meta(rec: RequestRecord, prepared: Prepared) -> dict[str, Any]:
+        return {"request_id": rec.request_id, "model": rec.served_model, "model_id": rec.served_model_id,
+                "route": rec.route, "reasons": rec.route_reasons,
+                "fallback": rec.served_model != prepared.decision.model,
+                "sensitivity": {"level": rec.sensitivity, "reasons": rec.sensitivity_reasons},
+                "citations": rec.citations, "cost_usd": round(rec.cost_usd, 10)}
+
+    async def _stream(self, send: Send, prepared: Prepared, parsed: ParsedChat, fmt: WireFormat,
+                      rec: RequestRecord, headers: Headers, flags: _Flags) -> None:
+        st = self.state
+        decision = prepared.decision
+        agen = st.pipeline.stream(prepared).__aiter__()
+        try:
+            # Wait for the first chunk before answering 200: failures before any output (including
+            # every fallback failing) still get a proper HTTP error status and JSON body.
+            try:
+                chunk: Chunk | None = await agen.__anext__()
+            except StopAsyncIteration:
+                chunk = None
+            served_id = chunk.model if chunk is not None else None
+            name = st.served_name(decision.candidates, served_id)
+            writer = fmt.writer(fmt.id_prefix + rec.request_id, name, parsed.include_usage)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [*SSE_HEADERS, *headers, (b"x-shoal-model", latin1(name))]})
+            flags.headers_sent = True
+            parts: list[str] = []
+            usage: Usage | None = None
+            finish = "stop"
+            try:
+                while chunk is not None:
+                    if chunk.delta:
+                        parts.append(chunk.delta)
+                    if chunk.usage is not None:
+                        usage = chunk.usage
+                    if chunk.finish_reason:
+                        finish = chunk.finish_reason
+                    if chunk.model:
+                        served_id = chunk.model
+                    data = writer.chunk(chunk)
+                    if data:
+                        await send({"type": "http.response.body", "body": data, "more_body": True})
+                    try:
+                        chunk = await agen.__anext__()
+                    except StopAsyncIteration:
+                        chunk = None
+            except (asyncio.CancelledError, ClientGone, OSError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - mid-stream failure: tell the client in-band
+                err = to_api_error(exc)
+                rec.status, rec.error = err.status, err.message
+                self._account(rec, name, served_id, usage or Usage(), 0.0, "".join(parts))
+                flags.done = True
+                await send({"type": "http.response.body", "body": writer.error(err.status, err.message, err.type,
+                                                                                err.code)})
+                return
+        finally:
+            closer = getattr(agen, "aclose", None)
+            if closer is not None:
+                await closer()  # cancels the upstream call if we stopped early
+        name = st.served_name(decision.candidates, served_id)
+        usage = usage or Usage()
+        spec = st.spec(name)
+        cost = spec.pricing.cost(usage) if spec is not None else 0.0
+        self._account(rec, name, served_id, usage, cost, "".join(parts))
+        flags.done = True
+        await send({"type": "http.response.body", "more_body": False,
+                    "body": writer.finish(finish, usage.prompt_tokens, usage.completion_tokens,
+                                          self._meta(rec, prepared))})
+
+    def _finish(self, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
+        finish_record(self.state, rec, scopes)
+
+
+def finish_record(st: GatewayState, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
+    """Charge limits, count metrics and hand the one record of this request to the store."""
+    if scopes and (rec.prompt_tokens or rec.completion_tokens or rec.cost_usd):
+        st.limiter.charge(scopes, rec.prompt_tokens + rec.completion_tokens, rec.cost_usd)
+    if st.config.metrics:
+        if rec.status == 429 and rec.error and rec.error.startswith(("rate limit", "budget")):
+            st.metrics.inc("shoal_limit_rejections_total", (("team", rec.team or "-"),))
+        st.metrics.request(endpoint=rec.endpoint, model=rec.served_model or "-", team=rec.team or "-",
+                           status=rec.status, seconds=rec.latency_ms / 1000.0, route=rec.route or "",
+                           sensitivity=rec.sensitivity or "", prompt_tokens=rec.prompt_tokens,
+                           completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd)
+    try:
+        st.store.record_request(rec)
+    except Exception:  # noqa: BLE001 - never fail a served request on logging; say so loudly
+        log.exception("could not record request %s", rec.request_id)
+

@@ -1,0 +1,86 @@
+"""Building the gateway from settings, and running it under uvicorn (uvloop + httptools)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from shoal.gateway.app import GatewayApp
+from shoal.gateway.auth import Authenticator
+from shoal.gateway.limits import Limiter
+from shoal.gateway.metrics import Metrics
+from shoal.gateway.state import GatewayState, limits_of
+from shoal.pipeline import DirectCaller, DirectPolicy, Pipeline
+from shoal.store import Store, open_store
+
+if TYPE_CHECKING:
+    from shoal.config import Settings
+
+log = logging.getLogger("shoal.gateway")
+
+
+def default_pipeline(settings: Settings, catalog: Any) -> Pipeline:
+    """The lead's wiring (privacy scan, policy, fallbacks, RAG) when present, else the direct path."""
+    try:
+        from shoal.wiring import build_pipeline  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        log.warning("shoal.wiring is not available: serving without privacy routing or fallbacks")
+        return Pipeline(policy=DirectPolicy(catalog.default_model), caller=DirectCaller(catalog))
+    pipeline: Pipeline = build_pipeline(settings, catalog)
+    return pipeline
+
+
+def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | None = None,
+              store: Store | None = None, admin_key: str | None = None) -> GatewayApp:
+    """The ASGI app for ``settings``; every dependency can be injected (tests pass doubles)."""
+    if catalog is None:
+        from shoal.catalog import Catalog
+
+        catalog = Catalog(settings)
+    if pipeline is None:
+        pipeline = default_pipeline(settings, catalog)
+    cfg = settings.config.gateway
+    if store is None:
+        store = open_store(settings, background_writes=True)
+    elif store.writer is None:
+        store.start_writer()
+    if admin_key is None:
+        admin_key = os.environ.get(cfg.admin_key_env) or None
+    collections = set(cfg.collections)
+    if pipeline.retriever is not None:
+        collections.add(settings.config.rag.collection)
+    state = GatewayState(
+        pipeline=pipeline, catalog=catalog, store=store, config=cfg,
+        auth=Authenticator(store, admin_key=admin_key, ttl_s=cfg.key_cache_ttl_s, required=cfg.auth,
+                           default_limits=limits_of(cfg.key_limits)),
+        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s), metrics=Metrics(),
+        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()})
+    return GatewayApp(state)
+
+
+def app_from_env() -> GatewayApp:
+    """App factory for ``uvicorn --factory`` and multi-worker serving (reads ``$SHOAL_CONFIG``)."""
+    from shoal.config import load_settings
+
+    return build_app(load_settings())
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
+          log_level: str = "warning") -> None:
+    """Run the gateway until interrupted; shutdown flushes the request log."""
+    import uvicorn
+
+    cfg = settings.config.gateway
+    host = host or cfg.host
+    port = cfg.port if port is None else port
+    workers = workers or cfg.workers
+    common: dict[str, Any] = {"host": host, "port": port, "loop": "uvloop", "http": "httptools",
+                              "lifespan": "on", "access_log": False, "log_level": log_level,
+                              "timeout_graceful_shutdown": 30}
+    if workers > 1:
+        if settings.path is not None:
+            os.environ["SHOAL_CONFIG"] = str(settings.path)
+        uvicorn.run("shoal.gateway.server:app_from_env", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(build_app(settings), **common)

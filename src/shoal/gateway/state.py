@@ -1,0 +1,72 @@
+"""What every handler shares: the pipeline, catalog, store, limiter, metrics and config."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from shoal.gateway.auth import Authenticator, Caller
+from shoal.gateway.config import GatewayConfig, LimitsConfig
+from shoal.gateway.limits import Limiter
+from shoal.gateway.metrics import Metrics
+from shoal.models.types import ModelSpec
+from shoal.pipeline import Pipeline
+from shoal.store import Limits, Store
+
+log = logging.getLogger("shoal.gateway")
+
+
+def limits_of(cfg: LimitsConfig) -> Limits:
+    return Limits(requests_per_minute=cfg.requests_per_minute, tokens_per_minute=cfg.tokens_per_minute,
+                  usd_per_day=cfg.usd_per_day, usd_per_month=cfg.usd_per_month)
+
+
+@dataclass
+class GatewayState:
+    pipeline: Pipeline
+    catalog: Any  # shoal.catalog.Catalog (or anything with chat_model/embedding_model/specs)
+    store: Store
+    config: GatewayConfig
+    auth: Authenticator
+    limiter: Limiter
+    metrics: Metrics
+    collections: frozenset[str] = frozenset()
+    team_limits: dict[str, Limits] = field(default_factory=dict)
+    _specs: dict[str, ModelSpec | None] = field(default_factory=dict)
+
+    def scopes(self, caller: Caller) -> tuple[tuple[str, Limits], ...]:
+        """The (scope, limits) pairs a request of ``caller`` must fit; empty when nothing is limited."""
+        out: list[tuple[str, Limits]] = []
+        if caller.admin:
+            return ()
+        if not caller.limits.empty:
+            out.append((f"key:{caller.key_id or 'anonymous'}", caller.limits))
+        team = caller.principal.team
+        if team is not None:
+            limits = self.team_limits.get(team)
+            if limits is not None and not limits.empty:
+                out.append((f"team:{team}", limits))
+        return tuple(out)
+
+    def spec(self, name: str) -> ModelSpec | None:
+        """The spec of a configured chat model (cached), or None if it cannot be built."""
+        if name not in self._specs:
+            try:
+                self._specs[name] = self.catalog.chat_model(name).spec
+            except Exception:  # noqa: BLE001 - only used for names and prices
+                self._specs[name] = None
+        return self._specs[name]
+
+    def served_name(self, candidates: tuple[str, ...], model_id: str | None) -> str:
+        """Which configured candidate a provider model id belongs to (streams report only the id)."""
+        if model_id:
+            for name in candidates:
+                spec = self.spec(name)
+                if spec is not None and (spec.model_id == model_id or name == model_id):
+                    return name
+            for name in candidates:  # providers often report a dated id: gpt-4o-mini-2024-07-18
+                spec = self.spec(name)
+                if spec is not None and model_id.startswith(spec.model_id):
+                    return name
+        return candidates[0]
