@@ -1,0 +1,188 @@
+"""The policy engine: one place that decides which model serves a request, and says why.
+
+Order (first that applies wins, privacy always constrains the rest):
+
+1. privacy — a sensitive request may only be served by ``self_hosted`` models: the chosen model and
+   the whole fallback chain are filtered; with no allowed model the request is refused
+   (``PolicyRefusedError``), never sent out;
+2. explicit pins (the requested model name), then per-team / per-segment pins and rules;
+3. the learned router, when no model (or ``auto``) was requested;
+4. fallbacks from config (filtered by 1).
+
+Routing is pure and fast: model localities are looked up once and cached, the learned router is
+loaded at construction, and the optional ``health`` view (circuit breakers) is an in-memory check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from shoal.catalog import Catalog
+from shoal.errors import ConfigError, PolicyRefusedError
+from shoal.models.types import ChatRequest
+from shoal.principal import Principal
+from shoal.privacy.types import Sensitivity
+from shoal.routing.config import RoutingConfig, Rule
+from shoal.routing.learned import LearnedRouter
+from shoal.routing.types import Decision
+
+AUTO = "auto"
+
+
+class PolicyEngine:
+    """Implements ``shoal.pipeline.Policy``."""
+
+    def __init__(self, config: RoutingConfig, catalog: Catalog, router: LearnedRouter | None = None, *,
+                 health: Callable[[str], bool] | None = None) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.health = health
+        self._locality: dict[str, str] = {}
+        self._rules: list[tuple[Rule, re.Pattern[str] | None]] = [
+            (r, re.compile(r.prompt_regex) if r.prompt_regex else None) for r in config.rules]
+        self.default_model = config.default_model or catalog.default_model
+        self.router = router
+        self.router_models: list[str] = []
+        if config.router is not None:
+            self.router_models = list(config.router.models)
+            if self.router is None:
+                self.router = LearnedRouter.load(catalog.settings.resolve_path(config.router.file))
+            if config.router.target is not None:
+                self.router = self.router.with_target(config.router.target)
+            if len(self.router.models) != len(self.router_models):
+                raise ConfigError(
+                    f"the router file has {len(self.router.models)} models "
+                    f"({', '.join(self.router.models)}) but routing.router.models lists "
+                    f"{len(self.router_models)}", file=catalog.settings.source, key="routing.router.models",
+                    hint="list one catalog model per router model, cheapest first")
+        elif self.router is not None:
+            self.router_models = list(self.router.models)
+        self._privacy_models = self._resolve_privacy_models()
+
+    # --- model facts -----------------------------------------------------------------------------
+
+    def locality(self, name: str) -> str:
+        """Locality of a model (cached; unknown names raise ``UnknownModelError``)."""
+        loc = self._locality.get(name)
+        if loc is None:
+            loc = self.catalog.spec(name, resolve_secret=False).locality
+            self._locality[name] = loc
+        return loc
+
+    def _resolve_privacy_models(self) -> list[str]:
+        configured = self.config.privacy.models
+        if configured:
+            for name in configured:
+                if self.locality(name) != "self_hosted":
+                    raise ConfigError(f"{name!r} is not a self_hosted model, so it may not serve sensitive "
+                                      "requests", file=self.catalog.settings.source, key="routing.privacy.models",
+                                      hint=f"set locality: self_hosted on models.{name} if it really runs "
+                                           "on your own infrastructure, or remove it from the list")
+            return list(configured)
+        return [s.name for s in self.catalog.specs(kind="chat") if s.locality == "self_hosted"]
+
+    @property
+    def privacy_models(self) -> list[str]:
+        return list(self._privacy_models)
+
+    # --- the decision ----------------------------------------------------------------------------
+
+    def route(self, request: ChatRequest, sensitivity: Sensitivity, *, requested: str | None,
+              principal: Principal) -> Decision:
+        reasons: list[str] = list(sensitivity.reasons)
+        explicit = requested if requested and requested != AUTO else None
+        sensitive = sensitivity.is_sensitive
+
+        # (1) privacy: what may serve this request at all.
+        allowed: list[str] | None = None
+        if sensitive:
+            reasons.append("privacy:self_hosted-only")
+            allowed = self._healthy(self._privacy_models)
+            if not allowed:
+                down = [m for m in self._privacy_models if m not in allowed]
+                why = (f"self-hosted models unavailable: {', '.join(down)}" if down
+                       else "no self-hosted model is configured")
+                raise PolicyRefusedError(
+                    f"refused: the request is sensitive and {why}; it was not sent to any external model",
+                    reasons=[*reasons, "privacy:refused(no-self-hosted-model)"],
+                    hint="add a self_hosted model (e.g. the embedded `local`) to routing.privacy.models, "
+                         "or retry when it is back")
+            if explicit is not None and self.locality(explicit) != "self_hosted":
+                if self.config.privacy.on_external_pin == "refuse":
+                    raise PolicyRefusedError(
+                        f"refused: the request is sensitive and {explicit!r} is an external model",
+                        reasons=[*reasons, f"privacy:refused-pin({explicit})"],
+                        hint="ask for a self_hosted model, or leave the model to the router (`auto`)")
+
+        # (2) pins and rules, (3) the learned router, else the default.
+        model, route_tag, why_model = self._choose(request, explicit, principal)
+        reasons.extend(why_model)
+
+        # (4) fallbacks, then the privacy filter over the whole chain.
+        chain = _dedupe([model, *self.config.fallbacks.get(model, [])])
+        if allowed is not None:
+            kept = [m for m in chain if m in allowed]
+            if model not in allowed:
+                reasons.append(f"privacy:repinned({model}→{(kept or allowed)[0]})")
+            dropped = [m for m in chain[1:] if m not in allowed]
+            if dropped:
+                reasons.append(f"privacy:dropped-fallbacks({','.join(dropped)})")
+            # Any other allowed model is a better last resort than refusing.
+            chain = _dedupe([*kept, *allowed])
+            route_tag = "privacy"
+        if len(chain) > 1:
+            reasons.append(f"fallback:{'→'.join(chain[1:])}")
+        return Decision(model=chain[0], fallbacks=tuple(chain[1:]), reasons=tuple(reasons),
+                        sensitivity=sensitivity, route=route_tag)
+
+    def _healthy(self, names: list[str]) -> list[str]:
+        if self.health is None:
+            return list(names)
+        return [n for n in names if self.health(n)]
+
+    def _choose(self, request: ChatRequest, explicit: str | None,
+                principal: Principal) -> tuple[str, str, list[str]]:
+        if explicit is not None:
+            self.locality(explicit)  # unknown model → clear error now, not at call time
+            return explicit, "pinned", [f"pin:{explicit}"]
+        if principal.team and principal.team in self.config.teams:
+            target = self.config.teams[principal.team]
+            return target, "team", [f"team:{principal.team}→{target}"]
+        if principal.segment and principal.segment in self.config.segments:
+            target = self.config.segments[principal.segment]
+            return target, "team", [f"segment:{principal.segment}→{target}"]
+        if self._rules:
+            text: str | None = None
+            for i, (rule, pattern) in enumerate(self._rules):
+                if pattern is not None and text is None:
+                    text = request.prompt_text
+                if _matches(rule, pattern, principal, text):
+                    return rule.model, "team", [f"rule:{rule.label(i)}→{rule.model}"]
+        if self.router is not None:
+            choice = self.router.choose(request.prompt_text)
+            name = self.router_models[choice.index]
+            return name, "router", [choice.reason(name)]
+        return self.default_model, "default", [f"default:{self.default_model}"]
+
+
+def _matches(rule: Rule, pattern: re.Pattern[str] | None, principal: Principal, text: str | None) -> bool:
+    if rule.team is not None and principal.team != rule.team:
+        return False
+    if rule.segment is not None and principal.segment != rule.segment:
+        return False
+    if rule.user is not None and principal.user != rule.user:
+        return False
+    if rule.group is not None and rule.group not in principal.groups:
+        return False
+    return pattern is None or (text is not None and pattern.search(text) is not None)
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for n in names:
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
