@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),
     "search": ("shoal.cli.rag", "search", "Hybrid search of the index as a given user (ACL applied)."),
     "eval": ("shoal.cli.evals", "eval_group", "Evaluate models on your data: run, report, compare, recommend."),
+    "route": ("shoal.cli.routing", "route", "Show which model would serve a prompt and why (no model is called)."),
+    "router": ("shoal.cli.routing", "router", "Train and evaluate the learned router from per-item results."),
 }
 
 

@@ -221,13 +221,14 @@ def evaluate(router_file: str, data: tuple[str, ...], weak: str, strong: str, qu
     curves = {k: routing_curve(v, w, s) for k, v in runs.items()}
     at_threshold = p_ok >= rtr.threshold
     realised = float(np.where(at_threshold, w, s).mean())
-    calibrated = {"threshold": rtr.threshold, "strong_share": float(1 - at_threshold.mean()),
+    strong_share = float(1 - at_threshold.mean())
+    calibrated = {"threshold": rtr.threshold, "strong_share": strong_share,
                   "quality": realised, "quality_vs_strong": realised / float(s.mean()) if s.mean() else None}
     prefix = Path(out_prefix)
     png = write_png(curves, prefix.with_name(prefix.name + ".png"), title=f"{weak} → {strong}")
     notes = [f"{len(table)} items; weak quality {metrics['router'].weak_quality:.3f}, "
              f"strong {metrics['router'].strong_quality:.3f}",
-             f"router threshold {rtr.threshold:.3f}: {100 * calibrated['strong_share']:.1f}% strong calls, "
+             f"router threshold {rtr.threshold:.3f}: {100 * strong_share:.1f}% strong calls, "
              f"quality {realised:.3f}"]
     page = write_html(curves, metrics, prefix.with_name(prefix.name + ".html"), title=f"Router: {weak} → {strong}",
                       notes=notes)
