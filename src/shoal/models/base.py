@@ -50,9 +50,19 @@ class ChatModel(ABC):
                        provider=self.spec.provider, name=self.spec.name)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        """Yield text deltas; the final chunk carries finish_reason and usage."""
-        async for chunk in self._stream(request):
-            yield chunk
+        """Yield text deltas; the final chunk carries finish_reason and usage.
+
+        Closing this stream early (a client that disconnects) closes the adapter's stream at
+        once, which cancels the upstream HTTP call or stops local generation.
+        """
+        inner = self._stream(request)
+        try:
+            async for chunk in inner:
+                yield chunk
+        finally:
+            aclose = getattr(inner, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     def complete_sync(self, request: ChatRequest) -> Completion:
         result: Completion = run_sync(self.complete(request))
