@@ -63,11 +63,13 @@ _CUE = re.compile(r"(?:address(?:\s+is)?|addr|live[sd]?\s+(?:at|on|in)|living\s+
                   r"(?:the\s+\w+\s+(?:side|end|part)\s+of\s+)?$", _I)
 _QUOTE = r"(?:[>?•*·|]+[ \t]*)?"  # e-mail quoting and bullets at line starts
 _UNIT = re.compile(rf"(?:,?\s*{_QUOTE}(?:apt\.?|apartment|suite|ste\.?|unit|flat|floor|fl\.?|room|rm\.?|#|bldg\.?|"
-                   r"building|box|lgh\.?|leil\.?|wohnung|piso|dept\.?)\s*#?\s*[\w-]{1,6})+", _I)
+                   r"building|box|lgh\.?|leil\.?|wohnung|piso|dept\.?)(?![^\W\d_])\s*#?\s*(?=[\w-]*\d)[\w-]{1,6}"
+                   r"(?![\w-]))+", _I)
 # What may follow a street: city lines, region codes, postal codes and countries, separated by commas
 # or line breaks (the separator is required: a space-separated capitalised word may start a sentence).
 _POSTAL = r"(?:\d{3,6}(?:[ -]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]{2}-\d{4,5})"
-_PLACE = rf"(?:[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){{0,3}})"
+_PLACE_WORD = r"[^\W\d_](?:[^\W\d_]|['’.-])*"
+_PLACE = rf"(?:{_PLACE_WORD}(?:[ -]{_PLACE_WORD}){{0,3}})"
 _TAIL_SEGMENT = re.compile(
     rf"(?:\s*[,\n]\s*{_QUOTE}|[ \t]+)(?:(?P<p1>{_POSTAL})(?:[ \t]+(?P<c1>{_PLACE}))?|(?P<c2>{_PLACE})(?:[ \t]+(?P<p2>{_POSTAL}))?)"
     r"(?![\w@])", re.UNICODE)

@@ -223,7 +223,11 @@ class NameDetector:
             run = toks[i:j]
             titled = False
             # Greetings, titles and sentence words in front ("Hi", "Dear", "Mr.") are cues, not the name.
-            while run and (run[0].key in TITLES or run[0].key in _NOT_NAMES):
+            if len(run) > 1 and run[0].key in _PLACE_PREFIXES:
+                i = j  # "New York", "San José": a place name, whatever follows
+                continue
+            while run and (run[0].key in TITLES or (
+                    (run[0].key in _NOT_NAMES or run[0].key in g.common) and run[0].key not in g.first)):
                 titled = titled or run[0].key in TITLES
                 run.pop(0)
             while run and (run[-1].key in PARTICLES or run[-1].key in _NOT_NAMES):

@@ -1,0 +1,78 @@
+"""Person names (gazetteer + context) and street addresses."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoal.privacy.names import Gazetteer, NameDetector, load_gazetteer
+from shoal.privacy.scanner import PrivacyScanner
+from tests.privacy.conftest import types_of
+
+
+def persons(scanner: PrivacyScanner, text: str) -> list[str]:
+    return [value for kind, value in types_of(scanner, text) if kind == "PERSON"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("What is Dana Whitfield's bonus this year?", "Dana Whitfield"),  # known first name + unknown surname
+    ("Please ask Mr. Okonkwo to call back", "Okonkwo"),  # title
+    ("sometimes people call me višeslav", "višeslav"),  # cue, lower case, not in any list
+    ("Hi Victor, the invoice is attached", "Victor"),  # greeting cue
+    ("Follow up with Sigrid Nyström in a couple of months.", "Sigrid Nyström"),
+    ("Directed by: Gladys L. Leblanc", "Gladys L. Leblanc"),  # middle initial
+    ('"It is moving in that direction," says Hauta-aho.', "Hauta-aho"),  # reporting verb cue
+    ("My name is Aantje Mourik", "Aantje Mourik"),
+])
+def test_names_found(scanner: PrivacyScanner, text: str, name: str) -> None:
+    assert name in persons(scanner, text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm moving out of the country, so please cancel my subscription",
+    "I work at Morgan Stanley Inc. in New York",
+    "We returned to San Bernardino by helicopter on Sunday",
+    "France was super fun to visit!",
+    "Write a haiku about spring",
+    "The Quarterly Business Review is on Monday",
+])
+def test_not_names(scanner: PrivacyScanner, text: str) -> None:
+    assert persons(scanner, text) == []
+
+
+def test_ambiguous_word_needs_a_second_clue() -> None:
+    gazetteer = Gazetteer(first=frozenset({"will", "dana"}), last=frozenset({"whitfield"}),
+                          common=frozenset({"will"}))
+    detector = NameDetector(gazetteer)
+    assert [s.text for s in detector.detect("Will this work tomorrow?")] == []
+    assert [s.text for s in detector.detect("I met Will Whitfield today")] == ["Will Whitfield"]
+
+
+def test_gazetteer_is_multilingual_and_excludes_countries() -> None:
+    g = load_gazetteer()
+    assert {"sigrid", "mette", "dana"} <= g.first
+    assert "johansen" in g.last
+    assert "france" not in g.first and "france" in g.common
+
+
+@pytest.mark.parametrize("text,address", [
+    ("Send it to 90 Whitchurch Road, Cardiff CF14 3LX, United Kingdom",
+     "90 Whitchurch Road, Cardiff CF14 3LX, United Kingdom"),
+    ("The bus station is on Via Tasso 129", "Via Tasso 129"),
+    ("She lives at Vesterskovvej 79, 8000 Aarhus", "Vesterskovvej 79, 8000 Aarhus"),
+    ("Ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500", "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+    ("PSC 1234, Box 5678\nAPO AE 09012", "PSC 1234, Box 5678\nAPO AE 09012"),
+    ("meet at the corner of Main Street and 5th Avenue.", "the corner of Main Street and 5th Avenue"),
+    ("Address: 30866 Ránargata 87 Apt. 652, Tallinn, Estonia 02151", "30866 Ránargata 87 Apt. 652, Tallinn, Estonia 02151"),
+])
+def test_addresses(scanner: PrivacyScanner, text: str, address: str) -> None:
+    assert ("STREET_ADDRESS", address) in types_of(scanner, text)
+
+
+@pytest.mark.parametrize("text", [
+    "During 2008, the company grew fast",
+    "We bought 5 Musicians Of The 70s records",
+    "Upgrade to Windows 11 before Friday",
+    "Chapter 12 explains recursion",
+])
+def test_not_addresses(scanner: PrivacyScanner, text: str) -> None:
+    assert all(kind != "STREET_ADDRESS" for kind, _ in types_of(scanner, text))
