@@ -53,9 +53,10 @@ ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message
 
 
 class _Flags:
-    __slots__ = ("done", "disconnected", "headers_sent")
+    __slots__ = ("done", "disconnected", "headers_sent", "record")
 
     def __init__(self) -> None:
+        self.record: Callable[[], None] | None = None
         self.done = False
         self.disconnected = False
         self.headers_sent = False
@@ -100,6 +101,18 @@ class ChatHandler:
         caller: Caller | None = None
         scopes: tuple[Any, ...] = ()
         watcher: asyncio.Task[None] | None = None
+        recorded = False
+
+        def record() -> None:
+            # Called just before the last byte goes out (so a client that reads the answer and at
+            # once sends feedback finds the record), or in ``finally`` for every other outcome.
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                rec.latency_ms = (time.perf_counter() - start) * 1000.0
+                finish_record(st, rec, scopes)
+
+        flags.record = record
         try:
             caller = await st.auth.authenticate(scope)
             rec.key_id, rec.team = caller.key_id, caller.principal.team
@@ -129,6 +142,7 @@ class ChatHandler:
                             (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
                 flags.done = True
                 await send({"type": "http.response.start", "status": 200, "headers": [JSON_CT, *headers]})
+                record()
                 await send({"type": "http.response.body", "body": body})
         except asyncio.CancelledError:
             if not flags.disconnected:
@@ -153,8 +167,7 @@ class ChatHandler:
         finally:
             if watcher is not None:
                 watcher.cancel()
-            rec.latency_ms = (time.perf_counter() - start) * 1000.0
-            self._finish(rec, scopes)
+            record()
 
     async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord) -> Prepared:
         st = self.state
@@ -257,12 +270,10 @@ class ChatHandler:
         cost = spec.pricing.cost(usage) if spec is not None else 0.0
         self._account(rec, name, served_id, usage, cost, "".join(parts))
         flags.done = True
-        await send({"type": "http.response.body", "more_body": False,
-                    "body": writer.finish(finish, usage.prompt_tokens, usage.completion_tokens,
-                                          self._meta(rec, prepared))})
-
-    def _finish(self, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
-        finish_record(self.state, rec, scopes)
+        tail = writer.finish(finish, usage.prompt_tokens, usage.completion_tokens, self._meta(rec, prepared))
+        if flags.record is not None:
+            flags.record()
+        await send({"type": "http.response.body", "more_body": False, "body": tail})
 
 
 def finish_record(st: GatewayState, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
