@@ -76,7 +76,7 @@ _TAIL_SEGMENT = re.compile(
 _SEPARATED = re.compile(r"^[ \t]*[,\n]")
 _STOP_WORDS = frozenset("""a an the and or but is are was were be been i we you he she it they my our your
 his her their this that to of in on at for with from by as if so not no yes please thanks thank can could
-will would should may might must do does did have has had what when where which who how why""".split())
+will would should may might must do does did have has had what when where which who how why""".split())  # noqa: SIM905
 
 
 def _is_street_word(word: str) -> bool:
@@ -96,7 +96,7 @@ def _capitalised(words: str) -> bool:
 
 _PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "dei", "degli", "delle", "des",
                         "du", "het", "ter", "den", "og", "och", "u", "v", "w", "z", "na", "pod", "nad", "la", "le", "les", "van", "der",
-                        "von", "am", "an", "im", "auf", "zu", "i", "y", "e", "ul", "al", "el", "na", "pod", "u"})
+                        "von", "am", "an", "im", "auf", "zu", "i", "y", "e", "ul", "al", "el"})
 
 
 class AddressDetector:

@@ -104,4 +104,4 @@ class PrivacyConfig(_Strict):
         return frozenset(chosen - set(self.disabled_entities))
 
 
-__all__ = ["LEVELS", "ENTITY_TYPES", "PrivacyConfig", "RedactConfig", "TopicSpec", "TopicsConfig"]
+__all__ = ["ENTITY_TYPES", "LEVELS", "PrivacyConfig", "RedactConfig", "TopicSpec", "TopicsConfig"]

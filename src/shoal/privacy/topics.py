@@ -18,6 +18,7 @@ on a topic specific.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,22 +38,22 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|k|m|s)?$")
 _CUES: dict[str, re.Pattern[str]] = {
     "possessive": re.compile(r"\b[A-Za-z]+['’]s\b(?!\s+(?:a|the|it|there)\b)"),
-    "first_person_plural": re.compile(r"\b(?:we|we're|we've|we'll|our|ours|us)\b", re.I),
-    "first_person": re.compile(r"\b(?:my|i'm|i've|i|me)\b", re.I),
+    "first_person_plural": re.compile(r"\b(?:we|we're|we've|we'll|our|ours|us)\b", re.IGNORECASE),
+    "first_person": re.compile(r"\b(?:my|i'm|i've|i|me)\b", re.IGNORECASE),
     "number": re.compile(r"\d"),
-    "money": re.compile(r"[$€£]\s?\d|\d\s?(?:k|m|million|billion|percent|%)\b", re.I),
+    "money": re.compile(r"[$€£]\s?\d|\d\s?(?:k|m|million|billion|percent|%)\b", re.IGNORECASE),
     "time_ref": re.compile(r"\b(?:q[1-4]|this (?:year|quarter|month|week)|next (?:year|quarter|month|week)|"
                            r"last (?:year|quarter|month|week|night)|yesterday|tomorrow|today|monday|tuesday|"
                            r"wednesday|thursday|friday|january|february|march|april|may|june|july|august|"
-                           r"september|october|november|december)\b", re.I),
+                           r"september|october|november|december)\b", re.IGNORECASE),
     "proper_name": re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+"),
     "imperative": re.compile(r"^(?:please\s+)?(?:draft|write|prepare|summari[sz]e|list|update|calculate|compare|"
-                             r"review|record|put|give|explain to|tell|send|rewrite|plan|check|find)\b", re.I),
-    "deictic": re.compile(r"\b(?:this|these|the following|here is|here are|attached)\b", re.I),
+                             r"review|record|put|give|explain to|tell|send|rewrite|plan|check|find)\b", re.IGNORECASE),
+    "deictic": re.compile(r"\b(?:this|these|the following|here is|here are|attached)\b", re.IGNORECASE),
     "generic": re.compile(r"\b(?:usually|typically|typical|in general|generally|common|commonly|best practices?|"
                           r"what is an?|what are|what's the difference|difference between|how does|how do|"
                           r"how is|how are|explain(?! to)|is it|are there|why do|on average|in the us|"
-                          r"in the uk|in the eu|in germany|in france|companies|employees|a company)\b", re.I),
+                          r"in the uk|in the eu|in germany|in france|companies|employees|a company)\b", re.IGNORECASE),
 }
 
 
@@ -79,7 +80,7 @@ def featurize(text: str, lexicon: Lexicon = ()) -> dict[str, float]:
         padded = f"^{w}$"
         for i in range(len(padded) - 3):
             feats["c:" + padded[i:i + 4]] = 0.5
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         feats[f"b:{a}_{b}"] = 1.0
     norm = sum(v * v for v in feats.values()) ** 0.5 or 1.0
     out = {k: v / norm for k, v in feats.items()}
