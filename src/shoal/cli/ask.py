@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import click
 
-from shoal.cli.common import catalog_from
+from shoal.cli.common import catalog_from, settings_from
 from shoal.models.base import ChatModel
-from shoal.models.types import ChatRequest, Message, Usage
+from shoal.models.types import ChatRequest, Chunk, Message, Usage
+from shoal.principal import Principal
+
+if TYPE_CHECKING:
+    from shoal.pipeline import Prepared
 
 
 def _stats_line(model: ChatModel, served: str, usage: Usage, latency: float) -> str:
@@ -19,14 +25,12 @@ def _stats_line(model: ChatModel, served: str, usage: Usage, latency: float) -> 
             f"{usage.completion_tokens} · ${cost:.6f} · {latency:.2f} s]")
 
 
-async def stream_answer(model: ChatModel, request: ChatRequest
-                        ) -> tuple[str, Usage, str, float]:
-    """Stream to stdout as tokens arrive; return (text, usage, served model id, latency)."""
+async def stream_answer(chunks: AsyncIterator[Chunk], served: str) -> tuple[str, Usage, str, float]:
+    """Print deltas to stdout as they arrive; return (text, usage, served model id, latency)."""
     start = time.perf_counter()
     parts: list[str] = []
     usage = Usage()
-    served = model.spec.model_id
-    async for chunk in model.stream(request):
+    async for chunk in chunks:
         if chunk.delta:
             parts.append(chunk.delta)
             sys.stdout.write(chunk.delta)
@@ -40,29 +44,88 @@ async def stream_answer(model: ChatModel, request: ChatRequest
     return "".join(parts), usage, served, time.perf_counter() - start
 
 
+def _explain(prepared: Prepared, err: bool = True) -> None:
+    d = prepared.decision
+    chain = " → ".join(d.candidates)
+    click.echo(f"route: {d.route} · {chain} · sensitivity {prepared.sensitivity.level}", err=err)
+    for reason in d.reasons:
+        click.echo(f"  - {reason}", err=err)
+
+
+def _citation_lines(prepared: Prepared) -> list[str]:
+    lines = []
+    for c in prepared.citations:
+        where = c.path + (f" § {c.section}" if c.section else "") + (f", p. {c.page}" if c.page else "")
+        lines.append(f"[{c.number}] {where} ({c.label})")
+    return lines
+
+
 @click.command()
 @click.argument("question", nargs=-1, required=True)
-@click.option("-m", "--model", "model_name", help="A configured model name (default: default_model).")
+@click.option("-m", "--model", "model_name",
+              help="A configured model name, or `auto` to let the router choose (default: routing's default).")
+@click.option("--as-user", "user", help="Answer as this user (document access control).")
+@click.option("--groups", help="Comma-separated groups of the caller (document access control).")
+@click.option("--team", help="The caller's team (routing rules).")
+@click.option("--collection", help="Document collection to answer from (default: rag's default).")
+@click.option("--no-docs", is_flag=True, help="Do not retrieve from documents even when an index exists.")
+@click.option("--explain", is_flag=True, help="Print the routing decision and its reasons.")
 @click.option("-s", "--system", help="System prompt.")
 @click.option("--max-tokens", type=int, help="Cap on answer length in tokens.")
 @click.option("-t", "--temperature", type=float)
 @click.option("-v", "--verbose", is_flag=True, help="Print model, tokens, cost and latency on stdout too.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the stats line on stderr.")
 @click.pass_context
-def ask(ctx: click.Context, question: tuple[str, ...], model_name: str | None, system: str | None,
-        max_tokens: int | None, temperature: float | None, verbose: bool, quiet: bool) -> None:
-    """Ask QUESTION and stream the answer (the embedded model needs no config or key)."""
+def ask(ctx: click.Context, question: tuple[str, ...], model_name: str | None, user: str | None,
+        groups: str | None, team: str | None, collection: str | None, no_docs: bool, explain: bool,
+        system: str | None, max_tokens: int | None, temperature: float | None, verbose: bool, quiet: bool) -> None:
+    """Ask QUESTION and stream the answer.
+
+    The request takes Shoal's request path: documents you may read are retrieved (when an index
+    exists), the prompt and those documents are scanned for sensitive data, the policy routes it
+    (sensitive → self-hosted models only), and the answer streams with numbered citations.
+    The embedded model needs no config or key.
+    """
+    from shoal.errors import ConfigError, PolicyRefusedError
+    from shoal.rag.retriever import has_index
+    from shoal.routing.caller import CallRecord
+    from shoal.wiring import build
+
+    settings = settings_from(ctx)
     catalog = catalog_from(ctx)
-    model = catalog.chat_model(model_name)
+    wired = build(settings, catalog)
+    principal = Principal.of(user, groups, team=team)
+    indexed = has_index(settings, collection)
+    if collection and not indexed:
+        raise ConfigError(f"collection {collection!r} has no documents",
+                          hint=f"run `shoal ingest PATH --collection {collection}` first")
     request = ChatRequest.of(" ".join(question), system=system, max_tokens=max_tokens, temperature=temperature)
+    try:
+        prepared = wired.pipeline.prepare(request, requested=model_name, principal=principal,
+                                          collection=collection, retrieve=indexed and not no_docs)
+    except PolicyRefusedError as exc:
+        if explain:
+            click.echo("route: refused", err=True)
+            for reason in exc.reasons:
+                click.echo(f"  - {reason}", err=True)
+        raise
+    if explain:
+        _explain(prepared)
+    record = CallRecord()
 
     async def run() -> tuple[str, Usage, str, float]:
         try:
-            return await stream_answer(model, request)
+            return await stream_answer(wired.caller.stream_recorded(prepared.decision, prepared.request, record),
+                                       prepared.decision.model)
         finally:
             await catalog.aclose()
 
     _, usage, served, latency = asyncio.run(run())
+    if prepared.citations:
+        click.echo("\n".join(["", "Sources:", *_citation_lines(prepared)]))
+    elif indexed and not no_docs:
+        click.echo(click.style("(no document you can read matched this question)", dim=True), err=True)
+    model = catalog.chat_model(record.served or prepared.decision.model)
     line = _stats_line(model, served, usage, latency)
     if verbose:
         click.echo(line)
@@ -105,7 +168,8 @@ def chat(ctx: click.Context, model_name: str | None, system: str | None, max_tok
             request = ChatRequest(messages=tuple(history), max_tokens=max_tokens)
             sys.stdout.write(f"{model.name}> ")
             try:
-                answer, usage, served, latency = loop.run_until_complete(stream_answer(model, request))
+                answer, usage, served, latency = loop.run_until_complete(
+                    stream_answer(model.stream(request), model.spec.model_id))
             except KeyboardInterrupt:
                 # Stop this answer, keep the chat: the unanswered question leaves the history.
                 history.pop()

@@ -1,0 +1,52 @@
+"""Builds the production request path from settings: the one place the stages are put together.
+
+The CLI (`shoal ask`, `shoal route`) and the gateway both call ``build_pipeline`` so that a
+request is retrieved, scanned, routed and called the same way wherever it enters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shoal.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from shoal.catalog import Catalog
+    from shoal.config import Settings
+    from shoal.routing.breaker import CircuitBreakers
+    from shoal.routing.caller import FallbackCaller
+    from shoal.routing.policy import PolicyEngine
+
+
+@dataclass(slots=True)
+class Wired:
+    """The pipeline plus the concrete parts callers may want to inspect (breakers, caller)."""
+
+    pipeline: Pipeline
+    policy: PolicyEngine
+    caller: FallbackCaller
+    breakers: CircuitBreakers
+
+
+def build(settings: Settings, catalog: Catalog) -> Wired:
+    """Privacy scanner + policy engine + fallback caller (sharing one set of circuit breakers,
+    so the policy never picks a model whose circuit is open) + the RAG retriever."""
+    from shoal.privacy.scanner import PrivacyScanner
+    from shoal.rag.retriever import RagRetriever
+    from shoal.routing.breaker import CircuitBreakers
+    from shoal.routing.caller import FallbackCaller
+    from shoal.routing.policy import PolicyEngine
+
+    routing = settings.config.routing
+    breakers = CircuitBreakers(routing.circuit_breaker)
+    caller = FallbackCaller(catalog, routing, breakers=breakers)
+    policy = PolicyEngine(routing, catalog, health=breakers.is_available)
+    # Always scan: with privacy.enabled off the scanner still honours retrieved documents' labels.
+    scanner = PrivacyScanner(settings.config.privacy)
+    pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=RagRetriever(settings, catalog))
+    return Wired(pipeline=pipeline, policy=policy, caller=caller, breakers=breakers)
+
+
+def build_pipeline(settings: Settings, catalog: Catalog) -> Pipeline:
+    return build(settings, catalog).pipeline
