@@ -100,3 +100,11 @@ def test_stream_without_placeholders_is_passthrough() -> None:
     restorer = Pseudonymizer().stream_restorer()
     assert restorer.feed("[PERSON_1") == "[PERSON_1"
     assert restorer.flush() == ""
+
+
+def test_from_config(scanner: PrivacyScanner) -> None:
+    from shoal.privacy.config import RedactConfig
+
+    p = Pseudonymizer.from_config(RedactConfig(placeholder="{{{type}:{n}}}", entities=["PERSON"]))
+    red = p.pseudonymize(TEXT, scanner.detect_pii(TEXT))
+    assert "{PERSON:1}" in red and "acme.com" in red and p.restore(red) == TEXT

@@ -46,6 +46,7 @@ god christmas easter new old north south east west central united states
 also just only even still then there here now not all any some every each both many much more most
 very well good great new first last next one two three four five six seven eight nine ten
 maybe unlike follow action adventure comedy animation mystery directed directors starring
+i'm i've i'll i'd it's that's what's let's there's here's who's where's don't can't won't isn't
 """.split())  # noqa: SIM905 - a word list reads better as text
 # Cues after which the next word is a name even in lower case ("call me višeslav").
 _CUE_NAME = re.compile(
@@ -209,7 +210,13 @@ class NameDetector:
             lower_name = (named and tok.key not in g.common and tok.key not in _NOT_NAMES and len(tok.key) > 2
                           and tok.text.islower())
             if not (tok.cap or tok.initial or lower_name):
-                i += 1
+                pair = self._lowercase_name(toks, i, g)
+                if pair:
+                    start, end = toks[i].start, toks[i + pair - 1].end
+                    spans.append(Span(start, end, "PERSON", text[start:end], 0.6))
+                    i += pair
+                else:
+                    i += 1
                 continue
             # Grow the run: capitalised words, initials and name particles on one line.
             j = i + 1
@@ -247,6 +254,23 @@ class NameDetector:
                 spans.append(Span(start, end, "PERSON", text[start:end], score))
             i = max(j, i + 1)
         return spans
+
+    @staticmethod
+    def _lowercase_name(toks: list[_Tok], i: int, g: Gazetteer) -> int:
+        """Names typed in lower case ("follow up with olga krylova"): an unambiguous first name, an
+        optional initial, then an unambiguous surname. Returns the number of tokens, 0 if none."""
+        first = toks[i].key
+        if first not in g.first or first in g.common or first in _NOT_NAMES or len(first) < 3:
+            return 0
+        j = i + 1
+        if j < len(toks) and len(toks[j].key) == 1 and toks[j].key not in ("a", "i"):
+            j += 1  # a middle initial; "a"/"i" are words more often than initials
+        if j >= len(toks):
+            return 0
+        last = toks[j].key
+        if last in g.last and last not in g.common and last not in _NOT_NAMES and len(last) > 2:
+            return j - i + 1
+        return 0
 
     def _score(self, run: list[_Tok], g: Gazetteer, *, titled: bool, named: bool, strong: bool, weak: bool,
                sentence_start: bool, org: bool) -> float:

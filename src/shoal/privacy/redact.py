@@ -6,6 +6,13 @@ the external model sees only placeholders, and ``restore`` puts the originals ba
 Models sometimes drop the brackets, so the bare core (``PERSON_1``) is restored too, but only as a
 whole word (``PERSON_10`` is never read as ``PERSON_1`` + ``0``).
 
+Typical use for one request (spans come from scanning each message's own text)::
+
+    pseudo = Pseudonymizer.from_config(config.privacy.redact)
+    sent = [pseudo.pseudonymize(m.text, scanner.detect_pii(m.text)) for m in messages]
+    answer = pseudo.restore(completion.text)            # or, streaming:
+    restorer = pseudo.stream_restorer(); out = restorer.feed(delta) ...; out += restorer.flush()
+
 ``StreamRestorer`` does the same for a streamed answer, where a placeholder may arrive split across
 chunks (``"[PER"`` + ``"SON_1]"``): it holds back the shortest tail that could still become a
 placeholder and releases it as soon as it cannot.
@@ -16,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from shoal.privacy.config import RedactConfig
 from shoal.privacy.types import Span
 
 DEFAULT_PLACEHOLDER = "[{type}_{n}]"
@@ -33,6 +41,10 @@ class Pseudonymizer:
         self._by_token: dict[str, str] = {}  # placeholder and its bare core → original value
         self._counts: dict[str, int] = {}
         self._pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def from_config(cls, config: RedactConfig) -> Pseudonymizer:
+        return cls(config.placeholder, config.entities)
 
     @property
     def mapping(self) -> dict[str, str]:
