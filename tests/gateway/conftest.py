@@ -33,10 +33,10 @@ DEFAULT_MODELS: dict[str, Any] = {
 
 
 def make_settings(tmp_path: Path, *, models: dict[str, Any] | None = None, gateway: dict[str, Any] | None = None,
-                  store: dict[str, Any] | None = None, default_model: str = "cheap") -> Settings:
+                  store: dict[str, Any] | None = None, default_model: str = "cheap", **sections: Any) -> Settings:
     data = {"default_model": default_model, "data_dir": str(tmp_path / "data"),
             "models": DEFAULT_MODELS if models is None else models,
-            "gateway": gateway or {}, "store": store or {}}
+            "gateway": gateway or {}, "store": store or {}, **sections}
     return Settings(parse_config(data, "test.yaml"), tmp_path / "shoal.yaml")
 
 
@@ -93,6 +93,17 @@ def live_gateway(settings: Settings, *, pipeline: Pipeline | None = None, catalo
     app = build_app(settings, catalog=catalog, pipeline=pipeline, admin_key=admin_key)
     with serve_app(app) as url:
         yield Live(url=url, app=app, settings=settings, catalog=catalog)
+
+
+def routed_pipeline(settings: Settings, catalog: Catalog) -> Pipeline:
+    """The real request path: privacy scanner, policy engine and fallback caller."""
+    from shoal.privacy.scanner import PrivacyScanner
+    from shoal.routing.caller import FallbackCaller
+    from shoal.routing.policy import PolicyEngine
+
+    return Pipeline(policy=PolicyEngine(settings.config.routing, catalog),
+                    caller=FallbackCaller(catalog, settings.config.routing),
+                    scanner=PrivacyScanner(settings.config.privacy))
 
 
 @pytest.fixture

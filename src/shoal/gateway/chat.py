@@ -160,6 +160,7 @@ class ChatHandler:
             rec.status, rec.error = err.status, err.message
             if not flags.headers_sent and not flags.disconnected:
                 flags.done = True
+                record()
                 try:
                     await send_error(send, err, headers, anthropic=fmt.anthropic)
                 except Exception:  # noqa: BLE001 - the client left while we answered
@@ -257,6 +258,8 @@ class ChatHandler:
                 rec.status, rec.error = err.status, err.message
                 self._account(rec, name, served_id, usage or Usage(), 0.0, "".join(parts))
                 flags.done = True
+                if flags.record is not None:
+                    flags.record()
                 await send({"type": "http.response.body", "body": writer.error(err.status, err.message, err.type,
                                                                                 err.code)})
                 return

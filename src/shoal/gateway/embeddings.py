@@ -40,6 +40,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
     rec = RequestRecord(request_id=rid, ts=time.time(), endpoint="embeddings")
     headers = [(b"x-shoal-request-id", rid.encode())]
     scopes: tuple[Any, ...] = ()
+    recorded = False
     try:
         caller = await state.auth.authenticate(scope)
         rec.key_id, rec.team = caller.key_id, caller.principal.team
@@ -82,6 +83,9 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
         await send({"type": "http.response.start", "status": 200,
                     "headers": [JSON_CT, *headers, (b"x-shoal-model", name.encode("latin-1", "replace")),
                                 (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]})
+        rec.latency_ms = (time.perf_counter() - start) * 1000.0
+        finish_record(state, rec, scopes)
+        recorded = True
         await send({"type": "http.response.body", "body": body})
     except ClientGone:
         rec.status, rec.error = 499, "client disconnected while sending the request"
@@ -90,10 +94,14 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
         if err.code == "internal_error":
             log.exception("request %s failed", rid)
         rec.status, rec.error = err.status, err.message
+        rec.latency_ms = (time.perf_counter() - start) * 1000.0
+        finish_record(state, rec, scopes)
+        recorded = True
         try:
             await send_error(send, err, headers)
         except Exception:  # noqa: BLE001 - client gone
             pass
     finally:
-        rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        finish_record(state, rec, scopes)
+        if not recorded:
+            rec.latency_ms = (time.perf_counter() - start) * 1000.0
+            finish_record(state, rec, scopes)
