@@ -37,7 +37,7 @@ def run_tables(summary: RunSummary) -> list[Any]:
     metrics = Table(title=f"Metrics (quality = mean of {', '.join(summary.quality_metrics)})", title_justify="left")
     metrics.add_column("target", no_wrap=True)
     for key, group in summary.metric_groups.items():
-        metrics.add_column(f"{key}\n[{group}]", justify="right")
+        metrics.add_column(f"{key}\n({group})", justify="right")
     for t in summary.targets:
         cells = []
         for key in summary.metric_groups:

@@ -217,15 +217,17 @@ class EmbeddingSimilarity(Metric):
     class Params(_P):
         model: str | None = Field(default=None, description="embedding model; default evals.embedding_model")
         threshold: float | None = Field(default=None, ge=-1, le=1, description="report 1/0 around it")
+        alternatives_separator: str | None = None
 
     async def score(self, item: EvalItem, output: SampleOutput, ctx: MetricContext) -> MetricResult:
-        if item.reference is None or not item.reference.strip():
+        refs = _references(item, self.params.alternatives_separator)
+        if not refs:
             return MetricResult.na("no reference")
         if not output.text.strip():
             return MetricResult.score(0.0, "empty answer")
         model = self.params.model or ctx.default_embedding_model
-        vecs = await ctx.embed(model, [output.text, item.reference])
-        sim = cosine(vecs[0], vecs[1])
+        vecs = await ctx.embed(model, [output.text, *refs])
+        sim = max(cosine(vecs[0], v) for v in vecs[1:])
         if self.params.threshold is not None:
             return MetricResult.score(1.0 if sim >= self.params.threshold else 0.0, f"cosine {sim:.3f}")
         return MetricResult.score(max(0.0, sim), f"cosine {sim:.3f}")
