@@ -151,6 +151,8 @@ def load_items(paths: Sequence[str | Path], models: Sequence[str], *,
         raise ItemDataError("no usable rows in " + ", ".join(map(str, paths)),
                             hint="; ".join(skipped[:3]) or None)
     scores = np.asarray(raw, dtype=np.float64)
+    # 0/1 numbers are as good as True/False; anything else is a graded score to scale.
+    all_bool = all_bool or bool(np.isin(scores, (0.0, 1.0)).all())
     if scale is not None or not all_bool:
         lo, hi = scale if scale is not None else (float(scores.min()), float(scores.max()))
         if hi <= lo:

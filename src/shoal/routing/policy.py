@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 
 from shoal.catalog import Catalog
-from shoal.errors import ConfigError, PolicyRefusedError
+from shoal.errors import ConfigError, PolicyRefusedError, ShoalError
 from shoal.models.types import ChatRequest
 from shoal.principal import Principal
 from shoal.privacy.types import Sensitivity
@@ -80,7 +80,16 @@ class PolicyEngine:
                                       hint=f"set locality: self_hosted on models.{name} if it really runs "
                                            "on your own infrastructure, or remove it from the list")
             return list(configured)
-        return [s.name for s in self.catalog.specs(kind="chat") if s.locality == "self_hosted"]
+        out: list[str] = []
+        for name in self.catalog.configured_names():
+            try:
+                spec = self.catalog.spec(name, resolve_secret=False)
+            except ShoalError:  # a broken entry cannot serve anything; `shoal models` reports it
+                continue
+            if spec.kind == "chat" and spec.locality == "self_hosted":
+                self._locality[name] = spec.locality
+                out.append(name)
+        return out
 
     @property
     def privacy_models(self) -> list[str]:
