@@ -8,7 +8,7 @@ Example::
       scrub_policy: scrub             # scrub | drop | allow_self_hosted
       holdout_fraction: 0.2
       canary_share: 0.1               # share of an alias's traffic sent to the challenger
-      gate: {margin: 0.05, safety_tolerance: 0.0, metric: accuracy}
+      gate: {margin: 0.05, safety_tolerance: 0.0, metrics: [exact_match]}
       lora: {rank: 16, alpha: 32, epochs: 3, learning_rate: 0.0002}
 """
 
@@ -48,13 +48,19 @@ class LoraConfig(_Strict):
 
 
 class GateConfig(_Strict):
-    """How a candidate must beat the champion on the held-out split to be promoted."""
+    """How a candidate must beat the champion on the held-out split to be promoted.
 
-    metric: str = Field(default="accuracy", description="the quality score compared (mean over items)")
-    margin: float = Field(default=0.05, ge=0, description="absolute gain required over the champion")
-    safety_metric: str = Field(default="safety", description="compared only when both runs report it")
-    safety_tolerance: float = Field(default=0.0, ge=0, description="allowed drop of the safety score")
+    The gate runs an eval spec (``spec``, its dataset replaced by the held-out split) or, without
+    one, a spec built from ``metrics``; it compares the runs' quality and safety scores.
+    """
+
+    spec: str | None = Field(default=None, description="eval spec YAML (relative to the config file)")
+    metrics: tuple[str, ...] = Field(default=("exact_match",), min_length=1,
+                                     description="metrics of the built-in spec (when no spec is given)")
+    margin: float = Field(default=0.05, ge=0, le=1, description="quality gain required over the champion")
+    safety_tolerance: float = Field(default=0.0, ge=0, le=1, description="allowed drop of the safety score")
     max_items: int | None = Field(default=None, gt=0, description="evaluate at most this many held-out items")
+    max_tokens: int = Field(default=64, gt=0, description="answer length cap of the built-in spec")
 
 
 class TuningConfig(_Strict):
