@@ -77,9 +77,9 @@ def test_replay_reports_missing_answers_per_item(tmp_path: Path) -> None:
 def test_bad_spec_is_one_clear_line(tmp_path: Path) -> None:
     root = _project(tmp_path)
     (root / "spec.yaml").write_text("name: x\ndataset: d.jsonl\ntargets: [parrot]\nmetrics: [token_f1]\nsample: 3\n")
-    from shoal.cli import main
-
     import pytest
+
+    from shoal.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(["--config", str(root / "shoal.yaml"), "eval", "run", str(root / "spec.yaml")])

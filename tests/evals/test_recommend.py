@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shoal.evals.aggregate import RunSummary, TargetSummary
 from shoal.evals.dataset import EvalItem
-from shoal.evals.records import SampleRecord
 from shoal.evals.recommend import recommend
+from shoal.evals.records import SampleRecord
 from shoal.evals.spec import Requirements
 from shoal.models.types import Message
 

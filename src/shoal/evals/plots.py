@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from shoal.evals.aggregate import TargetSummary, pareto_front
+from shoal.evals.aggregate import TargetSummary, pareto_front, percentile
 from shoal.evals.records import SampleRecord
 
 _COLORS = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
@@ -77,7 +77,9 @@ def latency_distribution(targets: Sequence[str], records: Sequence[SampleRecord]
         patch.set_alpha(0.35)
     for i, d in enumerate(series, 1):
         xs = sorted(d)
-        p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+
+
+        p95 = percentile(xs, 95) or 0.0
         ax.plot([p95], [i], marker="v", color="#111827", markersize=7)
     ax.set_xlabel("latency per answer (s); ▼ = p95 (cached answers keep their original latency)")
     ax.set_title("Latency distribution")

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shoal.evals.aggregate import RunSummary, TargetSummary, item_scores, percentile
+from shoal.errors import ShoalError
+from shoal.evals.aggregate import RunSummary, TargetSummary, item_scores
 from shoal.evals.dataset import EvalItem
 from shoal.evals.records import SampleRecord
 from shoal.evals.spec import Requirements
@@ -159,7 +160,7 @@ def _oof_router_scores(prompts: list[str], qa: list[float], qb: list[float], mod
             p = router.p_ok_batch([prompts[i] for i in te])
             for j, i in enumerate(te):
                 out[i] = float(p[j][0])
-    except Exception:  # too few or degenerate items for the router: fall back, and say so
+    except (ValueError, ShoalError):  # too few or degenerate items for the router: fall back, say so
         return None
     return out
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from shoal.evals import plots, store
 from shoal.evals.aggregate import RunSummary, TargetSummary, item_scores, pareto_front
 from shoal.evals.dataset import EvalItem
-from shoal.evals.records import SampleRecord
 from shoal.evals.recommend import recommend
+from shoal.evals.records import SampleRecord
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#111827;

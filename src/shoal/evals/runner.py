@@ -18,7 +18,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ class _Run:
     def __init__(self, loaded: LoadedSpec, settings: Settings, catalog: Catalog, dataset: Dataset,
                  targets: list[Target], metrics: dict[str, Metric], run_dir: Path, progress: bool) -> None:
         spec = loaded.spec
-        self._created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._created = datetime.now(UTC).isoformat(timespec="seconds")
         self.loaded = loaded
         self.spec = spec
         self.settings = settings
@@ -94,7 +94,7 @@ class _Run:
         for key, metric in self.metrics.items():
             try:
                 result = await metric.score(item, output, self.ctx)
-            except Exception as exc:  # one broken metric must not lose the sample
+            except Exception as exc:  # noqa: BLE001 - one broken metric must not lose the sample
                 result = MetricResult(None, "error", _error_text(exc))
             scores[key] = result.to_json()
         return scores
@@ -111,7 +111,7 @@ class _Run:
             rec.sensitive = item.sensitive or bool(planned.extra.get("sensitive"))
             rec.retrieved = [{"number": c.number, "path": c.path, "chunk_id": c.chunk_id} for c in planned.retrieved]
             outcome = await self.calls.call(planned.model, planned.request, sample)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is this item's error; the run goes on
             rec.status, rec.error = "error", _error_text(exc)
             return rec
         completion = outcome.completion
@@ -191,7 +191,7 @@ class _Run:
         summary = RunSummary(
             run_id=self.run_dir.name, spec_name=self.spec.name, dataset=str(self.dataset.path),
             dataset_digest=self.dataset.digest, n_items=len(self.items), samples=self.spec.samples,
-            created=self._created, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created=self._created, finished=datetime.now(UTC).isoformat(timespec="seconds"),
             budget_usd=self.spec.budget_usd, spent_usd=self.calls.budget.spent,
             judge_spent_usd=max(0.0, self.calls.budget.spent - target_spent), fresh_calls=self.calls.fresh_calls,
             cache_hits=self.calls.cache_hits, skipped_budget=sum(r.status == "skipped_budget" for r in self.records),
@@ -262,4 +262,4 @@ def load_run(settings: Settings, run: str) -> RunResult:
     return RunResult(run_dir, summary, records, items)
 
 
-__all__ = ["RunResult", "arun_eval", "run_eval", "load_run"]
+__all__ = ["RunResult", "arun_eval", "load_run", "run_eval"]

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shoal.config import Settings
@@ -50,7 +50,7 @@ def new_run_dir(settings: Settings, spec_name: str, run_id: str | None = None) -
         path = root / run_id
         path.mkdir(exist_ok=True)
         return path
-    base = f"{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{spec_name}"
+    base = f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{spec_name}"
     for n in range(1000):
         path = root / (base if n == 0 else f"{base}-{n}")
         try:

@@ -13,10 +13,7 @@ from shoal.evals.metrics.text import sentences, tokens
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Words that carry no claim; without this list, grounding would be inflated by "the", "is"...
-_STOP = frozenset("""a an the and or but if then else of to in on at by for with from as is are was were be been
-being it its this that these those there here you your we our they their he she his her i me my not no yes do does
-did can could should would may might must will shall have has had about into over under than so such also only
-just more most less very any all each some what which who whom whose when where why how""".split())
+_STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "here", "you", "your", "we", "our", "they", "their", "he", "she", "his", "her", "i", "me", "my", "not", "no", "yes", "do", "does", "did", "can", "could", "should", "would", "may", "might", "must", "will", "shall", "have", "has", "had", "about", "into", "over", "under", "than", "so", "such", "also", "only", "just", "more", "most", "less", "very", "any", "all", "each", "some", "what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
 
 
 class _P(BaseModel):
