@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         apgr = statistics.mean(r["apgr"] for r in results)
         saving = statistics.mean(r["saving"] for r in results)
         if args.seeds > 1:
-            def spread(k: str) -> str:
+            def spread(k: str, results: list[dict[str, float]] = results) -> str:
                 vals = [r[k] for r in results]
                 return f"{statistics.mean(vals):.3f} ± {statistics.stdev(vals):.3f} (min {min(vals):.3f})"
             print(f"  over {args.seeds} seeds: APGR {spread('apgr')}; saving@95% {spread('saving')}; "

@@ -226,10 +226,10 @@ def evaluate(router_file: str, data: tuple[str, ...], weak: str, strong: str, qu
                   "quality": realised, "quality_vs_strong": realised / float(s.mean()) if s.mean() else None}
     prefix = Path(out_prefix)
     png = write_png(curves, prefix.with_name(prefix.name + ".png"), title=f"{weak} → {strong}")
-    notes = [f"{len(table)} items; weak quality {metrics['router'].weak_quality:.3f}, "
-             f"strong {metrics['router'].strong_quality:.3f}",
-             f"router threshold {rtr.threshold:.3f}: {100 * strong_share:.1f}% strong calls, "
-             f"quality {realised:.3f}"]
+    notes = [(f"{len(table)} items; weak quality {metrics['router'].weak_quality:.3f}, "
+              f"strong {metrics['router'].strong_quality:.3f}"),
+             (f"router threshold {rtr.threshold:.3f}: {100 * strong_share:.1f}% strong calls, "
+              f"quality {realised:.3f}")]
     page = write_html(curves, metrics, prefix.with_name(prefix.name + ".html"), title=f"Router: {weak} → {strong}",
                       notes=notes)
     if as_json:

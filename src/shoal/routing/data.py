@@ -93,7 +93,7 @@ def parse_score(value: Any) -> tuple[float, bool]:
     if isinstance(value, bool):
         return float(value), True
     if isinstance(value, (int, float)):
-        if value != value:  # NaN
+        if np.isnan(value):
             raise ValueError("NaN")
         return float(value), False
     if isinstance(value, str):

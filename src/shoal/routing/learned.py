@@ -177,7 +177,7 @@ class LearnedRouter:
         heads = [_fit_head(x, scores[:, m], c) for m in range(scores.shape[1])]
         coef = np.stack([w for w, _ in heads]).astype(np.float32)
         intercept = np.array([b for _, b in heads], dtype=np.float32)
-        info = {"items": n, "features": "tfidf-word-1-%d" % ngram_max, "vocabulary": feats.size, "C": c,
+        info = {"items": n, "features": f"tfidf-word-1-{ngram_max}", "vocabulary": feats.size, "C": c,
                 "folds": folds, "seed": seed, "binary_scores": table.binary,
                 "mean_scores": {m: float(scores[:, i].mean()) for i, m in enumerate(table.models)}}
         return cls(table.models, feats, coef, intercept, calibration, target, info=info)

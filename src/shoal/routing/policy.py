@@ -117,12 +117,12 @@ class PolicyEngine:
                     reasons=[*reasons, "privacy:refused(no-self-hosted-model)"],
                     hint="add a self_hosted model (e.g. the embedded `local`) to routing.privacy.models, "
                          "or retry when it is back")
-            if explicit is not None and self.locality(explicit) != "self_hosted":
-                if self.config.privacy.on_external_pin == "refuse":
-                    raise PolicyRefusedError(
-                        f"refused: the request is sensitive and {explicit!r} is an external model",
-                        reasons=[*reasons, f"privacy:refused-pin({explicit})"],
-                        hint="ask for a self_hosted model, or leave the model to the router (`auto`)")
+            if (explicit is not None and self.locality(explicit) != "self_hosted"
+                    and self.config.privacy.on_external_pin == "refuse"):
+                raise PolicyRefusedError(
+                    f"refused: the request is sensitive and {explicit!r} is an external model",
+                    reasons=[*reasons, f"privacy:refused-pin({explicit})"],
+                    hint="ask for a self_hosted model, or leave the model to the router (`auto`)")
 
         # (2) pins and rules, (3) the learned router, else the default.
         model, route_tag, why_model = self._choose(request, explicit, principal)

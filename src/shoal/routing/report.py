@@ -57,10 +57,10 @@ def _svg(curves: Mapping[str, Curve], width: int = 640, height: int = 400) -> st
     def y(q: float) -> float:
         return pad_t + (hi - q) / (hi - lo) * (height - pad_t - pad_b)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-           f'<rect x="{pad_l}" y="{pad_t}" width="{width - pad_l - pad_r}" height="{height - pad_t - pad_b}" '
-           'fill="none" stroke="#999"/>']
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">'),
+           (f'<rect x="{pad_l}" y="{pad_t}" width="{width - pad_l - pad_r}" '
+            f'height="{height - pad_t - pad_b}" fill="none" stroke="#999"/>')]
     for i in range(6):
         s = i / 5
         out.append(f'<text x="{x(s):.1f}" y="{height - pad_b + 16}" text-anchor="middle">{100 * s:.0f}%</text>')
