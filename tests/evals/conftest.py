@@ -66,8 +66,8 @@ def project(tmp_path: Path) -> Callable[..., tuple[Settings, Catalog, Path]]:
     """Build a project: ``project(models=..., spec=..., items=...)`` → (settings, catalog, spec path)."""
 
     def make(*, models: dict[str, Any] | None = None, spec: dict[str, Any] | None = None,
-             items: list[dict[str, Any]] | None = None, evals: dict[str, Any] | None = None
-             ) -> tuple[Settings, Catalog, Path]:
+             items: list[dict[str, Any]] | None = None, evals: dict[str, Any] | None = None,
+             extra: dict[str, Any] | None = None) -> tuple[Settings, Catalog, Path]:
         config: dict[str, Any] = {"data_dir": str(tmp_path / "data"), "models": models or {
             "strong": {"provider": "oracle", "locality": "external", "input_price": 1.0, "output_price": 2.0,
                        "options": {"answers": GOOD}},
@@ -76,6 +76,7 @@ def project(tmp_path: Path) -> Callable[..., tuple[Settings, Catalog, Path]]:
         }}
         if evals:
             config["evals"] = evals
+        config.update(extra or {})
         (tmp_path / "shoal.yaml").write_text(yaml.safe_dump(config))
         (tmp_path / "data.jsonl").write_text("".join(json.dumps(i) + "\n" for i in (items or ITEMS)))
         spec_doc: dict[str, Any] = {"name": "t", "dataset": "data.jsonl", "targets": ["weak", "strong"],

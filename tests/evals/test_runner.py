@@ -147,3 +147,19 @@ async def test_python_api_overrides_models_and_dataset(project, tmp_path: Path) 
     result = await arun_eval(spec, settings, catalog, models=["strong"], dataset=held_out)
     assert [t.target for t in result.summary.targets] == ["strong"]
     assert result.summary.n_items == 1
+
+
+async def test_route_target_goes_through_the_policy_and_keeps_sensitive_items_home(project) -> None:
+    items = [{"id": "plain", "input": "How many weeks of paid parental leave?", "reference": "12 weeks"},
+             {"id": "pii", "input": "My SSN is 078-05-1120; how many weeks of parental leave do I get?",
+              "reference": "12 weeks"}]
+    settings, catalog, spec = project(items=items, extra={"default_model": "strong"},
+                                      spec={"targets": [{"name": "auto", "route": "auto"}]})
+    result = await arun_eval(spec, settings, catalog)
+    served = {r.item_id: r for r in result.records}
+    assert served["plain"].model == "strong" and served["plain"].locality == "external"
+    assert served["pii"].model == "weak" and served["pii"].locality == "self_hosted"
+    assert served["pii"].sensitive and any("privacy" in reason for reason in served["pii"].route_reasons)
+    auto = result.summary.target("auto")
+    assert auto is not None and auto.sensitive_external == 0
+    assert all(r.messages[-1].text != items[1]["input"] for r in catalog.chat_model("strong").requests)

@@ -93,13 +93,14 @@ def segment_scores(targets: Sequence[TargetSummary]) -> str | None:
         return None
     plt = _pyplot()
     height = 0.8 / max(1, len(targets))
-    fig, ax = plt.subplots(figsize=(7.5, max(2.0, 0.45 * len(segments) * max(1, len(targets)) / 1.5 + 1)))
+    fig, ax = plt.subplots(figsize=(7.5, max(2.2, 0.3 * len(segments) * max(1, len(targets)) + 1.2)))
     for i, t in enumerate(targets):
-        ys = [j + i * height for j in range(len(segments))]
+        offset = (i - (len(targets) - 1) / 2) * height
         vals = [t.segments.get(s) or 0.0 for s in segments]
-        ax.barh(ys, vals, height=height, color=_COLORS[i % len(_COLORS)], label=t.target)
-    ax.set_yticks([j + height * (len(targets) - 1) / 2 for j in range(len(segments))], segments)
-    ax.invert_yaxis()
+        ax.barh([j + offset for j in range(len(segments))], vals, height=height,
+                color=_COLORS[i % len(_COLORS)], label=t.target)
+    ax.set_yticks(range(len(segments)), segments)
+    ax.set_ylim(len(segments) - 0.5, -0.5)  # first segment on top
     ax.set_xlim(0, 1)
     ax.set_xlabel("quality (0–1)")
     ax.set_title("Quality per segment")

@@ -57,7 +57,7 @@ class Recommendation:
             c = self.chosen
             out.append(f"Recommended: {c.name} — quality {_f(c.quality)}, p95 {_f(c.p95_latency_s, 's')}, "
                        f"${_f(c.cost_per_1k_usd, nd=4)} per 1,000 requests.")
-            out.extend(f"  {n}" for n in c.notes)
+            out.extend(f"  {n}" for n in c.notes if not n.startswith("method: "))
         else:
             out.append("No target or blend meets the requirements; the closest options are listed below.")
         for c in self.candidates:
