@@ -200,3 +200,27 @@ def test_shutdown_flushes_and_removes_the_journal(tmp_path: Path) -> None:
         assert len(again.query_requests(limit=100)) == 50
     finally:
         again.close()
+
+
+def test_a_record_the_database_refuses_does_not_block_the_log(tmp_path: Path) -> None:
+    store = Store(SQLiteBackend(tmp_path / "shoal.db"), journal_dir=tmp_path / "journal", flush_interval_s=0.05)
+    writer = store.start_writer()
+    real_insert = writer._insert
+
+    def picky(records: list[RequestRecord]) -> None:
+        if any(r.request_id == "poison" for r in records):
+            raise ValueError("refused")
+        real_insert(records)
+
+    writer._insert = picky  # type: ignore[method-assign]
+    for rid in ("a", "poison", "b"):
+        store.record_request(_record(0, request_id=rid))
+    assert store.flush(10)
+    assert {r.request_id for r in store.query_requests()} == {"a", "b"} and writer.rejected == 1
+    assert b"poison" in next((tmp_path / "journal").glob("*.rejected")).read_bytes()
+    store.close()
+
+
+def test_nul_bytes_are_stored(store: Store) -> None:
+    store.record_request(_record(1, response_text="a\x00b"))
+    assert store.get_request("req-1").response_text == "a\ufffdb"

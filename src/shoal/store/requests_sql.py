@@ -27,14 +27,20 @@ GROUPS: dict[str, str] = {
 }
 
 
+def _clean(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; a model or a client may still produce one.
+    return value.replace("\x00", "\ufffd") if value is not None and "\x00" in value else value
+
+
 def _to_row(r: RequestRecord) -> tuple[Any, ...]:
-    return (r.request_id, r.ts, r.endpoint, r.key_id, r.team, r.user, r.segment, r.requested_model,
-            r.served_model, r.served_model_id, r.route, orjson.dumps(r.route_reasons).decode(), r.sensitivity,
-            orjson.dumps(r.sensitivity_reasons).decode(), r.prompt_tokens, r.completion_tokens, r.cost_usd,
-            r.latency_ms, r.status, r.error, 1 if r.stream else 0, r.collection,
+    c = _clean
+    return (r.request_id, r.ts, r.endpoint, c(r.key_id), c(r.team), c(r.user), c(r.segment), c(r.requested_model),
+            c(r.served_model), c(r.served_model_id), c(r.route), orjson.dumps(r.route_reasons).decode(),
+            c(r.sensitivity), orjson.dumps(r.sensitivity_reasons).decode(), r.prompt_tokens, r.completion_tokens,
+            r.cost_usd, r.latency_ms, r.status, c(r.error), 1 if r.stream else 0, c(r.collection),
             orjson.dumps(r.citations).decode(),
             None if r.request_messages is None else orjson.dumps(r.request_messages).decode(),
-            r.response_text)
+            c(r.response_text))
 
 
 def from_row(row: tuple[Any, ...]) -> RequestRecord:

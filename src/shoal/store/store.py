@@ -85,6 +85,12 @@ class Store:
     def describe(self) -> str:
         return self.backend.describe()
 
+    def ping(self) -> None:
+        """One round trip to the database (raises if it is unreachable)."""
+        with self.backend.transaction() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+
     # --- request log ------------------------------------------------------------------------------
 
     def record_request(self, record: RequestRecord) -> None:

@@ -37,6 +37,7 @@ class RecordWriter:
         self._in_flight = 0
         self._stop = False
         self.failures = 0
+        self.rejected = 0
         self._thread = threading.Thread(target=self._run, name="shoal-store-writer", daemon=True)
         self._thread.start()
 
@@ -49,6 +50,28 @@ class RecordWriter:
             self._queue.append(record)
         if len(self._queue) >= self.batch_size:
             self._wake.set()
+
+    def _isolate(self, batch: list[RequestRecord]) -> bool:
+        """After a failed batch, find records the database refuses on their own (a poison record
+        must not block the log). Returns True if some were set aside; False if every record fails
+        (the database is down: keep them all and retry)."""
+        bad: list[RequestRecord] = []
+        for record in batch:
+            try:
+                self._insert([record])
+            except Exception as exc:  # noqa: BLE001 - classified below
+                bad.append(record)
+                last = exc
+        if len(bad) == len(batch):
+            return False
+        for record in bad:
+            self.rejected += 1
+            log.error("request %s could not be stored and was set aside in the journal directory: %s",
+                      record.request_id, last)
+            if self.journal is not None:
+                with open(self.journal.path.with_suffix(".rejected"), "ab") as fh:
+                    fh.write(record_to_json(record))
+        return True
 
     @property
     def backlog(self) -> int:
@@ -66,12 +89,19 @@ class RecordWriter:
         try:
             self._insert(batch)
         except Exception as exc:  # noqa: BLE001 - keep the records (they are journaled), retry later
+            if self._isolate(batch):
+                self._done(batch)  # the good ones are in, the poison ones set aside
+                return True
             self.failures += 1
             log.error("request log write failed (%d records kept, will retry): %s", len(batch), exc)
             with self._lock:
                 self._queue.extendleft(reversed(batch))
                 self._in_flight = 0
             return False
+        self._done(batch)
+        return True
+
+    def _done(self, batch: list[RequestRecord]) -> None:
         with self._lock:
             for record in batch:
                 self.pending.pop(record.request_id, None)
@@ -79,7 +109,6 @@ class RecordWriter:
             if (self.journal is not None and not self._queue
                     and self.journal.size >= TRUNCATE_AT_BYTES):
                 self.journal.truncate()
-        return True
 
     def _run(self) -> None:
         backoff = self.flush_interval_s
