@@ -214,3 +214,11 @@ def test_policy_uses_the_router_and_maps_models(trained: LearnedRouter, tmp_path
     bad = RoutingConfig.model_validate({"router": {"file": str(path), "models": ["a", "b", "c"]}})
     with pytest.raises(ConfigError, match="router file has 2 models"):
         PolicyEngine(bad, catalog)
+
+
+def test_difficulty_features_by_hand() -> None:
+    from shoal.routing.features import DIFFICULTY, difficulty
+
+    d = dict(zip(DIFFICULTY, difficulty("Tom has 3.5 apples and 12% of 40 pears. How many left?"), strict=True))
+    assert d["numbers"] == 3 and d["distinct_numbers"] == 3 and d["longest_number"] == 3
+    assert d["has_percent"] == 1 and d["has_fraction_or_decimal"] == 1 and d["sentence_marks"] == 3

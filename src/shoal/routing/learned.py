@@ -2,7 +2,8 @@
 
 Method (documented in bench/router_routellm.py with its numbers):
 
-- features: sublinear TF-IDF over word 1–2-grams of the prompt (``features.TfidfFeatures``);
+- features: sublinear TF-IDF over word 1–2-grams of the prompt plus a few standardised difficulty
+  features (length, numbers, sentences…; ``features.TfidfFeatures``);
 - one logistic head per model predicting its expected score q_i(x) in 0..1 (soft labels, so
   1–10 judge scores work as well as True/False);
 - ``p_ok_i(x) = (1 + q_i(x) − q_strong(x)) / 2``. For 0/1 scores, if the two models' outcomes are
@@ -35,7 +36,7 @@ from shoal.routing.config import RouterTarget
 from shoal.routing.data import ItemTable
 from shoal.routing.features import TfidfFeatures
 
-FORMAT = "shoal-router/1"
+FORMAT = "shoal-router/2"
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 
@@ -177,7 +178,7 @@ class LearnedRouter:
         heads = [_fit_head(x, scores[:, m], c) for m in range(scores.shape[1])]
         coef = np.stack([w for w, _ in heads]).astype(np.float32)
         intercept = np.array([b for _, b in heads], dtype=np.float32)
-        info = {"items": n, "features": f"tfidf-word-1-{ngram_max}", "vocabulary": feats.size, "C": c,
+        info = {"items": n, "features": f"tfidf-word-1-{ngram_max}+difficulty", "vocabulary": feats.size, "C": c,
                 "folds": folds, "seed": seed, "binary_scores": table.binary,
                 "mean_scores": {m: float(scores[:, i].mean()) for i, m in enumerate(table.models)}}
         return cls(table.models, feats, coef, intercept, calibration, target, info=info)
@@ -239,7 +240,8 @@ class LearnedRouter:
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh, meta=np.array(json.dumps(meta)), vocabulary=self.features.vocabulary_bytes(),
-                idf=self.features.idf, coef=self.coef,
+                idf=self.features.idf, dense_mean=self.features.dense_mean, dense_std=self.features.dense_std,
+                coef=self.coef,
                 intercept=self.intercept, cal_thresholds=self.calibration.thresholds,
                 cal_shares=self.calibration.shares, cal_quality=self.calibration.quality)
         return path
@@ -256,7 +258,8 @@ class LearnedRouter:
                 if meta.get("format") != FORMAT:
                     raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
                 features = TfidfFeatures(TfidfFeatures.vocabulary_from_bytes(z["vocabulary"]), z["idf"],
-                                         ngram_max=int(meta["ngram_max"]))
+                                         ngram_max=int(meta["ngram_max"]), dense_mean=z["dense_mean"],
+                                         dense_std=z["dense_std"])
                 calibration = Calibration(z["cal_thresholds"], z["cal_shares"], z["cal_quality"],
                                           float(meta["strong_quality"]))
                 coef, intercept = z["coef"], z["intercept"]
