@@ -46,7 +46,8 @@ def _tool_result_text(value: Any, where: str) -> str:
     if value is None or isinstance(value, str):
         return value or ""
     if isinstance(value, list):
-        return "".join(b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text")
+        return "".join(b["text"] for b in value
+                       if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
     raise bad(where, "expected a string or an array of content blocks")
 
 
@@ -114,7 +115,7 @@ def _tool_choice(value: Any) -> str | dict[str, Any] | None:
     kind = choice.get("type")
     if kind == "tool":
         return {"type": "function", "function": {"name": req_str(choice, "name", "tool_choice.name")}}
-    mapped = {"auto": "auto", "any": "required", "none": "none"}.get(kind)  # type: ignore[arg-type]
+    mapped = {"auto": "auto", "any": "required", "none": "none"}.get(kind) if isinstance(kind, str) else None
     if mapped is None:
         raise bad("tool_choice.type", "use 'auto', 'any', 'tool' or 'none'")
     return mapped

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
 from shoal.gateway.errors import to_api_error
-from shoal.gateway.http import (JSON_CT, SSE_HEADERS, ClientGone, Headers, Receive, Scope, Send, latin1,
+from shoal.gateway.http import (JSON_CT, SSE_HEADERS, ApiError, ClientGone, Headers, Receive, Scope, Send, latin1,
                                 parse_json, read_body, send_error)
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
 from shoal.gateway.state import GatewayState
@@ -117,7 +117,13 @@ class ChatHandler:
             caller = await st.auth.authenticate(scope)
             rec.key_id, rec.team = caller.key_id, caller.principal.team
             rec.user, rec.segment = caller.principal.user, caller.principal.segment
-            parsed = fmt.parse(parse_json(await read_body(scope, receive, st.config.max_body_bytes)))
+            data = parse_json(await read_body(scope, receive, st.config.max_body_bytes))
+            try:
+                parsed = fmt.parse(data)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                # A shape the validators did not foresee: still the client's mistake, still a 400.
+                raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
+                               code="invalid_request") from None
             rec.requested_model, rec.stream = parsed.model, parsed.stream
             if st.config.log_content:
                 rec.request_messages = _messages_for_log(parsed.request.messages)

@@ -73,7 +73,8 @@ def parse_messages(raw_messages: list[Any]) -> tuple[Message, ...]:
     for i, raw in enumerate(raw_messages):
         where = f"messages[{i}]"
         msg = obj(raw, where)
-        role = _ROLES.get(msg.get("role"))  # type: ignore[arg-type]
+        raw_role = msg.get("role")
+        role = _ROLES.get(raw_role) if isinstance(raw_role, str) else None
         if role is None:
             raise bad(f"{where}.role", f"unknown role {msg.get('role')!r}; use system, user, assistant or tool")
         content = msg.get("content")
