@@ -91,23 +91,58 @@ def _imports() -> tuple[Any, Any, Any]:
     return torch, transformers, peft
 
 
-def load_gguf_model(gguf_path: Path, *, dtype: Any = None) -> tuple[Any, Any]:
-    """(model, tokenizer) from a GGUF file, dequantised and made trainable/serialisable."""
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "shoal" / "gguf-hf"
+
+
+def load_gguf_model(gguf_path: Path, *, cache_dir: Path | None = None) -> tuple[Any, Any]:
+    """(model, tokenizer) from a GGUF file, dequantised to fp32 and made trainable/serialisable.
+
+    Converting a GGUF (dequantising every tensor, building the tokenizer from its vocabulary) takes
+    tens of seconds on a small CPU, so the converted model is kept as a plain Hugging Face checkpoint
+    under ``cache_dir``, keyed by the GGUF's content hash; later loads take a second or two.
+    """
     torch, transformers, _ = _imports()
     if not gguf_path.is_file():
         raise ShoalError(f"base GGUF not found: {gguf_path}")
-    folder, name = str(gguf_path.parent), gguf_path.name
-    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = transformers.AutoModelForCausalLM.from_pretrained(folder, gguf_file=name,
-                                                              dtype=dtype or torch.float32)
-    # The GGUF quantizer marks the model as not trainable and not serialisable; the weights are
-    # already plain dequantised tensors, so detaching it is all that is needed.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
+    from shoal.tuning.registry import file_sha256
+
+    cached = (cache_dir or default_cache_dir()) / file_sha256(gguf_path)[:24]
+    if (cached / "config.json").is_file() and (cached / "tokenizer_config.json").is_file():
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(cached))
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(cached), dtype=torch.float32)
+    else:
+        folder, name = str(gguf_path.parent), gguf_path.name
+        tokenizer = transformers.AutoTokenizer.from_pretrained(folder, gguf_file=name)
+        model = transformers.AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+        # The GGUF quantizer marks the model as not trainable and not serialisable; the weights are
+        # already plain dequantised tensors, so detaching it is all that is needed.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        _save_cache(model, tokenizer, cached)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def _save_cache(model: Any, tokenizer: Any, target: Path) -> None:
+    """Write the converted checkpoint atomically; a cache that cannot be written is only slower."""
+    import shutil
+    import tempfile
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process cached it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def encode(tokenizer: Any, example: Example, max_len: int) -> tuple[list[int], list[int]] | None:
@@ -142,7 +177,7 @@ def _schedule(step: int, total: int, warmup: int) -> float:
 
 def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: LoraConfig, *,
                progress: Callable[[TrainProgress], None] | None = None, device: str | None = None,
-               adapter_name: str = "shoal-lora") -> TrainResult:
+               adapter_name: str = "shoal-lora", cache_dir: Path | None = None) -> TrainResult:
     """Train a LoRA adapter on the SFT examples; writes ``out_dir/peft/`` and ``out_dir/adapter.gguf``."""
     torch, _, peft = _imports()
     threads = hp.threads or default_threads()
@@ -151,7 +186,7 @@ def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: 
     torch.manual_seed(hp.seed)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
 
-    model, tokenizer = load_gguf_model(base_gguf)
+    model, tokenizer = load_gguf_model(base_gguf, cache_dir=cache_dir)
     encoded = [e for e in (encode(tokenizer, ex, hp.max_seq_len) for ex in examples if ex.is_sft) if e]
     if not encoded:
         raise ShoalError("no SFT examples to train on",

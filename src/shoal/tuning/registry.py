@@ -70,9 +70,9 @@ def parse_model_ref(ref: str) -> tuple[str, str]:
     if not match:
         raise RegistryError(f"invalid model reference {ref!r}", hint="write NAME@vN, NAME@champion or NAME@challenger")
     tag = match.group("tag") or "champion"
-    if not tag.startswith("v") or not tag[1:].isdigit():
-        if tag not in ALIASES:
-            raise RegistryError(f"unknown alias {tag!r} in {ref!r}", hint=f"aliases: {', '.join(ALIASES)}")
+    is_version = tag.startswith("v") and tag[1:].isdigit()
+    if not is_version and tag not in ALIASES:
+        raise RegistryError(f"unknown alias {tag!r} in {ref!r}", hint=f"aliases: {', '.join(ALIASES)}")
     return check_name(match.group("name"), "model"), tag
 
 
