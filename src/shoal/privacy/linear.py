@@ -1,46 +1,64 @@
-"""A small sparse softmax regression in numpy: enough for a few thousand short texts, no sklearn.
+"""A small sparse softmax regression: numpy to train, plain Python to predict.
 
 Texts become sparse feature dicts (see ``shoal.privacy.topics.featurize``); training is full-batch
 Adam on the L2-regularised cross-entropy, deterministic (zero init, fixed order). Prediction is a
-dictionary lookup per feature plus one small dot product, well under a millisecond.
+dictionary lookup per feature plus a few multiply-adds per class, well under a millisecond, and
+needs no numpy: a process that loads shipped weights does not pay numpy's import at start-up.
 """
 
 from __future__ import annotations
 
+import math
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 Features = Mapping[str, float]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """Weights per (feature, class) plus a bias per class."""
+    """Weights per (feature, class), row-major in one flat array, plus a bias per class."""
 
     vocab: Mapping[str, int]
-    weights: FloatArray  # (n_features, n_classes)
-    bias: FloatArray  # (n_classes,)
+    weights: array[float]  # n_features × n_classes, row-major
+    bias: tuple[float, ...]
     classes: tuple[str, ...]
 
-    def probabilities(self, features: Features) -> FloatArray:
-        logits = self.bias.copy()
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(self.vocab) * len(self.classes) or len(self.bias) != len(self.classes):
+            raise ValueError(f"weights ({len(self.weights)}) and bias ({len(self.bias)}) do not fit "
+                             f"{len(self.vocab)} features × {len(self.classes)} classes")
+
+    def probabilities(self, features: Features) -> list[float]:
+        """Class probabilities, in the order of ``classes``."""
+        k = len(self.classes)
+        logits = list(self.bias)
+        w = self.weights
         for name, value in features.items():
             idx = self.vocab.get(name)
             if idx is not None:
-                logits += value * self.weights[idx]
-        logits -= logits.max()
-        exp = np.exp(logits)
-        result: FloatArray = exp / exp.sum()
-        return result
+                base = idx * k
+                for c in range(k):
+                    logits[c] += value * w[base + c]
+        top = max(logits)
+        exp = [math.exp(x - top) for x in logits]
+        total = sum(exp)
+        return [e / total for e in exp]
 
 
 def train(samples: Sequence[Features], labels: Sequence[str], *, l2: float = 1e-3, steps: int = 60,
           learning_rate: float = 0.3, class_weight: Mapping[str, float] | None = None) -> LinearModel:
     """Fit a softmax regression; ``labels`` may hold any strings (two classes make a logistic model)."""
+    import numpy as np
+
     if len(samples) != len(labels) or not samples:
         raise ValueError("train() needs as many labels as samples, and at least one sample")
     classes = tuple(sorted(set(labels)))
@@ -87,10 +105,12 @@ def train(samples: Sequence[Features], labels: Sequence[str], *, l2: float = 1e-
         corr1, corr2 = 1 - beta1 ** step, 1 - beta2 ** step
         w -= learning_rate * (m_w / corr1) / (np.sqrt(v_w / corr2) + eps)
         b -= learning_rate * (m_b / corr1) / (np.sqrt(v_b / corr2) + eps)
-    return LinearModel(vocab=vocab, weights=w, bias=b, classes=classes)
+    return LinearModel(vocab=vocab, weights=array("d", w.ravel().tolist()), bias=tuple(b.tolist()), classes=classes)
 
 
 def _row_sum(out: FloatArray, rows: npt.NDArray[np.int64], contrib: FloatArray) -> None:
     """out[r] += sum of contrib rows belonging to r (rows are sorted, as train() builds them)."""
+    import numpy as np
+
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     out[rows[starts]] += np.add.reduceat(contrib, starts, axis=0)

@@ -1,7 +1,7 @@
 """Person names without an NER model: a multilingual name gazetteer plus context rules.
 
-The gazetteer is the first- and last-name lists of Faker's person providers (86 locales, ~55k
-names), read once on first use. A run of capitalised words is a name when the gazetteer and the
+The gazetteer is the first- and last-name lists of Faker's person providers (86 locales, ~54k
+names), precomputed into ``data/lexicon.txt.gz`` by ``shoal.privacy.build_data`` and read once. A run of capitalised words is a name when the gazetteer and the
 context agree: a title before it (``Mr.``), a cue (``my name is``, ``Dear``), a known first name
 followed by a capitalised word, or known names that are not ordinary English words. Ordinary
 words that are also names (``Will``, ``May``, ``Grant``) need a second piece of evidence.
@@ -9,16 +9,12 @@ words that are also names (``Will``, ``May``, ``Grant``) need a second piece of 
 
 from __future__ import annotations
 
-import importlib
-import logging
-import pkgutil
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from shoal.privacy.types import Span
-
-log = logging.getLogger(__name__)
 
 TITLES = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "madam", "madame", "mme",
@@ -30,7 +26,7 @@ TITLES = frozenset({
 PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "dos", "das",
                        "ter", "ten", "bin", "binti", "al", "el", "la", "le", "y", "zu", "af", "av"})
 # Capitalised words that start sentences or label fields and are never the name themselves.
-_NOT_NAMES = frozenset("""
+NOT_NAMES = frozenset("""
 i me my mine we us our you your he she him her his they them their it its this that these those a an the
 and or but if so as at by for from in into of on to with without about after before over under up down
 hi hello hey dear thanks thank regards best cheers sincerely yours please kindly yes no ok okay sure
@@ -94,60 +90,48 @@ class Gazetteer:
         return bool(self.first)
 
 
-def _as_list(value: object) -> list[str]:
-    if isinstance(value, dict):
-        value = list(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [v for v in value if isinstance(v, str)]
-    return []
+@dataclass(frozen=True)
+class Vocabulary:
+    """Word lists for the request-level name hints (see ``shoal.privacy.hints``).
+
+    ``english``: common English words (a capitalised one is usually not a name: "Rust", "Moon");
+    ``known``: other frequent words (common first names, big cities, "online"). A capitalised word in
+    neither list, nor in the gazetteer, is rare: next to person cues it is probably a name.
+    """
+
+    english: frozenset[str]
+    known: frozenset[str]
+
+    def is_english(self, word: str) -> bool:
+        """``word`` (lower case) or a regular inflection of it is a common English word."""
+        from shoal.privacy.build_data import stems
+
+        return any(s in self.english for s in stems(word))
 
 
 @lru_cache(maxsize=1)
+def _lexicon() -> dict[str, frozenset[str]]:
+    from shoal.privacy.build_data import LEXICON_FILE, read_lexicon
+
+    data = resources.files("shoal.privacy").joinpath("data", LEXICON_FILE).read_bytes()
+    return read_lexicon(data)
+
+
 def load_gazetteer() -> Gazetteer:
-    """Read Faker's name lists (Latin, Greek and Cyrillic script entries). Cached per process.
+    """The shipped name lists (built from Faker's 86 person providers by ``shoal.privacy.build_data``).
 
-    Without Faker installed the detector falls back to titles and context cues only, and says so once.
+    Read once per process from a compact file, a few tens of milliseconds.
     """
-    common = set(_NOT_NAMES)
-    try:
-        import faker.providers.lorem.en_US as lorem_en
-        import faker.providers.person as person_pkg
-    except ImportError:
-        log.warning("faker is not installed: person names are found from titles and cues only "
-                    "(pip install 'shoal[privacy]' for the multilingual name gazetteer)")
-        return Gazetteer(frozenset(), frozenset(), frozenset(common))
-    common.update(w.lower() for w in lorem_en.Provider.word_list)
-    places = _places()
-    first: set[str] = set()
-    last: set[str] = set()
-    word = re.compile(r"^[^\W\d_][^\W\d_'’ .-]*(?:[-'’ ][^\W\d_]+)*$")
-    for info in pkgutil.iter_modules(person_pkg.__path__):
-        provider = importlib.import_module(f"faker.providers.person.{info.name}").Provider
-        for attr in dir(provider):
-            if attr.startswith("first_names"):
-                first.update(n.lower() for n in _as_list(getattr(provider, attr)) if word.match(n))
-            elif attr.startswith("last_names"):
-                last.update(n.lower() for n in _as_list(getattr(provider, attr)) if word.match(n))
-    # Single letters and two-letter entries match initials and abbreviations everywhere.
-    first = {n for n in first if len(n) > 2}
-    last = {n for n in last if len(n) > 2}
-    first -= places
-    last -= places
-    return Gazetteer(frozenset(first), frozenset(last), frozenset(common | places))
+    lexicon = _lexicon()
+    return Gazetteer(lexicon["first"], lexicon["last"], lexicon["common"])
 
 
-def _places() -> set[str]:
-    """Country names and the words of nationalities/languages: capitalised, often in name lists."""
-    import faker.providers.address.en_US as address_en
-
-    out: set[str] = set()
-    for country in address_en.Provider.countries:
-        out.update(w.lower() for w in re.findall(r"[^\W\d_]+", country) if len(w) > 3)
-    out.update(_NATIONALITIES)
-    return out
+def load_vocabulary() -> Vocabulary:
+    lexicon = _lexicon()
+    return Vocabulary(lexicon["english"], lexicon["known"])
 
 
-_NATIONALITIES = frozenset("""
+NATIONALITIES = frozenset("""
 american british english scottish welsh irish french german dutch belgian swiss austrian italian spanish
 portuguese brazilian mexican canadian australian chinese japanese korean indian pakistani russian ukrainian
 polish czech slovak hungarian romanian bulgarian greek turkish swedish norwegian danish finnish icelandic
@@ -207,7 +191,7 @@ class NameDetector:
         while i < len(toks):
             tok = toks[i]
             named = bool(_CUE_NAME.search(text[max(0, tok.start - 40):tok.start]))
-            lower_name = (named and tok.key not in g.common and tok.key not in _NOT_NAMES and len(tok.key) > 2
+            lower_name = (named and tok.key not in g.common and tok.key not in NOT_NAMES and len(tok.key) > 2
                           and tok.text.islower())
             if not (tok.cap or tok.initial or lower_name):
                 pair = self._lowercase_name(toks, i, g)
@@ -222,7 +206,7 @@ class NameDetector:
             j = i + 1
             while j < len(toks) and j - i < 5 and _adjacent(text, toks[j - 1], toks[j], allow_dot=True):
                 nxt = toks[j]
-                if (nxt.cap or nxt.initial or (lower_name and nxt.text.islower() and nxt.key not in _NOT_NAMES)
+                if (nxt.cap or nxt.initial or (lower_name and nxt.text.islower() and nxt.key not in NOT_NAMES)
                         or (nxt.key in PARTICLES and j + 1 < len(toks) and toks[j + 1].cap)):
                     j += 1
                     continue
@@ -234,10 +218,10 @@ class NameDetector:
                 i = j  # "New York", "San José": a place name, whatever follows
                 continue
             while run and (run[0].key in TITLES or (
-                    (run[0].key in _NOT_NAMES or run[0].key in g.common) and run[0].key not in g.first)):
+                    (run[0].key in NOT_NAMES or run[0].key in g.common) and run[0].key not in g.first)):
                 titled = titled or run[0].key in TITLES
                 run.pop(0)
-            while run and (run[-1].key in PARTICLES or run[-1].key in _NOT_NAMES):
+            while run and (run[-1].key in PARTICLES or run[-1].key in NOT_NAMES):
                 run.pop()
             if not run:
                 i = j
@@ -260,7 +244,7 @@ class NameDetector:
         """Names typed in lower case ("follow up with olga krylova"): an unambiguous first name, an
         optional initial, then an unambiguous surname. Returns the number of tokens, 0 if none."""
         first = toks[i].key
-        if first not in g.first or first in g.common or first in _NOT_NAMES or len(first) < 3:
+        if first not in g.first or first in g.common or first in NOT_NAMES or len(first) < 3:
             return 0
         j = i + 1
         if j < len(toks) and len(toks[j].key) == 1 and toks[j].key not in ("a", "i"):
@@ -268,7 +252,7 @@ class NameDetector:
         if j >= len(toks):
             return 0
         last = toks[j].key
-        if last in g.last and last not in g.common and last not in _NOT_NAMES and len(last) > 2:
+        if last in g.last and last not in g.common and last not in NOT_NAMES and len(last) > 2:
             return j - i + 1
         return 0
 
@@ -281,7 +265,7 @@ class NameDetector:
             return 0.0
         first = [t.key in g.first for t in words]
         last = [t.key in g.last for t in words]
-        common = [t.key in g.common or t.key in _NOT_NAMES for t in words]
+        common = [t.key in g.common or t.key in NOT_NAMES for t in words]
         known = [f or la for f, la in zip(first, last, strict=True)]
         if titled or named:
             return 0.95

@@ -1,7 +1,9 @@
 """Confidential topics without personal data: "we are laying off 40 people in Q3, draft the memo".
 
-Two small linear models trained on first use from the seed examples shipped in
-``data/topics.yaml`` (plus any the config adds):
+Two small linear models trained from the seed examples shipped in ``data/topics.yaml`` (plus any
+the config adds). The default models ship pre-trained in ``data/topic_models.bin`` (see
+``shoal.privacy.build_data``); a config that changes the examples trains once and caches the result
+by content digest (see ``shoal.privacy.topic_store``):
 
 - the *topic* model: which subject a request is about (compensation, layoffs... or none). Features
   are word uni/bigrams and character 4-grams, so "laying off", "layoffs" and "let go of" share
@@ -18,11 +20,15 @@ on a topic specific.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,10 +36,16 @@ import yaml
 from shoal.errors import ConfigError
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.linear import LinearModel, train
-from shoal.privacy.types import Level
+from shoal.privacy.types import LEVELS, Level
+
+log = logging.getLogger(__name__)
 
 NONE = "none"
 _STEPS = 60  # full-batch Adam steps; converged on the seed set (more steps change no decision)
+# Bump when featurize(), specificity_features() or train() change: it is part of the digest that
+# decides whether shipped or cached models still fit this code.
+TRAINING_VERSION = 1
+_SEED_FILE = "data/topics.yaml"
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|k|m|s)?$")
 _CUES: dict[str, re.Pattern[str]] = {
@@ -64,7 +76,7 @@ def compile_lexicon(terms: dict[str, list[str]]) -> Lexicon:
     """One word-prefix pattern per topic ("terminat" matches "termination", "terminating")."""
     out = []
     for name in sorted(terms):
-        words = sorted({t.strip().lower() for t in terms[name] if t.strip()}, key=len, reverse=True)
+        words = sorted({t.strip().lower() for t in terms[name] if t.strip()}, key=lambda w: (-len(w), w))
         if words:
             out.append((name, re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")))
     return tuple(out)
@@ -112,7 +124,7 @@ class SeedData:
 
 def load_seed(config: TopicsConfig) -> SeedData:
     """The shipped seed examples, with the config's removals, additions and extra examples applied."""
-    raw: Any = yaml.safe_load(resources.files("shoal.privacy").joinpath("data/topics.yaml").read_text("utf-8"))
+    raw: Any = yaml.load(_seed_bytes().decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     examples = {name: list(spec["examples"]) for name, spec in raw["topics"].items()}
     generic = {name: list(spec.get("generic", [])) for name, spec in raw["topics"].items()}
     terms = {name: [str(t) for t in spec.get("terms", [])] for name, spec in raw["topics"].items()}
@@ -146,6 +158,21 @@ def load_seed(config: TopicsConfig) -> SeedData:
                 raise ConfigError(f"topic example {item!r} is not a non-empty string",
                                   file="shoal/privacy/data/topics.yaml", hint="quote examples that contain ': '")
     return SeedData(examples, generic, terms, negatives, levels)
+
+
+def _seed_bytes() -> bytes:
+    return resources.files("shoal.privacy").joinpath(_SEED_FILE).read_bytes()
+
+
+def seed_digest(config: TopicsConfig) -> str:
+    """Digest of everything training depends on: the seed file, the config's topic changes, the
+    training code's version. Thresholds are applied after training and are not part of it."""
+    changes = config.model_dump(include={"remove", "add", "extra_examples", "extra_negatives"}, mode="json")
+    h = hashlib.sha256()
+    h.update(_seed_bytes())
+    h.update(json.dumps({"changes": changes, "steps": _STEPS, "version": TRAINING_VERSION},
+                        sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
 
 
 class TopicDetector:
@@ -184,8 +211,25 @@ class TopicDetector:
 
     @staticmethod
     def for_config(config: TopicsConfig) -> TopicDetector:
-        """Trained once per distinct topics config in a process (training takes a fraction of a second)."""
-        return _trained(config.model_dump_json())
+        """The detector for a topics config: the shipped models for the built-in topics, else models
+        trained once and cached by digest; one instance per distinct config in a process."""
+        return _for_config(config.model_dump_json())
+
+    def to_bytes(self, digest: str) -> bytes:
+        """The trained models in the ``topic_store`` format, tagged with the training ``digest``."""
+        from shoal.privacy.topic_store import dump_models
+
+        return dump_models({"topic": self.topic_model, "specificity": self.specificity_model}, digest=digest,
+                           lexicon={name: rx.pattern for name, rx in self.lexicon},
+                           levels=dict(self._levels))
+
+    @classmethod
+    def from_stored(cls, models: dict[str, LinearModel], header: dict[str, Any], *, threshold: float,
+                    specificity_threshold: float) -> TopicDetector:
+        lexicon = tuple((name, re.compile(pattern)) for name, pattern in sorted(header["lexicon"].items()))
+        levels: dict[str, Level] = {k: v for k, v in header["levels"].items() if v in LEVELS}
+        return cls(models["topic"], models["specificity"], lexicon=lexicon, threshold=threshold,
+                   specificity_threshold=specificity_threshold, levels=levels)
 
     def level_of(self, topic: str) -> Level | None:
         return self._levels.get(topic)
@@ -210,7 +254,22 @@ class TopicDetector:
 
 
 @lru_cache(maxsize=8)
-def _trained(config_json: str) -> TopicDetector:
+def _for_config(config_json: str) -> TopicDetector:
+    from shoal.privacy.topic_store import TOPICS_FILE, cache_dir, read_cached, write_cache
+
     config = TopicsConfig.model_validate_json(config_json)
-    return TopicDetector.train(load_seed(config), threshold=config.threshold,
-                               specificity_threshold=config.specificity_threshold)
+    digest = seed_digest(config)
+    shipped = Path(str(resources.files("shoal.privacy").joinpath("data", TOPICS_FILE)))
+    cached = cache_dir() / f"topics-{digest[:32]}.bin"
+    for path in (shipped, cached):
+        found = read_cached(path, digest)
+        if found is not None:
+            return TopicDetector.from_stored(*found, threshold=config.threshold,
+                                             specificity_threshold=config.specificity_threshold)
+    if config == TopicsConfig(threshold=config.threshold, specificity_threshold=config.specificity_threshold):
+        log.warning("the shipped topic models do not match data/topics.yaml; training them now "
+                    "(run `python -m shoal.privacy.build_data topics` to rebuild the shipped file)")
+    detector = TopicDetector.train(load_seed(config), threshold=config.threshold,
+                                   specificity_threshold=config.specificity_threshold)
+    write_cache(cached, detector.to_bytes(digest))
+    return detector
