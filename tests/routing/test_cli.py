@@ -102,3 +102,14 @@ def test_train_usage_errors(project: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(project / "shoal.yaml"), "router", "train", "--data",
                                       str(project / "train.csv"), "--weak", "cheap", "--strong", "nope"])
     assert result.exit_code != 0 and "no column for model(s) nope" in str(result.exception)
+
+
+def test_train_from_eval_run(project: Path) -> None:
+    run_dir = project / "run-1"
+    run_dir.mkdir()
+    (run_dir / "per_item.csv").write_text((project / "train.csv").read_text())
+    (run_dir / "results.jsonl").write_text("")  # what marks a directory as an eval run
+    code, out = run(project, "router", "train", "--from-eval", str(run_dir), "--weak", "cheap", "--strong", "strong",
+                    "--max-strong-share", "0.3", "--out", str(project / "r.npz"))
+    assert code == 0, out
+    assert "trained on 200 items" in out and "max_strong_share" in out
