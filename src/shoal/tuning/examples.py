@@ -83,7 +83,7 @@ class Example:
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Example:
-        return Example(messages=_turns(data["messages"]), completion=data.get("completion"),
+        return Example(messages=parse_turns(data["messages"]), completion=data.get("completion"),
                        rejected=data.get("rejected"), label=data.get("label"), source=str(data.get("source", "")),
                        split=str(data.get("split", "train")), meta=dict(data.get("meta") or {}))
 
@@ -95,7 +95,7 @@ class ExampleError(ValueError):
     """A line that cannot become an example (the reason is the message)."""
 
 
-def _turns(raw: Any) -> tuple[Turn, ...]:
+def parse_turns(raw: Any) -> tuple[Turn, ...]:
     if not isinstance(raw, list) or not raw:
         raise ExampleError("messages must be a non-empty list of {role, content}")
     turns: list[Turn] = []
@@ -121,7 +121,7 @@ def example_from_record(data: Any, source: str) -> Example:
         raise ExampleError("each line must be a JSON object")
     completion = _optional_text(data, "completion")
     if "messages" in data:
-        turns = _turns(data["messages"])
+        turns = parse_turns(data["messages"])
         if turns[-1][0] == "assistant" and completion is None:
             completion, turns = turns[-1][1], turns[:-1]
     else:
