@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "eval": ("shoal.cli.evals", "eval_group", "Evaluate models on your data: run, report, compare, recommend."),
     "route": ("shoal.cli.routing", "route", "Show which model would serve a prompt and why (no model is called)."),
     "router": ("shoal.cli.routing", "router", "Train and evaluate the learned router from per-item results."),
+    "feedback": ("shoal.cli.tuning", "feedback", "Rate or correct logged answers; review the queue before training."),
+    "dataset": ("shoal.cli.tuning", "dataset", "Versioned, PII-scrubbed training datasets (NAME@vN); export."),
+    "tune": ("shoal.cli.tuning_models", "tune", "LoRA fine-tuning of open (GGUF) models on a dataset version."),
+    "distill": ("shoal.cli.tuning_models", "distill", "Teacher answers → curated dataset → LoRA-tuned student."),
+    "registry": ("shoal.cli.tuning_models", "registry", "Model versions: lineage, gated promote, canary, rollback."),
 }
 
 
