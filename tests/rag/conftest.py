@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -58,10 +59,8 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
 
     yield factory
     for store in opened:
-        try:
+        with contextlib.suppress(Exception):  # already closed by the test
             store.close()
-        except Exception:  # noqa: BLE001 — already closed by the test
-            pass
 
 
 def add(store: DocumentStore, path: str, texts: Sequence[str], **kw: Any) -> DocumentRecord:
