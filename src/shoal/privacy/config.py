@@ -79,6 +79,10 @@ class PrivacyConfig(_Strict):
     levels: dict[str, Level] = Field(
         default_factory=dict,
         description="level per finding: an entity type (EMAIL_ADDRESS) or topic:<name> → level")
+    request_hints: bool = Field(
+        default=True, description="recall-oriented name/address hints that make a request sensitive "
+        "(reason pii-hint:<TYPE>) without reporting an entity span")
+    hint_level: Level = "confidential"
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     redact: RedactConfig = Field(default_factory=RedactConfig)
 

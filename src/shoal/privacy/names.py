@@ -46,8 +46,8 @@ i'm i've i'll i'd it's that's what's let's there's here's who's where's don't ca
 """.split())  # noqa: SIM905 - a word list reads better as text
 # Cues after which the next word is a name even in lower case ("call me višeslav").
 _CUE_NAME = re.compile(
-    r"(?:my name is|name is|name's|names are|\bname\s*[:?]|call me|called me|named|signed|"
-    r"contact person:?|attn:?|attention:?|patient:?|employee:?|account holder:?|cardholder:?|"
+    r"\b(?:my name is|name is|name's|names are|name\s*[:?]|call me|called me|named|signed|"
+    r"contact person:?|attn:|attention:|patient:?|employee:?|account holder:?|cardholder:?|"
     r"beneficiary:?|passenger:?|applicant:?)\s*$", re.IGNORECASE)
 # Cues after which a capitalised word is a name even if the gazetteer does not know it.
 _CUE_STRONG = re.compile(
@@ -73,6 +73,7 @@ _STREET_WORDS = frozenset({"street", "road", "avenue", "lane", "drive", "court",
 _ORG_SUFFIX = re.compile(r"^\s*(?:,\s*)?(?:inc|llc|ltd|plc|gmbh|ag|sa|corp|corporation|co|company|group|"
                          r"bank|partners|holdings|university|foundation|institute|associates|& co)\b\.?",
                          re.IGNORECASE)
+_ARTICLE = re.compile(r"(?:^|\W)(?:the|a|an)\s+$", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
@@ -172,16 +173,42 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 class NameDetector:
-    """Finds PERSON spans. Deterministic; the gazetteer is loaded on the first call."""
+    """Finds PERSON spans. Deterministic; the gazetteer is loaded on the first call.
 
-    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+    With a ``Vocabulary`` (the default), a frequent word that no locale uses as a name ("Victorian",
+    "Empire") counts as an ordinary word, and a run of several words that are all common English
+    words ("Grand Canyon", "Roman Empire") is a name only when it reads first name + last name
+    by the gazetteer and no article precedes it. Single English words that are names ("Mark",
+    "Smith") keep their old rules unless an article precedes them ("the Moon").
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None = None, vocabulary: Vocabulary | None = None, *,
+                 use_vocabulary: bool = True) -> None:
         self._gazetteer = gazetteer
+        self._vocabulary = vocabulary
+        self._use_vocabulary = use_vocabulary
 
     @property
     def gazetteer(self) -> Gazetteer:
         if self._gazetteer is None:
             self._gazetteer = load_gazetteer()
         return self._gazetteer
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        if self._vocabulary is None and self._use_vocabulary:
+            self._vocabulary = load_vocabulary()
+        return self._vocabulary
+
+    def _ordinary(self, key: str, g: Gazetteer) -> bool:
+        if key in g.common or key in NOT_NAMES:
+            return True
+        v = self.vocabulary
+        return v is not None and key not in g.first and key not in g.last and (key in v.known or v.is_english(key))
+
+    def _english(self, key: str) -> bool:
+        v = self.vocabulary
+        return v is not None and v.is_english(key)
 
     def detect(self, text: str) -> list[Span]:
         g = self.gazetteer
@@ -232,6 +259,7 @@ class NameDetector:
             score = self._score(run, g, titled=titled, named=named or bool(_CUE_NAME.search(cue)),
                                 strong=bool(_CUE_STRONG.search(cue)), weak=bool(_CUE_WEAK.search(cue)),
                                 sentence_start=_sentence_start(text, run[0].start),
+                                determiner=bool(_ARTICLE.search(text[max(0, run[0].start - 4):run[0].start])),
                                 org=bool(_ORG_SUFFIX.match(text[run[-1].end:run[-1].end + 16])))
             if score > 0:
                 start, end = run[0].start, run[-1].end
@@ -257,7 +285,7 @@ class NameDetector:
         return 0
 
     def _score(self, run: list[_Tok], g: Gazetteer, *, titled: bool, named: bool, strong: bool, weak: bool,
-               sentence_start: bool, org: bool) -> float:
+               sentence_start: bool, org: bool, determiner: bool = False) -> float:
         words = [t for t in run if not t.initial and t.key not in PARTICLES]
         if not words or org or words[0].key in _PLACE_PREFIXES or words[-1].key in _STREET_WORDS:
             return 0.0
@@ -265,14 +293,18 @@ class NameDetector:
             return 0.0
         first = [t.key in g.first for t in words]
         last = [t.key in g.last for t in words]
-        common = [t.key in g.common or t.key in NOT_NAMES for t in words]
+        common = [self._ordinary(t.key, g) for t in words]
         known = [f or la for f, la in zip(first, last, strict=True)]
         if titled or named:
             return 0.95
+        if len(words) == 1 and len(words[0].text) > 1 and words[0].text.isupper() and not strong:
+            return 0.0  # a single word in capitals is an acronym or shouting, not a name
         if strong and not all(common):
             return 0.85
         initials = len(run) - len(words) - sum(t.key in PARTICLES for t in run)
         if len(words) >= 2:
+            if all(self._english(t.key) for t in words) and (determiner or not (first[0] and last[-1])):
+                return 0.0  # "Grand Canyon", "the Roman Empire": ordinary words, not first + last name
             lead_ok = first[0] and (not common[0] or known[1] or not common[1])
             all_known = all(known) and not all(common)
             tail_known = last[-1] and not common[-1] and not common[0]
@@ -284,6 +316,8 @@ class NameDetector:
                 return 0.7
             return 0.0
         # A single word: an unambiguous gazetteer name, or an ambiguous one after a person cue.
+        if determiner and self._english(words[0].key):
+            return 0.0  # "the Moon": an article before an English word makes it a thing, not a person
         if known[0] and not common[0]:
             return 0.75 if not sentence_start or weak else 0.6
         if known[0] and weak and not sentence_start:

@@ -2,7 +2,7 @@
 
 ``PrivacyScanner`` implements ``shoal.pipeline.Scanner``. Everything runs in-process with regular
 expressions, check digits, a name gazetteer and a small linear topic model: no network, no LLM,
-the same answer for the same input. Heavy data (the gazetteer, the topic model) loads on first use.
+the same answer for the same input. The shipped data (name lists, topic models) loads on first use.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from shoal.privacy.patterns import PATTERN_DETECTORS
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
 
 if TYPE_CHECKING:
+    from shoal.privacy.hints import HintDetector
     from shoal.privacy.topics import TopicDetector
 
 # When two detections overlap, the one whose type comes first wins (checksummed and prefixed formats
@@ -45,6 +46,7 @@ class PrivacyScanner:
         if self._names is not None:
             self._detectors.append(self._names.detect)
         self._topics: TopicDetector | None = None
+        self._hints: HintDetector | None = None
 
     # --- personal data ----------------------------------------------------------------------------
 
@@ -56,11 +58,27 @@ class PrivacyScanner:
                       if s.entity_type in self._enabled and s.score >= self.config.min_score]
         return resolve_overlaps(candidates)
 
+    # --- request-level hints ---------------------------------------------------------------------
+
+    def detect_hints(self, text: str, spans: Sequence[Span] = ()) -> list[tuple[str, str]]:
+        """(entity type, rule) of the recall-oriented hints in ``text`` (see ``shoal.privacy.hints``),
+        for enabled types only, ignoring text inside already detected ``spans`` (the "dana.whitfield"
+        of an e-mail address). Hints are reasons, never entity spans."""
+        if not self.config.request_hints or not text:
+            return []
+        if self._hints is None:
+            from shoal.privacy.hints import HintDetector
+            from shoal.privacy.names import load_gazetteer, load_vocabulary
+
+            self._hints = HintDetector(load_gazetteer(), load_vocabulary())
+        return [(h.entity_type, h.rule) for h in self._hints.detect(text) if h.entity_type in self._enabled
+                and all(h.end <= s.start or h.start >= s.end for s in spans)]
+
     # --- confidential topics -----------------------------------------------------------------------
 
     def _topic_detector(self) -> TopicDetector:
         if self._topics is None:
-            from shoal.privacy.topics import TopicDetector  # numpy and the seed file load on first use
+            from shoal.privacy.topics import TopicDetector  # the shipped models load on first use
 
             self._topics = TopicDetector.for_config(self.config.topics)
         return self._topics
@@ -86,7 +104,8 @@ class PrivacyScanner:
     def scan(self, text: str, doc_labels: Sequence[DocLabel] = ()) -> Sensitivity:
         """``Sensitivity`` of a request: its text plus the labels of the documents retrieved for it.
 
-        Reasons come in a fixed order: personal data (by position), topics (best first), labels.
+        Reasons come in a fixed order: personal data (by position), hints (``pii-hint:PERSON``: likely
+        personal data that entity extraction did not report), topics (best first), labels.
         """
         findings: list[tuple[Level, str]] = []
         spans: list[Span] = []
@@ -95,7 +114,11 @@ class PrivacyScanner:
             for span in spans:
                 findings.append((self.config.levels.get(span.entity_type, self.config.pii_level),
                                  f"pii:{span.entity_type}"))
-            person = any(s.entity_type == "PERSON" for s in spans)
+            found = {s.entity_type for s in spans}
+            for entity_type, _rule in self.detect_hints(text, spans):
+                if entity_type not in found:  # a hint adds nothing where the entity itself was found
+                    findings.append((self.config.hint_level, f"pii-hint:{entity_type}"))
+            person = "PERSON" in found
             for topic, _p in self.detect_topics(text, person_found=person):
                 default = self._topic_detector().level_of(topic) or self.config.topic_level
                 findings.append((self.config.levels.get(f"topic:{topic}", default), f"topic:{topic}"))

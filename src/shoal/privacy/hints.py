@@ -1,0 +1,178 @@
+"""Request-level hints: "this text probably names a person or holds an address", for routing only.
+
+Entity extraction (``NameDetector``, ``AddressDetector``) must be precise: its spans are reported and
+pseudonymised. Routing has another trade-off: a false alarm sends a request to a self-hosted model,
+a miss sends personal data out. These hints are the recall-oriented second opinion the scanner adds
+to a request's reasons (``pii-hint:PERSON``); they never become entity spans.
+
+Evidence used, each rule needing a word that looks like a name *and* a person context:
+
+- a word "looks like a name" when it is capitalised (or typed in lower case but a gazetteer first
+  name) and is not a common English word: it is in the name gazetteer, or it is *rare* — in no word
+  list at all (most real surnames are: "Umkhayev", "Szczepańska");
+- two such words in a row ("Irenke Sörös"); a lower-case first name followed by an (initial and
+  a) surname-like word ("olga krylova", "eric g. samoylova");
+- one such word with a person cue: a possessive on a person noun ("Asya's kid"), a biographical or
+  reporting verb ("Adomo began writing", "Kleist said"), "is/was" beside a rare word in mid-sentence,
+  a personal pronoun (he/she/him/her) elsewhere in the text, a vocative ("Warrane, can I..."), a
+  dialogue label ("mika: who are you?");
+- addresses without a street word: a unit designator after a house number ("... 87 ... Suite 364"),
+  or an address label followed by something with digits ("my address to the same: 2613 ...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shoal.privacy.names import NOT_NAMES, PARTICLES, TITLES, Gazetteer, Vocabulary
+
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
+_PERSON_NOUNS = frozenset("""
+kid kids child children son sons daughter daughters wife husband partner mother father mom mum dad
+brother sister parents family baby boyfriend girlfriend fiance fiancee friend friends boss manager
+colleague assistant lawyer doctor killer killers murderer funeral death birthday wedding salary bonus
+pay address phone email number account passport license licence ssn diagnosis health medical record
+records case file house home car
+""".split())  # noqa: SIM905 - a word list reads better as text
+_PERSON_VERBS = frozenset("""
+said says say told tells asked asks replied replies wrote writes began begins started starts spoke
+speaks speak lives lived live died dies married marries works worked joined joins left leaves called
+calls emailed texted phoned paid earns earned owes owed sang sings wants wanted thinks thought knows
+knew feels felt met meets visited visits hired fired quit resigned retired graduated studied grew born
+""".split())  # noqa: SIM905
+_PRONOUNS = re.compile(r"\b(?:he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
+_VOCATIVE_TAIL = re.compile(r"^\s*,\s*(?:can|could|would|will|please|you|your|do|did|are|have|i|we|thanks|thank)\b",
+                            re.IGNORECASE)
+_DIALOGUE = re.compile(r"(?m)^\s*([^\W\d_]{3,20})\s*:")
+_UNIT_AFTER_NUMBER = re.compile(
+    r"\b\d{1,6}[^\n\d]{1,60}?\d{0,5}[^\n]{0,20}?\b(?:suite|ste|apt|apartment|unit|flat)\.?\s*#?\s*\d{1,5}\b",
+    re.IGNORECASE)
+_LABELLED_ADDRESS = re.compile(r"\baddress(?:es)?\b[^.:\n]{0,60}:\s*\S[^\n]{0,80}?\d", re.IGNORECASE)
+_ORIGIN = re.compile(r"(?:is|was|comes|came)\s+(?:from|with)\b|works?\s+(?:at|for)\b", re.IGNORECASE)
+_COPULA = frozenset({"is", "was", "isn't", "wasn't"})
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One piece of evidence: the entity type it points to, where, and which rule found it."""
+
+    entity_type: str
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass
+class _W:
+    start: int
+    end: int
+    text: str
+    key: str
+
+
+class HintDetector:
+    """Recall-oriented person-name and address hints for the request-level decision."""
+
+    def __init__(self, gazetteer: Gazetteer, vocabulary: Vocabulary) -> None:
+        self.g = gazetteer
+        self.v = vocabulary
+
+    # --- word classes -------------------------------------------------------------------------------
+
+    def _ordinary(self, key: str) -> bool:
+        return (key in NOT_NAMES or key in TITLES or key in PARTICLES or key in self.g.common
+                or self.v.is_english(key))
+
+    def _gazetteer_name(self, key: str) -> bool:
+        return (key in self.g.first or key in self.g.last) and not self._ordinary(key)
+
+    def _rare(self, key: str) -> bool:
+        return (len(key) > 2 and not self._ordinary(key) and key not in self.v.known
+                and key not in self.g.first and key not in self.g.last)
+
+    def _namelike(self, w: _W) -> bool:
+        """Capitalised (not all capitals: acronyms), and a gazetteer name or a rare word."""
+        if not w.text[0].isupper() or (len(w.text) > 1 and w.text.isupper()):
+            return False
+        return self._gazetteer_name(w.key) or self._rare(w.key)
+
+    # --- detection ----------------------------------------------------------------------------------
+
+    def detect(self, text: str) -> list[Hint]:
+        words = [_W(m.start(), m.end(), m.group(), _key(m.group())) for m in _WORD.finditer(text)]
+        hints = self._person(text, words)
+        for rx, rule in ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address")):
+            m = rx.search(text)
+            if m:
+                hints.append(Hint("STREET_ADDRESS", m.start(), m.end(), rule))
+        return hints
+
+    def _person(self, text: str, words: list[_W]) -> list[Hint]:
+        hints: list[Hint] = []
+        pronoun = bool(_PRONOUNS.search(text))
+
+        def add(a: _W, b: _W, rule: str) -> None:
+            hints.append(Hint("PERSON", a.start, b.end, rule))
+
+        for i, w in enumerate(words):
+            prev = words[i - 1] if i > 0 and _gap(text, words[i - 1], w) else None
+            nxt = words[i + 1] if i + 1 < len(words) and _gap(text, w, words[i + 1]) else None
+            if self._namelike(w):
+                if nxt is not None and text[w.end:nxt.start] == " " and self._namelike(nxt):
+                    add(w, nxt, "name-pair")
+                    continue
+                if _possessive_of_person(w, nxt):
+                    add(w, w, "possessive")
+                elif nxt is not None and (nxt.key in _PERSON_VERBS or _ORIGIN.match(text, nxt.start)):
+                    add(w, w, "person-verb")
+                elif pronoun:
+                    add(w, w, "pronoun")
+                elif self._rare(w.key) and not _sentence_start(text, w.start) and (
+                        (nxt is not None and nxt.key in _COPULA) or (prev is not None and prev.key in _COPULA)):
+                    add(w, w, "copula")
+                elif _sentence_start(text, w.start) and _VOCATIVE_TAIL.match(text[w.end:w.end + 20]):
+                    add(w, w, "vocative")
+            elif (w.text.islower() and w.key in self.g.first and len(w.key) > 2 and w.key not in NOT_NAMES
+                  and w.key not in self.g.common):
+                j = i + 1
+                initial = j < len(words) and len(words[j].key) == 1 and _gap(text, w, words[j])
+                j += initial  # a middle initial
+                last = words[j] if j < len(words) and _gap(text, words[j - 1], words[j]) else None
+                # A first name that is also an English word ("benjamin", "eric") needs a middle
+                # initial or a surname in no word list.
+                if (last is not None and last.text.islower() and len(last.key) > 2 and not self._ordinary(last.key)
+                        and (not self._ordinary(w.key) or initial or self._rare(last.key))):
+                    add(w, last, "lower-case-name")
+                    continue
+                if _possessive_of_person(w, nxt):
+                    add(w, w, "possessive")
+        for m in _DIALOGUE.finditer(text):
+            key = m.group(1).lower()
+            if self._gazetteer_name(key) and key in self.g.first:
+                hints.append(Hint("PERSON", m.start(1), m.end(1), "dialogue"))
+        return hints
+
+
+def _key(word: str) -> str:
+    key = word.lower()
+    for suffix in ("'s", "’s"):
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def _possessive_of_person(w: _W, nxt: _W | None) -> bool:
+    """"Asya's kid", "roberto's daughter": a possessive on a person noun."""
+    return w.text.lower().endswith(("'s", "’s")) and nxt is not None and nxt.key in _PERSON_NOUNS
+
+
+def _gap(text: str, a: _W, b: _W) -> bool:
+    """Adjacent words of one phrase: only spaces, or an initial's dot, between them."""
+    gap = text[a.end:b.start]
+    return gap.replace(".", "", 1).strip(" ") == "" and "\n" not in gap and len(gap) <= 3
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t\"'(“")
+    return not before or before[-1] in ".!?\n:;"
