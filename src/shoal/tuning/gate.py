@@ -27,6 +27,7 @@ from shoal.tuning.export import export
 
 if TYPE_CHECKING:
     from shoal.config import Settings
+    from shoal.models.registry import ProviderRegistry
     from shoal.tuning.registry import ModelVersion, Registry
 
 
@@ -146,8 +147,11 @@ def registry_model_entry(registry: Registry, version: ModelVersion) -> dict[str,
 
 
 def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, progress: bool = False,
-             cfg: GateConfig | None = None) -> GateDecision:
-    """Evaluate candidate vs champion on the candidate's held-out split and decide."""
+             cfg: GateConfig | None = None, providers: ProviderRegistry | None = None) -> GateDecision:
+    """Evaluate candidate vs champion on the candidate's held-out split and decide.
+
+    ``providers`` replaces the entry-point provider registry (to serve versions some other way).
+    """
     from shoal.catalog import Catalog
     from shoal.evals.runner import run_eval
     from shoal.evals.spec import load_spec
@@ -179,7 +183,7 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
         items = Path(tmp) / "heldout.jsonl"
         export(heldout, "eval", items)
         spec = (load_spec(settings.resolve_path(cfg.spec)) if cfg.spec else _gate_spec(candidate.name, cfg, items))
-        result = run_eval(spec, gate_settings, Catalog(gate_settings), models=[champion_label, candidate.ref],
+        result = run_eval(spec, gate_settings, Catalog(gate_settings, providers), models=[champion_label, candidate.ref],
                           dataset=items, progress=progress, report=True)
     decision = decide(_scores(result, candidate.ref), _scores(result, champion_label), cfg)
     decision = replace(decision, run_id=result.run_id)

@@ -146,8 +146,12 @@ class RegistryProvider:
     default_base_url: str | None = None
     api_key_env: str | None = None
 
+    def __init__(self, factory: Callable[[ModelSpec], ChatModel] | None = None) -> None:
+        # ``factory`` builds the model serving one version (default: llama.cpp with lora_path).
+        self.factory = factory
+
     def chat_model(self, spec: ModelSpec) -> ChatModel:
-        return RegistryChatModel(spec)
+        return RegistryChatModel(spec, factory=self.factory)
 
     def embedding_model(self, spec: ModelSpec) -> EmbeddingModel:
         raise ConfigError("the registry serves chat models only", key=f"models.{spec.name}.provider")
