@@ -56,7 +56,7 @@ def test_ingest_applies_rules_and_reports(settings: Settings, tmp_path: Path) ->
     docs = make_tree(tmp_path)
     summary = ingest(settings, docs, groups=None)
     assert summary.files == 5 and summary.ingested == 4 and summary.chunks == 4  # type: ignore[attr-defined]
-    assert summary.skipped == [("docs/empty.md", "no text found (empty file, or a PDF without a text layer)")]  # type: ignore[attr-defined]
+    assert summary.skipped == [("docs/empty.md", "no text found (empty, or only front matter/markup)")]  # type: ignore[attr-defined]
     store = open_store(settings)
     assert store is not None
     by_path = {d.path: d for d in store.documents().values()}

@@ -43,9 +43,10 @@ def _decode(data: bytes, path: Path) -> str:
     raise UnreadableDocument("not valid UTF-8 or Windows-1252 text")
 
 
-def _require_text(doc: LoadedDocument) -> LoadedDocument:
+def _require_text(doc: LoadedDocument, reason: str = "no text found (empty, or only front matter/markup)"
+                  ) -> LoadedDocument:
     if doc.char_count == 0:
-        raise UnreadableDocument("no text found (empty file, or a PDF without a text layer)")
+        raise UnreadableDocument(reason)
     return doc
 
 
@@ -153,7 +154,8 @@ def load_pdf(path: Path) -> LoadedDocument:
         raise
     except Exception as exc:  # noqa: BLE001 — pypdf's error types vary by version; all mean "corrupt"
         raise UnreadableDocument(f"cannot parse PDF: {type(exc).__name__}: {exc}") from None
-    return _require_text(LoadedDocument(meta_title or path.stem, tuple(blocks)))
+    return _require_text(LoadedDocument(meta_title or path.stem, tuple(blocks)),
+                         "no text layer (a scanned or image-only PDF; run OCR first)")
 
 
 # --- DOCX ----------------------------------------------------------------------------------------
