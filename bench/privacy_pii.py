@@ -16,7 +16,11 @@ of Shoal-only types (credentials, bank numbers, dates of birth) have no gold lab
 counted separately.
 
 Request level: a text with any in-scope entity must come out ``is_sensitive`` (the full scan,
-topics included); also shown: texts with any entity at all, and texts with none (false alarms).
+topics and request-level hints included); also shown: texts with any entity at all, texts with none
+(false alarms), and ``bench/data/general_prompts*.txt``: 100 + 50 ordinary requests (coding,
+writing, general knowledge, everyday) written by hand, none of which should be flagged; the second
+set was written after the rules and never used to tune them.
+Start-up: a fresh interpreter imports the scanner, builds it and scans one text (timed separately).
 Latency: per-text ``scan`` time after warm-up, p50/p99, beside a peer measured in the same run
 (the pattern detectors alone, without names, addresses and topics).
 """
@@ -27,6 +31,7 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -38,6 +43,8 @@ from shoal.privacy.scanner import PrivacyScanner
 from shoal.privacy.types import Span
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pii" / "synth_dataset_v2.json"
+GENERAL_PROMPTS = [Path(__file__).resolve().parent / "data" / name
+                   for name in ("general_prompts.txt", "general_prompts_2.txt")]
 MAPPING: dict[str, str] = {
     "PERSON": "PERSON", "STREET_ADDRESS": "STREET_ADDRESS", "CREDIT_CARD": "CREDIT_CARD",
     "PHONE_NUMBER": "PHONE_NUMBER", "EMAIL_ADDRESS": "EMAIL_ADDRESS", "IBAN_CODE": "IBAN_CODE",
@@ -48,7 +55,7 @@ NOT_SCORED = ("GPE", "ORGANIZATION", "DATE_TIME", "TITLE", "AGE", "NRP", "ZIP_CO
 PART_OF: dict[str, frozenset[str]] = {"STREET_ADDRESS": frozenset({"GPE", "ZIP_CODE"}),
                                       "PERSON": frozenset({"TITLE"})}
 ANCHORS = {"Presidio default": 0.618, "Presidio + transformer NER": 0.845}
-TARGETS = {"entity F2": 0.85, "request recall": 0.99, "p99 ms": 5.0}
+TARGETS = {"entity F2": 0.85, "request recall": 0.99, "p99 ms": 5.0, "general flagged": 0.05, "first scan s": 0.3}
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -137,15 +144,20 @@ class Score:
 
 def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, show_errors: int) -> float:
     score = Score()
-    in_scope_texts = flagged_in_scope = any_texts = flagged_any = clean_texts = flagged_clean = 0
+    in_scope_texts = flagged_in_scope = any_texts = flagged_any = clean_texts = flagged_clean = hinted = 0
+    request_misses: list[str] = []
     for rec in records:
         text, gold = rec["full_text"], rec["spans"]
         pred = scanner.detect_pii(text)
         score.add(text, gold, pred)
-        sensitive = scanner.scan(text).is_sensitive
+        result = scanner.scan(text)
+        sensitive = result.is_sensitive
+        hinted += any(r.startswith("pii-hint:") for r in result.reasons) and not pred
         if any(g["entity_type"] in MAPPING for g in gold):
             in_scope_texts += 1
             flagged_in_scope += sensitive
+            if not sensitive:
+                request_misses.append(text)
         if gold:
             any_texts += 1
             flagged_any += sensitive
@@ -166,8 +178,13 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
           f"  (target ≥ {TARGETS['request recall']})")
     print(f"request-level recall, texts with any entity (incl. GPE/ORG/DATE...): {flagged_any}/{any_texts}"
           f" = {flagged_any / max(any_texts, 1):.3f}")
-    print(f"flagged sensitive among texts with no entity: {flagged_clean}/{clean_texts}")
+    print(f"request-level false alarms, texts with no entity: {flagged_clean}/{clean_texts}"
+          f" = {flagged_clean / max(clean_texts, 1):.3f}")
+    print(f"texts sensitive only through a request-level hint (no entity span): {hinted}")
     if show_errors:
+        print(f"-- first {show_errors} request-level misses --")
+        for text in request_misses[:show_errors]:
+            print(f"  MISSED REQUEST: {text[:160]!r}")
         print(f"-- first {show_errors} misses --")
         for ours, value, text in score.misses[:show_errors]:
             print(f"  MISS {ours}: {value!r} in {text[:160]!r}")
@@ -175,6 +192,42 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
         for ours, value, text in score.false[:show_errors]:
             print(f"  FALSE {ours}: {value!r} in {text[:160]!r}")
     return f2
+
+
+def general_prompts(scanner: PrivacyScanner, path: Path, show: bool) -> float:
+    """Share of ordinary requests flagged sensitive (each is a false alarm)."""
+    prompts = [line.strip() for line in path.read_text("utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
+    flagged = [(p, scanner.scan(p).reasons) for p in prompts]
+    flagged = [(p, r) for p, r in flagged if r]
+    rate = len(flagged) / max(len(prompts), 1)
+    print(f"\nordinary requests flagged sensitive ({path.name}): {len(flagged)}/{len(prompts)} = {rate:.3f}"
+          f" (target ≤ {TARGETS['general flagged']})")
+    if show:
+        for prompt, reasons in flagged:
+            print(f"  FLAGGED {list(reasons)}: {prompt!r}")
+    return rate
+
+
+_STARTUP = """
+import time
+t0 = time.perf_counter()
+from shoal.privacy.scanner import PrivacyScanner
+t1 = time.perf_counter()
+PrivacyScanner().scan("Warm-up: Dana Whitfield's bonus this year")
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def startup(runs: int = 3) -> tuple[float, float]:
+    """Best of ``runs`` fresh interpreters: (import seconds, build + first scan seconds)."""
+    best = (float("inf"), float("inf"))
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True)
+        imp, first = (float(x) for x in out.stdout.split())
+        best = min(best, (imp, first), key=lambda t: t[0] + t[1])
+    return best
 
 
 def latency(records: list[dict[str, Any]], scanner: PrivacyScanner, repeat: int = 3) -> tuple[list[float], list[float]]:
@@ -203,6 +256,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--show-errors", type=int, default=0, help="print N misses/false detections (dev half only)")
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--general", type=Path, nargs="*", default=GENERAL_PROMPTS,
+                    help="files of ordinary prompts, one per line")
     args = ap.parse_args(argv)
     records = load(args.data)
     dev, held = split(records, args.seed)
@@ -220,7 +275,13 @@ def main(argv: list[str] | None = None) -> None:
     f2_held = evaluate("held-out half (report only)", held, scanner, 0)
     print(f"\nentity F2: dev {f2_dev:.3f}, held-out {f2_held:.3f} (target ≥ {TARGETS['entity F2']}; "
           + ", ".join(f"{k} {v}" for k, v in ANCHORS.items()) + " — published, token-level, other type set)")
+    for path in args.general:
+        general_prompts(scanner, path, bool(args.show_errors))
     if not args.skip_latency:
+        imp, first = startup()
+        print(f"start-up in a fresh interpreter (best of 3): import {imp:.3f} s (pydantic config included), "
+              f"build + first scan {first:.3f} s (target ≤ {TARGETS['first scan s']} s); "
+              f"in this process: {cold / 1000:.3f} s")
         texts = dev + held
         wall, cpu = latency(texts, scanner)
         peer_cfg = PrivacyConfig(disabled_entities=["PERSON", "STREET_ADDRESS"],
@@ -230,7 +291,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  wall: p50 {pct(wall, .5):.3f} ms, p99 {pct(wall, .99):.3f} ms, max {max(wall):.2f} ms, "
               f"mean {statistics.fmean(wall):.3f} ms")
         print(f"  cpu:  p50 {pct(cpu, .5):.3f} ms, p99 {pct(cpu, .99):.3f} ms, max {max(cpu):.2f} ms")
-        print(f"  first scan incl. loading the gazetteer and training the topic models: {cold:.0f} ms")
         print(f"peer, pattern detectors only: wall p99 {pct(peer_wall, .99):.3f} ms, cpu p99 "
               f"{pct(peer_cpu, .99):.3f} ms; full/peer cpu p99 {pct(cpu, .99) / max(pct(peer_cpu, .99), 1e-9):.1f}x, "
               f"cpu p50 {pct(cpu, .5) / max(pct(peer_cpu, .5), 1e-9):.1f}x")

@@ -17,7 +17,8 @@ Evidence used, each rule needing a word that looks like a name *and* a person co
   a personal pronoun (he/she/him/her) elsewhere in the text, a vocative ("Warrane, can I..."), a
   dialogue label ("mika: who are you?");
 - addresses without a street word: a unit designator after a house number ("... 87 ... Suite 364"),
-  or an address label followed by something with digits ("my address to the same: 2613 ...").
+  an address label followed by something with digits ("my address to the same: 2613 ..."), a
+  place cue before a name and a number ("the office is at Király u. 15."), "the corner of ...".
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ pay address phone email number account passport license licence ssn diagnosis he
 records case file house home car
 """.split())  # noqa: SIM905 - a word list reads better as text
 _PERSON_VERBS = frozenset("""
-said says say told tells asked asks replied replies wrote writes began begins started starts spoke
+said says say told tells asked asks replied replies shouted shouts yelled whispered wrote writes began begins started starts spoke
 speaks speak lives lived live died dies married marries works worked joined joins left leaves called
 calls emailed texted phoned paid earns earned owes owed sang sings wants wanted thinks thought knows
 knew feels felt met meets visited visits hired fired quit resigned retired graduated studied grew born
@@ -48,8 +49,16 @@ _DIALOGUE = re.compile(r"(?m)^\s*([^\W\d_]{3,20})\s*:")
 _UNIT_AFTER_NUMBER = re.compile(
     r"\b\d{1,6}[^\n\d]{1,60}?\d{0,5}[^\n]{0,20}?\b(?:suite|ste|apt|apartment|unit|flat)\.?\s*#?\s*\d{1,5}\b",
     re.IGNORECASE)
+# "The office is at Király u. 15.", "return to Leon and Eyrarodda 66": a place cue, then a capitalised
+# name and a house number soon after.
+_LOCATED = re.compile(r"\b(?:is|are|stop|return|lives?|living|located|based|resides?)\s+(?:at|to|on|in)\s+"
+                      r"(?:the\s+)?(?:\d{1,6}\s+)?[^\W\d_][^\n!?]{0,40}?\s\d{1,5}\b", re.IGNORECASE)
+_CORNER = re.compile(r"\bcorner\s+of\s+(?:\d{1,6}\s+)?[^\W\d_]", re.IGNORECASE)
 _LABELLED_ADDRESS = re.compile(r"\baddress(?:es)?\b[^.:\n]{0,60}:\s*\S[^\n]{0,80}?\d", re.IGNORECASE)
 _ORIGIN = re.compile(r"(?:is|was|comes|came)\s+(?:from|with)\b|works?\s+(?:at|for)\b", re.IGNORECASE)
+_PERSON_PREDICATE = re.compile(
+    r"[^.!?\n]{0,40}?\b(?:person|man|woman|guy|girl|boy|lady|gentleman|teenager|child|kid|\d+[ -]years?[ -]old)\b",
+    re.IGNORECASE)
 _COPULA = frozenset({"is", "was", "isn't", "wasn't"})
 
 
@@ -102,7 +111,8 @@ class HintDetector:
     def detect(self, text: str) -> list[Hint]:
         words = [_W(m.start(), m.end(), m.group(), _key(m.group())) for m in _WORD.finditer(text)]
         hints = self._person(text, words)
-        for rx, rule in ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address")):
+        for rx, rule in ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address"),
+                         (_LOCATED, "located-at"), (_CORNER, "corner-of")):
             m = rx.search(text)
             if m:
                 hints.append(Hint("STREET_ADDRESS", m.start(), m.end(), rule))
@@ -122,10 +132,24 @@ class HintDetector:
                 if nxt is not None and text[w.end:nxt.start] == " " and self._namelike(nxt):
                     add(w, nxt, "name-pair")
                     continue
+                after_initial = words[i + 2] if i + 2 < len(words) and nxt is not None and _initial(nxt) else None
+                if (nxt is not None and after_initial is not None and _gap(text, nxt, after_initial)
+                        and self._namelike(after_initial)):
+                    add(w, after_initial, "name-initial-name")  # "Ravil G Yefimov"
+                    continue
+                if (nxt is not None and nxt.key in ("and", "or") and i + 2 < len(words)
+                        and _gap(text, nxt, words[i + 2]) and self._namelike(words[i + 2])
+                        and (self._rare(w.key) or self._rare(words[i + 2].key))):
+                    add(w, words[i + 2], "name-list")  # "Usamov and Bowers"
+                    continue
                 if _possessive_of_person(w, nxt):
                     add(w, w, "possessive")
                 elif nxt is not None and (nxt.key in _PERSON_VERBS or _ORIGIN.match(text, nxt.start)):
                     add(w, w, "person-verb")
+                elif prev is not None and prev.key in _PERSON_VERBS | _PERSON_NOUNS:
+                    add(w, w, "after-person-word")  # 'says Hauta-aho', 'my kid Lukas'
+                elif nxt is not None and nxt.key in _COPULA and _PERSON_PREDICATE.match(text, nxt.end):
+                    add(w, w, "person-predicate")  # "Scott is a very sympathetic person"
                 elif pronoun:
                     add(w, w, "pronoun")
                 elif self._rare(w.key) and not _sentence_start(text, w.start) and (
@@ -139,10 +163,10 @@ class HintDetector:
                 initial = j < len(words) and len(words[j].key) == 1 and _gap(text, w, words[j])
                 j += initial  # a middle initial
                 last = words[j] if j < len(words) and _gap(text, words[j - 1], words[j]) else None
-                # A first name that is also an English word ("benjamin", "eric") needs a middle
-                # initial or a surname in no word list.
+                # A first name that is also an English word ("golden", "eric") needs a middle initial
+                # or a gazetteer surname after it: "golden retriever" is a dog.
                 if (last is not None and last.text.islower() and len(last.key) > 2 and not self._ordinary(last.key)
-                        and (not self._ordinary(w.key) or initial or self._rare(last.key))):
+                        and (not self._ordinary(w.key) or initial or last.key in self.g.last)):
                     add(w, last, "lower-case-name")
                     continue
                 if _possessive_of_person(w, nxt):
@@ -165,6 +189,10 @@ def _key(word: str) -> str:
 def _possessive_of_person(w: _W, nxt: _W | None) -> bool:
     """"Asya's kid", "roberto's daughter": a possessive on a person noun."""
     return w.text.lower().endswith(("'s", "’s")) and nxt is not None and nxt.key in _PERSON_NOUNS
+
+
+def _initial(w: _W) -> bool:
+    return len(w.text) == 1 and w.text.isupper()
 
 
 def _gap(text: str, a: _W, b: _W) -> bool:

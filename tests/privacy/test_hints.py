@@ -1,0 +1,92 @@
+"""Request-level hints: recall-oriented evidence of a name or an address that makes a request
+sensitive without becoming an entity span. The phrasings are our own, not the benchmark's."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoal.privacy.config import PrivacyConfig
+from shoal.privacy.hints import HintDetector
+from shoal.privacy.names import Gazetteer, Vocabulary
+from shoal.privacy.scanner import PrivacyScanner
+
+# A tiny, explicit world: which words are names, English, or merely frequent.
+GAZ = Gazetteer(first=frozenset({"marta", "eric", "oskar"}), last=frozenset({"nowak"}),
+                common=frozenset({"france"}))
+VOC = Vocabulary(english=frozenset({"eric", "bridge", "tale", "song", "example", "reliable", "deploy", "app"}),
+                 known=frozenset({"london", "kubernetes", "django"}))
+
+
+def rules(text: str) -> list[tuple[str, str]]:
+    return [(h.entity_type, h.rule) for h in HintDetector(GAZ, VOC).detect(text)]
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("Please add Oyelaran Tchakarov to the policy", "name-pair"),  # two rare capitalised words
+    ("The verses come from Zuzeth's kid, not from a book", "possessive"),
+    ("Quellmor began painting at nine", "person-verb"),
+    ("Brantwell is from a small town", "person-verb"),
+    ("Ostrava-born Zellick is kind; she always helps", "pronoun"),
+    ("This tale by Vrenhild is a fine example", "copula"),
+    ("Pellinor, can you send the file again?", "vocative"),
+    ("follow up with marta q ilievska next week", "lower-case-name"),
+    ("follow up with eric t vandemoort next week", "lower-case-name"),  # English-word first name + initial
+    ("oskar: \"where were you?\"", "dialogue"),
+])
+def test_person_hints(text: str, rule: str) -> None:
+    assert ("PERSON", rule) in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "How do I deploy a Django app on Kubernetes?",  # frequent words, not names
+    "Write a song about London Bridge",
+    "Reliable Tale is a fine example",  # English words
+    "Kubernetes is a container orchestrator",  # sentence start, frequent word
+    "What is the CAP theorem?",  # capitals
+    "follow up with eric about the bridge",  # English-word first name without a surname
+    "follow up with eric vandemoort",  # English-word first name, surname in no list: needs an initial
+])
+def test_no_person_hint(text: str) -> None:
+    assert [r for r in rules(text) if r[0] == "PERSON"] == []
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("deliver to 7 Ulmenhof 12 Suite 3, Graz", "unit-after-number"),
+    ("please change my billing address to: 44 kvarnbacken, 11 tr", "labelled-address"),
+])
+def test_address_hints(text: str, rule: str) -> None:
+    assert ("STREET_ADDRESS", rule) in rules(text)
+
+
+def test_a_hint_makes_the_request_sensitive_without_a_span(scanner: PrivacyScanner) -> None:
+    text = "Please add Oyelaran Tchakarov to the policy"
+    assert all(s.entity_type != "PERSON" for s in scanner.detect_pii(text))
+    result = scanner.scan(text)
+    assert result.is_sensitive and "pii-hint:PERSON" in result.reasons and result.spans == ()
+
+
+def test_no_hint_inside_a_detected_span(scanner: PrivacyScanner) -> None:
+    assert scanner.scan("Send the contract to marta.ilievska@acme.com").reasons == ("pii:EMAIL_ADDRESS",)
+
+
+def test_a_found_entity_needs_no_hint(scanner: PrivacyScanner) -> None:
+    result = scanner.scan("What is Dana Whitfield's bonus this year?")
+    assert "pii:PERSON" in result.reasons and "pii-hint:PERSON" not in result.reasons
+
+
+def test_hints_are_configurable() -> None:
+    text = "Please add Oyelaran Tchakarov to the policy"
+    assert not PrivacyScanner(PrivacyConfig(request_hints=False)).scan(text).is_sensitive
+    assert PrivacyScanner(PrivacyConfig(hint_level="internal")).scan(text).level == "internal"
+    assert PrivacyScanner(PrivacyConfig(disabled_entities=["PERSON"])).detect_hints(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "How far is the Moon from the Earth?",
+    "Describe a sunset over the Grand Canyon",
+    "When did the Berlin Wall fall?",
+    "What is the CAP theorem?",
+    "Explain the attention mechanism in transformers",
+])
+def test_ordinary_words_in_capitals_are_not_names(scanner: PrivacyScanner, text: str) -> None:
+    assert not scanner.scan(text).is_sensitive
