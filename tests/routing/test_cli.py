@@ -13,24 +13,24 @@ from click.testing import CliRunner
 from shoal.cli import cli
 
 
-def write_items(path: Path, n: int, seed: int) -> None:
+def write_items(path: Path, n: int, seed: int, numbers: range = range(100)) -> None:
     rng = random.Random(seed)
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["prompt", "cheap", "strong"])
         for i in range(n):
             if i % 2:
-                w.writerow([f"Prove the theorem about integral {rng.randint(0, 99)} and the series limit",
+                w.writerow([f"Prove the theorem about integral {rng.choice(numbers)} and the series limit",
                             rng.random() < 0.2, rng.random() < 0.9])
             else:
-                w.writerow([f"What is the capital of country {rng.randint(0, 99)} please",
+                w.writerow([f"What is the capital of country {rng.choice(numbers)} please",
                             rng.random() < 0.95, rng.random() < 0.95])
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     write_items(tmp_path / "train.csv", 200, 1)
-    write_items(tmp_path / "test.csv", 100, 2)
+    write_items(tmp_path / "test.csv", 100, 2, range(100, 200))  # no prompt shared with training
     (tmp_path / "shoal.yaml").write_text(
         "default_model: big\n"
         "models:\n"
@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> Path:
 def run(project: Path, *args: str, stdin: str | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["--config", str(project / "shoal.yaml"), *args], input=stdin,
                                 catch_exceptions=False)
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
 
 
 def test_train_eval_route(project: Path) -> None:
@@ -58,7 +58,7 @@ def test_train_eval_route(project: Path) -> None:
                     "--out", str(project / "curve"), "--json")
     assert code == 0, out
     report = json.loads(out)
-    assert report["items"] == 100
+    assert report["items"] == 100 and report["seen_in_training"] == 0
     assert report["metrics"]["random"]["apgr"] == pytest.approx(0.5)
     assert report["metrics"]["router"]["apgr"] > 0.6
     assert report["metrics"]["oracle"]["apgr"] >= report["metrics"]["router"]["apgr"]
@@ -70,6 +70,11 @@ def test_train_eval_route(project: Path) -> None:
     code, out = run(project, "router", "eval", "--router", str(project / "router.npz"), "--data",
                     str(project / "test.csv"), "--weak", "cheap", "--strong", "strong", "--out", str(project / "c2"))
     assert code == 0 and "APGR" in out and "router" in out and "oracle" in out
+
+    result = CliRunner().invoke(cli, [
+        "--config", str(project / "shoal.yaml"), "router", "eval", "--router", str(project / "router.npz"),
+        "--data", str(project / "train.csv"), "--weak", "cheap", "--strong", "strong", "--out", str(project / "c3")])
+    assert result.exit_code == 0 and "were in the router's training data" in result.stderr
 
     code, out = run(project, "route", "What is the capital of country 3 please", "--json")
     assert code == 0, out

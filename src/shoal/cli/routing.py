@@ -212,6 +212,10 @@ def evaluate(router_file: str, data: tuple[str, ...], weak: str, strong: str, qu
                                f"{', '.join(missing)}")
     table = load_items(list(data), [weak, strong], scale=_parse_scale(scale))
     _report_skipped(table)
+    seen = rtr.seen_in_training(table.prompts)
+    if seen:
+        click.echo(f"warning: {seen} of {len(set(table.prompts))} distinct prompts were in the router's training "
+                   "data; these metrics are optimistic — evaluate on held-out items", err=True)
     iw, is_ = rtr.models.index(weak), rtr.models.index(strong)
     q = np.stack([rtr.quality(p) for p in table.prompts])
     p_ok = (1.0 + q[:, iw] - q[:, is_]) / 2.0
@@ -229,11 +233,12 @@ def evaluate(router_file: str, data: tuple[str, ...], weak: str, strong: str, qu
     notes = [(f"{len(table)} items; weak quality {metrics['router'].weak_quality:.3f}, "
               f"strong {metrics['router'].strong_quality:.3f}"),
              (f"router threshold {rtr.threshold:.3f}: {100 * strong_share:.1f}% strong calls, "
-              f"quality {realised:.3f}")]
+              f"quality {realised:.3f}"),
+             f"{seen} distinct prompts were also in the router's training data"]
     page = write_html(curves, metrics, prefix.with_name(prefix.name + ".html"), title=f"Router: {weak} → {strong}",
                       notes=notes)
     if as_json:
-        click.echo(json.dumps({"items": len(table), "metrics": {k: m.as_dict() for k, m in metrics.items()},
+        click.echo(json.dumps({"items": len(table), "seen_in_training": seen, "metrics": {k: m.as_dict() for k, m in metrics.items()},
                                "calibrated": calibrated, "png": str(png), "html": str(page)}, indent=2))
         return
 

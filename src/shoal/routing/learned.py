@@ -22,6 +22,7 @@ Scoring one prompt is a tokenisation plus a sparse dot product: tens of microsec
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +77,13 @@ class Calibration:
         """(shares per model, quality) at the largest tabulated threshold ≤ ``threshold``."""
         k = max(0, int(np.searchsorted(self.thresholds, threshold, side="right")) - 1)
         return self.shares[k], float(self.quality[k])
+
+
+def prompt_hashes(prompts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """64-bit digests of prompts: enough to tell whether an item was in the training data, without
+    keeping the (possibly confidential) text in the router file."""
+    return np.array(sorted({int.from_bytes(hashlib.blake2b(p.encode("utf-8"), digest_size=8).digest(), "little")
+                            for p in prompts}), dtype=np.uint64)
 
 
 def _sigmoid(z: F64) -> F64:
@@ -134,7 +142,8 @@ class LearnedRouter:
     """Scores prompts and picks the cheapest good-enough model. Build with ``train`` or ``load``."""
 
     def __init__(self, models: Sequence[str], features: TfidfFeatures, coef: F32, intercept: F32,
-                 calibration: Calibration, target: RouterTarget, *, info: dict[str, Any] | None = None) -> None:
+                 calibration: Calibration, target: RouterTarget, *, info: dict[str, Any] | None = None,
+                 train_hashes: npt.NDArray[np.uint64] | None = None) -> None:
         if len(models) < 2:
             raise ValueError("a router needs at least two models (cheapest first)")
         self.models = list(models)
@@ -145,6 +154,7 @@ class LearnedRouter:
         self.target = target
         self.threshold = calibration.threshold_for(target)
         self.info = dict(info or {})
+        self.train_hashes = train_hashes if train_hashes is not None else np.zeros(0, dtype=np.uint64)
         # Column-major copy: scoring gathers a few columns per prompt.
         self._coef_t = np.ascontiguousarray(self.coef.T)
 
@@ -181,7 +191,8 @@ class LearnedRouter:
         info = {"items": n, "features": f"tfidf-word-1-{ngram_max}+difficulty", "vocabulary": feats.size, "C": c,
                 "folds": folds, "seed": seed, "binary_scores": table.binary,
                 "mean_scores": {m: float(scores[:, i].mean()) for i, m in enumerate(table.models)}}
-        return cls(table.models, feats, coef, intercept, calibration, target, info=info)
+        return cls(table.models, feats, coef, intercept, calibration, target, info=info,
+                   train_hashes=prompt_hashes(table.prompts))
 
     # --- scoring ---------------------------------------------------------------------------------
 
@@ -221,6 +232,12 @@ class LearnedRouter:
         clone.threshold = self.calibration.threshold_for(target)
         return clone
 
+    def seen_in_training(self, prompts: Sequence[str]) -> int:
+        """How many of ``prompts`` were training items (their metrics would be optimistic)."""
+        if not len(self.train_hashes) or not prompts:
+            return 0
+        return int(np.isin(prompt_hashes(prompts), self.train_hashes).sum())
+
     def expected(self) -> dict[str, Any]:
         """Call shares and quality the calibration data predicts at the current threshold."""
         shares, quality = self.calibration.at(self.threshold)
@@ -243,7 +260,8 @@ class LearnedRouter:
                 idf=self.features.idf, dense_mean=self.features.dense_mean, dense_std=self.features.dense_std,
                 coef=self.coef,
                 intercept=self.intercept, cal_thresholds=self.calibration.thresholds,
-                cal_shares=self.calibration.shares, cal_quality=self.calibration.quality)
+                cal_shares=self.calibration.shares, cal_quality=self.calibration.quality,
+                train_hashes=self.train_hashes)
         return path
 
     @classmethod
@@ -262,14 +280,14 @@ class LearnedRouter:
                                          dense_std=z["dense_std"])
                 calibration = Calibration(z["cal_thresholds"], z["cal_shares"], z["cal_quality"],
                                           float(meta["strong_quality"]))
-                coef, intercept = z["coef"], z["intercept"]
+                coef, intercept, hashes = z["coef"], z["intercept"], z["train_hashes"]
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
             raise ConfigError(f"not a usable router file: {exc}", file=str(path), hint=hint) from None
         if coef.shape != (len(meta["models"]), features.size):
             raise ConfigError(f"router file is inconsistent: weights {coef.shape} for "
                               f"{len(meta['models'])} models and {features.size} terms", file=str(path), hint=hint)
         return cls(meta["models"], features, coef, intercept, calibration, RouterTarget(**meta["target"]),
-                   info=meta.get("info"))
+                   info=meta.get("info"), train_hashes=hashes)
 
     def __repr__(self) -> str:
         return (f"<LearnedRouter {' < '.join(self.models)} threshold={self.threshold:.3f} "
