@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -25,14 +26,14 @@ def parse_since(value: str | None) -> float | None:
     m = _DURATION.match(value.strip())
     if m:
         return time.time() - float(m.group(1)) * _UNITS[m.group(2)]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r}: use 30m, 2h, 7d or an ISO date such as 2025-01-31") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

@@ -170,7 +170,7 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 class EventWriter:
     """Renders ``Chunk``s as Anthropic stream events (message_start, content blocks, message_delta...)."""
 
-    __slots__ = ("message_id", "model", "started", "text_open", "index", "tools_seen")
+    __slots__ = ("index", "message_id", "model", "started", "text_open", "tools_seen")
 
     def __init__(self, response_id: str, model: str, include_usage: bool = False) -> None:
         self.message_id = response_id

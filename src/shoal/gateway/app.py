@@ -14,7 +14,17 @@ from shoal.gateway.auth import Caller
 from shoal.gateway.chat import ANTHROPIC, OPENAI, ChatHandler
 from shoal.gateway.embeddings import handle_embeddings
 from shoal.gateway.errors import to_api_error
-from shoal.gateway.http import ApiError, ClientGone, Receive, Scope, Send, parse_json, read_body, send_error, send_json
+from shoal.gateway.http import (
+    ApiError,
+    ClientGone,
+    Receive,
+    Scope,
+    Send,
+    parse_json,
+    read_body,
+    send_error,
+    send_json,
+)
 from shoal.gateway.openapi import openapi_document
 from shoal.gateway.state import GatewayState
 
@@ -96,7 +106,7 @@ class GatewayApp:
                 await send_json(send, 200, result)
             except ClientGone:
                 return
-            except Exception as exc:  # noqa: BLE001 - mapped to a clear error
+            except Exception as exc:
                 err = to_api_error(exc)
                 if err.code == "internal_error":
                     log.exception("%s %s failed", scope["method"], scope["path"])
@@ -168,8 +178,8 @@ class GatewayApp:
         origin = origin_raw.decode("latin-1") if origin_raw else None
         allowed = origin is not None and ("*" in self._cors or origin in self._cors)
         cors = [(b"access-control-allow-origin", origin_raw or b""), (b"vary", b"origin"),
-                (b"access-control-expose-headers", b"x-shoal-request-id, x-shoal-model, x-shoal-route, "
-                                                   b"x-shoal-route-reasons, x-shoal-sensitivity, x-shoal-cost-usd")]
+                (b"access-control-expose-headers", (b"x-shoal-request-id, x-shoal-model, x-shoal-route, "
+                                                    b"x-shoal-route-reasons, x-shoal-sensitivity, x-shoal-cost-usd"))]
         if scope["method"] == "OPTIONS" and allowed:
             await send({"type": "http.response.start", "status": 204, "headers": [
                 *cors, (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),

@@ -11,6 +11,7 @@ from shoal.gateway.http import ApiError, Scope, header
 from shoal.principal import Principal
 from shoal.store import ApiKey, Limits, Store
 from shoal.store.keys_sql import hash_key
+from shoal.store.records import NO_LIMITS
 
 _CACHE_MAX = 100_000
 
@@ -22,7 +23,7 @@ class Caller:
     principal: Principal
     key_id: str | None = None
     admin: bool = False
-    limits: Limits = Limits()
+    limits: Limits = NO_LIMITS
 
     @property
     def team(self) -> str | None:

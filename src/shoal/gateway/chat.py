@@ -17,11 +17,23 @@ from typing import Any, Protocol
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
 from shoal.gateway.errors import to_api_error
-from shoal.gateway.http import (JSON_CT, SSE_HEADERS, ApiError, ClientGone, Headers, Receive, Scope, Send, latin1,
-                                parse_json, read_body, send_error)
+from shoal.gateway.http import (
+    JSON_CT,
+    SSE_HEADERS,
+    ApiError,
+    ClientGone,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    latin1,
+    parse_json,
+    read_body,
+    send_error,
+)
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
 from shoal.gateway.state import GatewayState
-from shoal.models.types import Chunk, Completion, Message, Usage
+from shoal.models.types import Chunk, Message, Usage
 from shoal.pipeline import Prepared
 from shoal.store import RequestRecord
 
@@ -53,7 +65,7 @@ ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message
 
 
 class _Flags:
-    __slots__ = ("done", "disconnected", "headers_sent", "record")
+    __slots__ = ("disconnected", "done", "headers_sent", "record")
 
     def __init__(self) -> None:
         self.record: Callable[[], None] | None = None
@@ -159,7 +171,7 @@ class ChatHandler:
             rec.status, rec.error = 499, "client disconnected; upstream call cancelled"
         except ClientGone:
             rec.status, rec.error = 499, "client disconnected while sending the request"
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear error and one record
+        except Exception as exc:
             err = to_api_error(exc)
             if err.code == "internal_error":
                 log.exception("request %s failed", rid)
@@ -169,8 +181,8 @@ class ChatHandler:
                 record()
                 try:
                     await send_error(send, err, headers, anthropic=fmt.anthropic)
-                except Exception:  # noqa: BLE001 - the client left while we answered
-                    pass
+                except Exception as gone:  # noqa: BLE001 - the client left while we answered
+                    log.debug("request %s: could not send the error: %s", rid, gone)
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -298,6 +310,6 @@ def finish_record(st: GatewayState, rec: RequestRecord, scopes: tuple[Any, ...])
                            completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd)
     try:
         st.store.record_request(rec)
-    except Exception:  # noqa: BLE001 - never fail a served request on logging; say so loudly
+    except Exception:
         log.exception("could not record request %s", rec.request_id)
 

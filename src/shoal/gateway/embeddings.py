@@ -99,8 +99,8 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
         recorded = True
         try:
             await send_error(send, err, headers)
-        except Exception:  # noqa: BLE001 - client gone
-            pass
+        except Exception as gone:  # noqa: BLE001 - client gone
+            log.debug("request %s: could not send the error: %s", rid, gone)
     finally:
         if not recorded:
             rec.latency_ms = (time.perf_counter() - start) * 1000.0

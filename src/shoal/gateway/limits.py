@@ -34,7 +34,7 @@ MINUTE, DAY, MONTH = "minute", "day", "month"
 
 
 class _Cell:
-    __slots__ = ("base", "flight", "pending", "expires", "touched", "loading")
+    __slots__ = ("base", "expires", "flight", "loading", "pending", "touched")
 
     def __init__(self, expires: float) -> None:
         self.loading: asyncio.Future[None] | None = None
@@ -51,7 +51,7 @@ class _Cell:
 class Windows:
     """Window ids for a moment in time, recomputed at most once per second."""
 
-    __slots__ = ("second", "ids", "ends")
+    __slots__ = ("ends", "ids", "second")
 
     def __init__(self) -> None:
         self.second = -1

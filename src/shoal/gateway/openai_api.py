@@ -7,8 +7,18 @@ from typing import Any
 
 import orjson
 
-from shoal.gateway.validate import (bad, obj, opt_bool, opt_int, opt_number, opt_str, req_list, req_str,
-                                    stop_list, tools_list)
+from shoal.gateway.validate import (
+    bad,
+    obj,
+    opt_bool,
+    opt_int,
+    opt_number,
+    opt_str,
+    req_list,
+    req_str,
+    stop_list,
+    tools_list,
+)
 from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, Part, TextPart, ToolCall
 
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
@@ -17,7 +27,7 @@ _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant"
 class ParsedChat:
     """What the endpoint needs from a request body besides the ``ChatRequest``."""
 
-    __slots__ = ("request", "model", "stream", "include_usage")
+    __slots__ = ("include_usage", "model", "request", "stream")
 
     def __init__(self, request: ChatRequest, model: str, stream: bool, include_usage: bool) -> None:
         self.request = request
@@ -148,7 +158,7 @@ def completion_body(completion: Completion, *, response_id: str, model: str, met
 class ChunkWriter:
     """Renders ``Chunk``s as OpenAI ``chat.completion.chunk`` SSE events."""
 
-    __slots__ = ("completion_id", "model", "created", "first", "include_usage", "tool_index")
+    __slots__ = ("completion_id", "created", "first", "include_usage", "model", "tool_index")
 
     def __init__(self, response_id: str, model: str, include_usage: bool) -> None:
         self.completion_id = response_id

@@ -7,6 +7,7 @@ background writer from queueing behind CLI reads).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 from shoal.errors import ConfigError, DependencyMissingError, ShoalError
 
+log = logging.getLogger("shoal.store")
 _PG_MIGRATION_LOCK = 7_251_905  # arbitrary advisory-lock id for schema changes
 
 
@@ -66,8 +68,8 @@ class Backend:
         for conn in conns:
             try:
                 conn.close()
-            except Exception:  # noqa: BLE001 - closing best effort (other threads' connections)
-                pass
+            except Exception as exc:  # noqa: BLE001 - closing best effort (other threads' connections)
+                log.debug("closing a store connection: %s", exc)
         self._local = threading.local()
 
     def describe(self) -> str:

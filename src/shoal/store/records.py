@@ -80,6 +80,9 @@ class Limits:
         return not self.as_dict()
 
 
+NO_LIMITS = Limits()
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     """A gateway API key as stored: the hash, never the key itself."""
@@ -92,7 +95,7 @@ class ApiKey:
     segment: str | None = None
     groups: frozenset[str] = frozenset()
     name: str = ""
-    limits: Limits = Limits()
+    limits: Limits = NO_LIMITS
     created_at: float = 0.0
     revoked_at: float | None = None
 

@@ -13,7 +13,7 @@ from shoal.store.backend import Backend
 from shoal.store.counters import Counters, RedisCounters, SqlCounters
 from shoal.store.journal import Journal, orphaned_journals, read_journal
 from shoal.store.migrations import migrate
-from shoal.store.records import ApiKey, Feedback, Limits, RequestFilter, RequestRecord, UsageRow
+from shoal.store.records import NO_LIMITS, ApiKey, Feedback, Limits, RequestFilter, RequestRecord, UsageRow
 from shoal.store.writer import RecordWriter
 
 log = logging.getLogger("shoal.store")
@@ -155,7 +155,7 @@ class Store:
     # --- API keys ---------------------------------------------------------------------------------
 
     def create_key(self, *, team: str | None = None, user: str | None = None, segment: str | None = None,
-                   groups: Iterable[str] = (), name: str = "", limits: Limits = Limits()) -> tuple[ApiKey, str]:
+                   groups: Iterable[str] = (), name: str = "", limits: Limits = NO_LIMITS) -> tuple[ApiKey, str]:
         """Create a key; returns the stored record and the secret (shown once, never stored)."""
         return keys_sql.create(self.backend, team=team, user=user, segment=segment, groups=groups, name=name,
                                limits=limits)

@@ -1,0 +1,282 @@
+"""Gateway benchmark: Shoal vs the LiteLLM proxy vs nginx, against one fast mock upstream, in one go.
+
+    python bench/gateway.py [--duration 10] [--requests 100000] [--litellm /tmp/litellm-venv/bin/litellm]
+
+Starts (all on 127.0.0.1, one process each):
+  * mock    — nginx returning a canned chat completion (the upstream; its latency is the floor);
+  * proxy   — nginx as a plain reverse proxy to the mock (the floor for any proxy);
+  * shoal   — ``shoal`` gateway with routing (privacy scan + policy + fallback caller) and the
+              request log on, model ``auto``, an API key;
+  * litellm — the LiteLLM proxy from its own virtualenv (never the project's), same mock.
+Each is driven by wrk with the same POST at 1 and 32 connections. Prints req/s, p50/p99,
+added latency over the mock, ratios, and Shoal's RSS before/after ``--requests`` requests.
+
+Needs: ``apt-get install -y nginx wrk``; LiteLLM in a separate venv:
+``python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install 'litellm[proxy]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+CANNED = json.dumps({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris is the capital of France."},
+                 "finish_reason": "stop", "logprobs": None}],
+    "usage": {"prompt_tokens": 14, "completion_tokens": 8, "total_tokens": 22}})
+BODY = {"model": "auto", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60.0, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2, headers=headers)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def _ms(value: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", value)
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+
+def wrk(url: str, conns: int, duration: float, script: Path) -> Result:
+    out = subprocess.run(["wrk", "-t", "1" if conns == 1 else "2", "-c", str(conns), "-d", f"{max(1, round(duration))}s",
+                          "--latency", "-s", str(script), url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(errs.group(1)) if errs else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
+    return Result(rps, p50, p99, total, errors)
+
+
+def wrk_script(path: Path, key: str | None) -> Path:
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if key:
+        headers += f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+    path.write_text(f'wrk.method = "POST"\nwrk.body = [[{json.dumps(BODY)}]]\n{headers}')
+    return path
+
+
+def start_nginx(tmp: Path, mock_port: int, proxy_port: int) -> subprocess.Popen[bytes]:
+    body = CANNED.replace("'", "\\'")
+    conf = tmp / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_buffer_size 64k;
+  upstream mock {{ server 127.0.0.1:{mock_port}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{mock_port};
+    location / {{ default_type application/json; return 200 '{body}'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{proxy_port};
+    location / {{ proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection ""; }}
+  }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-p", str(tmp), "-c", str(conf), "-g", "daemon off;"])
+    wait_http(f"http://127.0.0.1:{mock_port}/")
+    return proc
+
+
+SHOAL_SERVER = r"""
+import sys, uvicorn
+from shoal.config import load_settings
+from shoal.catalog import Catalog
+from shoal.gateway.server import build_app
+settings = load_settings(sys.argv[1])
+catalog = Catalog(settings)
+try:
+    from shoal.wiring import build_pipeline
+    pipeline = build_pipeline(settings, catalog)
+except ImportError:  # the lead's wiring is not there yet: wire the routing components directly
+    from shoal.pipeline import Pipeline
+    from shoal.privacy.scanner import PrivacyScanner
+    from shoal.routing.caller import FallbackCaller
+    from shoal.routing.policy import PolicyEngine
+    pipeline = Pipeline(policy=PolicyEngine(settings.config.routing, catalog),
+                        caller=FallbackCaller(catalog, settings.config.routing),
+                        scanner=PrivacyScanner(settings.config.privacy))
+app = build_app(settings, catalog=catalog, pipeline=pipeline)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop", http="httptools",
+            access_log=False, log_level="warning", lifespan="on")
+"""
+
+
+def start_shoal(tmp: Path, mock_port: int, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    config = tmp / "shoal.yaml"
+    config.write_text(yaml.safe_dump({
+        "default_model": "mock", "data_dir": str(tmp / "shoal-data"),
+        "models": {"mock": {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"http://127.0.0.1:{mock_port}/v1",
+                            "api_key": "env:BENCH_UPSTREAM_KEY", "locality": "external",
+                            "input_price": 0.15, "output_price": 0.6}},
+        "gateway": {"log_content": True}}))
+    os.environ["BENCH_UPSTREAM_KEY"] = "sk-bench"
+    from shoal.config import load_settings
+    from shoal.store import open_store
+
+    store = open_store(load_settings(config))
+    _, key = store.create_key(team="bench", user="wrk", segment="load")
+    store.close()
+    proc = subprocess.Popen([sys.executable, "-c", SHOAL_SERVER, str(config), str(port)])
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    return proc, key
+
+
+LITELLM_KEY = "sk-" + os.urandom(16).hex()
+
+
+def start_litellm(tmp: Path, binary: str, mock_port: int, port: int) -> subprocess.Popen[bytes] | None:
+    if not Path(binary).exists():
+        print(f"LiteLLM not found at {binary}: skipped (see the module docstring)", file=sys.stderr)
+        return None
+    config = tmp / "litellm.yaml"
+    config.write_text(yaml.safe_dump({"model_list": [{"model_name": "auto", "litellm_params": {
+        "model": "openai/gpt-4o-mini", "api_base": f"http://127.0.0.1:{mock_port}/v1", "api_key": "sk-bench"}}]}))
+    env = {**os.environ, "LITELLM_MASTER_KEY": LITELLM_KEY, "LITELLM_LOG": "ERROR", "LITELLM_TELEMETRY": "False", "NO_DOCS": "True",
+           "DISABLE_SCHEMA_UPDATE": "True"}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([binary, "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
+                             "--num_workers", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/health/liveliness", timeout=180)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    ap.add_argument("--requests", type=int, default=100_000, help="requests for the RSS growth check")
+    ap.add_argument("--litellm", default="/tmp/litellm-venv/bin/litellm")
+    args = ap.parse_args()
+    for tool in ("nginx", "wrk"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is missing: apt-get install -y nginx wrk")
+    tmp = Path(tempfile.mkdtemp(prefix="shoal-bench-"))
+    mock_port, proxy_port, shoal_port, litellm_port = (free_port() for _ in range(4))
+    procs: list[subprocess.Popen[bytes] | None] = []
+    try:
+        procs.append(start_nginx(tmp, mock_port, proxy_port))
+        shoal, key = start_shoal(tmp, mock_port, shoal_port)
+        procs.append(shoal)
+        litellm = start_litellm(tmp, args.litellm, mock_port, litellm_port)
+        procs.append(litellm)
+        plain, keyed = wrk_script(tmp / "plain.lua", None), wrk_script(tmp / "keyed.lua", key)
+        path = "/v1/chat/completions"
+        targets = {"mock": (f"http://127.0.0.1:{mock_port}{path}", plain),
+                   "nginx-proxy": (f"http://127.0.0.1:{proxy_port}{path}", plain),
+                   "shoal": (f"http://127.0.0.1:{shoal_port}{path}", keyed)}
+        if litellm is not None:
+            # Authenticated like Shoal (its master key; no database, so no per-key budgets).
+            targets["litellm"] = (f"http://127.0.0.1:{litellm_port}{path}", wrk_script(tmp / "ll.lua", LITELLM_KEY))
+        check = httpx.post(targets["shoal"][0], json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert check.status_code == 200, check.text
+        print(f"shoal answers via {check.headers['x-shoal-model']} (route {check.headers['x-shoal-route']}, "
+              f"reasons {check.headers['x-shoal-route-reasons']})")
+        # Warm up every target, then measure.
+        for url, script in targets.values():
+            wrk(url, 4, 2, script)
+        results: dict[tuple[str, int], Result] = {}
+        for conns in (1, 32):
+            for name, (url, script) in targets.items():
+                results[(name, conns)] = r = wrk(url, conns, args.duration, script)
+                print(f"  {name:<12} c={conns:<3} {r.rps:>9.0f} req/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms"
+                      f"  errors {r.errors}", flush=True)
+        # Memory: RSS before and after N more requests through Shoal.
+        rss_before = rss_kib(shoal.pid)
+        done = 0
+        url, script = targets["shoal"]
+        while done < args.requests:
+            done += wrk(url, 32, 10, script).requests
+        rss_after = rss_kib(shoal.pid)
+        report(results, rss_before, rss_after, done)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(results: dict[tuple[str, int], Result], rss_before: int, rss_after: int, n: int) -> None:
+    print("\n| target | conns | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (name, conns), r in results.items():
+        mock = results[("mock", conns)]
+        print(f"| {name} | {conns} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.p50_ms - mock.p50_ms:.2f} | "
+              f"{r.p99_ms - mock.p99_ms:.2f} | {r.errors} |")
+    shoal1, shoal32 = results[("shoal", 1)], results[("shoal", 32)]
+    print()
+    if ("litellm", 32) in results:
+        for conns in (1, 32):
+            ratio = results[("shoal", conns)].rps / max(results[("litellm", conns)].rps, 1e-9)
+            print(f"shoal / litellm req/s at {conns:>2} conns: {ratio:6.1f}x   (target >= 20x)")
+    print(f"shoal / nginx-proxy req/s at 32 conns: {shoal32.rps / results[('nginx-proxy', 32)].rps:6.3f}")
+    mock1 = results[("mock", 1)]
+    print(f"added latency at 1 conn: p50 {shoal1.p50_ms - mock1.p50_ms:.2f} ms (target <= 1), "
+          f"p99 {shoal1.p99_ms - mock1.p99_ms:.2f} ms (target <= 5)")
+    growth = (rss_after - rss_before) / rss_before * 100 if rss_before else float("nan")
+    print(f"shoal RSS: {rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after {n} more requests "
+          f"({growth:+.1f}%, target <= 10%)")
+
+
+if __name__ == "__main__":
+    main()
