@@ -1,9 +1,14 @@
 """The transport shared by the HTTP adapters: one endpoint, one client, one error mapping.
 
 ``HTTPTransport`` holds what a *provider* contributes — base URL, credential headers, timeout
-and a lazily created ``httpx.AsyncClient`` — and turns every transport or HTTP failure into the
+and a lazily created client — and turns every transport or HTTP failure into the
 ``shoal.errors`` type a caller can act on. The wire formats (request bodies, response parsing)
-live in the adapter modules and never touch httpx directly.
+live in the adapter modules and never touch the client directly.
+
+The client is ``shoal.models.fasthttp.FastClient`` (keep-alive HTTP/1.1 on asyncio + httptools,
+~10x httpx's throughput; the measurements are in its docstring) for plain ``http``/``https``
+endpoints, and ``httpx.AsyncClient`` behind the same small interface when a proxy from the
+environment applies, the URL carries credentials, or httptools is not installed.
 
 Rules kept here so that every adapter follows them:
 
@@ -21,15 +26,18 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Protocol
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
 from shoal import errors
+from shoal.models import fasthttp
 from shoal.models.network import check_url, is_local_host
 from shoal.models.sse import SSEEvent, SSEParser
 from shoal.models.types import ModelSpec
@@ -133,6 +141,124 @@ def snippet(text: str) -> str:
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "…"
 
 
+try:  # orjson (gateway extra) is ~5x faster on the bodies we send and receive; json is the fallback
+    import orjson
+
+    def _dumps(body: Mapping[str, Any]) -> bytes:
+        try:
+            return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # e.g. integers beyond 64 bits: json copes
+            return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _loads(content: bytes | str) -> Any:
+        return orjson.loads(content)
+except ImportError:  # pragma: no cover - exercised only without the gateway extra
+    def _dumps(body: Mapping[str, Any]) -> bytes:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _loads(content: bytes | str) -> Any:
+        return json.loads(content)
+
+_JSON = "application/json"
+_SSE_ACCEPT = {"accept": "text/event-stream"}
+
+
+class StreamedBody(Protocol):
+    """A response whose body is still to be read (``fasthttp.StreamedResponse`` or the httpx one)."""
+
+    status: int
+    headers: Mapping[str, str]
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+    async def aread(self) -> bytes: ...
+
+
+class Client(Protocol):
+    """What ``HTTPTransport`` needs from an HTTP client."""
+
+    @property
+    def is_closed(self) -> bool: ...
+
+    async def request(self, method: str, url: str, body: bytes = b"", *, content_type: str | None = None,
+                      headers: Mapping[str, str] | None = None) -> fasthttp.Response: ...
+
+    def stream(self, method: str, url: str, body: bytes = b"", *, content_type: str | None = None,
+               headers: Mapping[str, str] | None = None) -> AbstractAsyncContextManager[StreamedBody]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _HttpxStreamed:
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return self._response.aiter_bytes()
+
+    async def aread(self) -> bytes:
+        return await self._response.aread()
+
+
+class HttpxClient:
+    """httpx behind ``Client``: the path for proxies, URLs with credentials and missing httptools."""
+
+    def __init__(self, *, timeout_s: float, headers: Mapping[str, str], trust_env: bool) -> None:
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s), headers=dict(headers),
+                                         follow_redirects=False, trust_env=trust_env)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._client.is_closed
+
+    @staticmethod
+    def _headers(content_type: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
+        out = dict(headers or {})
+        if content_type:
+            out["content-type"] = content_type
+        return out
+
+    async def request(self, method: str, url: str, body: bytes = b"", *, content_type: str | None = None,
+                      headers: Mapping[str, str] | None = None) -> fasthttp.Response:
+        r = await self._client.request(method, url, content=body, headers=self._headers(content_type, headers))
+        return fasthttp.Response(r.status_code, r.headers, r.content)
+
+    @asynccontextmanager
+    async def stream(self, method: str, url: str, body: bytes = b"", *, content_type: str | None = None,
+                     headers: Mapping[str, str] | None = None) -> AsyncIterator[StreamedBody]:
+        async with self._client.stream(method, url, content=body,
+                                       headers=self._headers(content_type, headers)) as response:
+            yield _HttpxStreamed(response)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _proxied(parts: SplitResult) -> bool:
+    """Whether HTTP(S)_PROXY/ALL_PROXY (minus NO_PROXY) would send this URL through a proxy."""
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    # The environment's NO_PROXY rules (what httpx honours); not in typeshed, hence getattr.
+    bypass: Callable[[str, dict[str, str]], bool] = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
+    return not bypass(parts.netloc, proxies)
+
+
+def make_client(base_url: str, *, timeout_s: float, headers: Mapping[str, str]) -> Client:
+    """FastClient where it applies, else httpx (see the module docstring)."""
+    parts = urlsplit(base_url)
+    # Remote endpoints honour HTTPS_PROXY/NO_PROXY from the environment (corporate networks); a
+    # server on this machine is never sent through a proxy.
+    local = is_local_host(parts.hostname)
+    plain = (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.username is None
+             and parts.password is None)
+    if fasthttp.AVAILABLE and plain and (local or not _proxied(parts)):
+        return fasthttp.FastClient(timeout=timeout_s, headers=headers)
+    return HttpxClient(timeout_s=timeout_s, headers=headers, trust_env=not local)
+
+
 class HTTPTransport:
     """One provider endpoint for one model: URL building, a reusable client, error mapping."""
 
@@ -142,25 +268,24 @@ class HTTPTransport:
         self.model = model
         self.base_url = base_url.rstrip("/")
         self._headers = dict(headers)
-        self._timeout = httpx.Timeout(timeout_s)
         self.timeout_s = timeout_s
         self._parse_error = parse_error
         self._secret = secret
-        self._client: httpx.AsyncClient | None = None
+        self._client: Client | None = None
+        self._urls: dict[str, str] = {}
 
     # --- client lifecycle ------------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = f"{self.base_url}/{path.lstrip('/')}"
+        return url
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> Client:
         """The shared client, created on first use (and again after ``aclose``)."""
         if self._client is None or self._client.is_closed:
-            # Remote endpoints honour HTTPS_PROXY/NO_PROXY from the environment (corporate
-            # networks); a server on this machine is never sent through a proxy.
-            local = is_local_host(urlsplit(self.base_url).hostname)
-            self._client = httpx.AsyncClient(timeout=self._timeout, headers=self._headers,
-                                             follow_redirects=False, trust_env=not local)
+            self._client = make_client(self.base_url, timeout_s=self.timeout_s, headers=self._headers)
         return self._client
 
     async def aclose(self) -> None:
@@ -175,11 +300,11 @@ class HTTPTransport:
         url = self.url(path)
         check_url(url, provider=self.provider)
         try:
-            response = await self.client().post(url, json=body)
-        except httpx.HTTPError as exc:
+            response = await self.client().request("POST", url, _dumps(body), content_type=_JSON)
+        except (fasthttp.HTTPError, httpx.HTTPError) as exc:
             raise self.transport_error(exc, url) from None
-        if response.status_code >= 400:
-            raise self.status_error(response.status_code, response.headers, response.content, url)
+        if response.status >= 400:
+            raise self.status_error(response.status, response.headers, response.content, url)
         return self.decode_json(response.content, url)
 
     async def stream_events(self, path: str, body: Mapping[str, Any]) -> AsyncIterator[SSEEvent]:
@@ -193,18 +318,18 @@ class HTTPTransport:
         check_url(url, provider=self.provider)
         client = self.client()
         try:
-            async with client.stream("POST", url, json=body,
-                                     headers={"accept": "text/event-stream"}) as response:
-                if response.status_code >= 400:
+            async with client.stream("POST", url, _dumps(body), content_type=_JSON,
+                                     headers=_SSE_ACCEPT) as response:
+                if response.status >= 400:
                     content = await response.aread()
-                    raise self.status_error(response.status_code, response.headers, content, url)
+                    raise self.status_error(response.status, response.headers, content, url)
                 parser = SSEParser()
                 async for raw in response.aiter_bytes():
                     for event in parser.feed(raw):
                         yield event
                 for event in parser.close():
                     yield event
-        except httpx.HTTPError as exc:
+        except (fasthttp.HTTPError, httpx.HTTPError) as exc:
             raise self.transport_error(exc, url) from None
 
     # --- error construction ----------------------------------------------------------------------
@@ -256,26 +381,32 @@ class HTTPTransport:
             retry_after = info.retry_after
         return self.error(cls, message, url=url, status=status, hint=hint, retry_after=retry_after)
 
-    def transport_error(self, exc: httpx.HTTPError, url: str) -> errors.ProviderError:
-        """Map an httpx transport exception (no HTTP status) to a ``ProviderError``."""
+    def transport_error(self, exc: Exception, url: str) -> errors.ProviderError:
+        """Map a transport exception (no HTTP status; fasthttp's or httpx's) to a ``ProviderError``."""
         detail = str(exc) or type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
-            phase = {"ConnectTimeout": "connecting", "ReadTimeout": "waiting for the answer",
-                     "WriteTimeout": "sending the request", "PoolTimeout": "waiting for a connection"}
-            what = phase.get(type(exc).__name__, "calling the provider")
+        phase = {"ConnectTimeout": "connecting", "ReadTimeout": "waiting for the answer",
+                 "WriteTimeout": "sending the request", "PoolTimeout": "waiting for a connection",
+                 "connect": "connecting", "read": "waiting for the answer", "pool": "waiting for a connection"}
+        if isinstance(exc, (fasthttp.Timeout, httpx.TimeoutException)):
+            key = exc.phase if isinstance(exc, fasthttp.Timeout) else type(exc).__name__
+            what = phase.get(key, "calling the provider")
             return self.error(errors.ProviderTimeoutError,
                               f"no response within {self.timeout_s:g} s while {what}", url=url)
-        if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc, (fasthttp.ConnectError, httpx.ConnectError)):
             return self.error(errors.ProviderConnectionError, f"cannot connect: {detail}", url=url)
-        if isinstance(exc, httpx.UnsupportedProtocol):
+        if isinstance(exc, (fasthttp.UnsupportedURL, httpx.UnsupportedProtocol)):
             return self.error(errors.ProviderConnectionError, f"unsupported URL: {detail}", url=url,
                               hint="base_url must start with http:// or https://")
-        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
-                            httpx.CloseError)):
+        if isinstance(exc, (fasthttp.ConnectionDropped, fasthttp.ProtocolError, httpx.RemoteProtocolError,
+                            httpx.ReadError, httpx.WriteError, httpx.CloseError)):
             return self.error(errors.UnavailableError, f"the connection was dropped: {detail}", url=url)
         return self.error(errors.UnavailableError, f"transport failure: {detail}", url=url)
 
     def decode_json(self, content: bytes | str, url: str) -> Any:
+        try:
+            return _loads(content)
+        except ValueError:
+            pass  # json is more lenient (NaN, bad UTF-8 replaced) and words the error for us
         text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
         try:
             return json.loads(text)
