@@ -13,7 +13,15 @@ from click.testing import CliRunner
 from shoal.cli import cli
 from shoal.config import Settings, load_settings
 from shoal.errors import NotFoundError, ShoalError
-from shoal.feedback.capture import accept, add_feedback, import_feedback, pending, polarity, rating_value, reject
+from shoal.feedback.capture import (
+    accept,
+    add_feedback,
+    import_feedback,
+    pending,
+    polarity,
+    rating_value,
+    reject,
+)
 from shoal.feedback.curate import examples_from_feedback
 from shoal.store import RequestRecord, Store, open_store
 from shoal.tuning.jobs import build_dataset

@@ -42,7 +42,7 @@ def test_register_promote_rollback_and_history(tmp_path: Path) -> None:
     v1 = reg.register("helpdesk", base_model="local", base_path=base, notes="the base as it is")
     v2 = reg.register("helpdesk", base_model="local", base_path=base, adapter_dir=adapter, dataset="hd@v1",
                       dataset_sha256="abc", hyperparameters={"rank": 8}, train={"seconds": 1.5})
-    v3 = reg.register("helpdesk", base_model="local", base_path=base, adapter_dir=adapter, dataset="hd@v2")
+    reg.register("helpdesk", base_model="local", base_path=base, adapter_dir=adapter, dataset="hd@v2")
     assert [v.ref for v in reg.versions("helpdesk")] == ["helpdesk@v1", "helpdesk@v2", "helpdesk@v3"]
     assert v1.adapter is None and reg.adapter_path(v1) is None
     adapter_copy = reg.adapter_path(v2)

@@ -213,14 +213,20 @@ def registry_show(ctx: click.Context, ref: str) -> None:
 @click.option("--base", "base_model", default="local", show_default=True)
 @click.option("--adapter", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A directory with adapter.gguf (default: the base model as it is).")
+@click.option("--dataset", "dataset_ref", help="A dataset version whose held-out split gates this version.")
 @click.option("--notes", default="")
 @click.pass_context
-def registry_register(ctx: click.Context, name: str, base_model: str, adapter: Path | None, notes: str) -> None:
+def registry_register(ctx: click.Context, name: str, base_model: str, adapter: Path | None, dataset_ref: str | None,
+                      notes: str) -> None:
     """Register the base model itself (or an existing adapter) as a version of NAME."""
+    from shoal.tuning.datasets import dataset_store
     from shoal.tuning.jobs import resolve_base
 
-    version = _registry(ctx).register(name, base_model=base_model, base_path=resolve_base(catalog_from(ctx), base_model),
-                                      adapter_dir=adapter, notes=notes)
+    data = dataset_store(settings_from(ctx)).get(dataset_ref) if dataset_ref else None
+    version = _registry(ctx).register(
+        name, base_model=base_model, base_path=resolve_base(catalog_from(ctx), base_model), adapter_dir=adapter,
+        dataset=data.ref if data else None, dataset_sha256=data.content_hash if data else None, notes=notes,
+        self_hosted_only=bool(data and data.self_hosted_only))
     click.echo(f"registered {version.ref}")
 
 

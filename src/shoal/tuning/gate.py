@@ -126,8 +126,20 @@ def _gate_spec(name: str, cfg: GateConfig, dataset: Path) -> Any:
     from shoal.evals.spec import parse_spec
 
     return parse_spec({"name": f"gate-{name}", "dataset": str(dataset), "targets": ["placeholder"],
-                       "metrics": list(cfg.metrics), "max_tokens": cfg.max_tokens, "temperature": 0.0},
-                      source=f"(built-in gate spec for {name})")
+                       "metrics": list(cfg.metrics), "max_tokens": cfg.max_tokens, "temperature": 0.0,
+                       "concurrency": 1}, source=f"(built-in gate spec for {name})")
+
+
+def _one_at_a_time(loaded: Any) -> Any:
+    """The spec with concurrency 1.
+
+    Both sides are in-process llama.cpp models on the same CPU, so parallel calls gain nothing — and
+    llama-cpp-python swaps ``sys.stdout``/``sys.stderr`` (and fds 1/2) while it loads a model, which
+    is not thread-safe: two models loading at once can leave the process writing to /dev/null.
+    """
+    from shoal.evals.spec import LoadedSpec
+
+    return LoadedSpec(loaded.spec.model_copy(update={"concurrency": 1}), loaded.path, loaded.raw_text)
 
 
 def _with_models(settings: Settings, entries: Mapping[str, dict[str, Any]]) -> Settings:
@@ -182,7 +194,8 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
     with tempfile.TemporaryDirectory(prefix="shoal-gate-") as tmp:
         items = Path(tmp) / "heldout.jsonl"
         export(heldout, "eval", items)
-        spec = (load_spec(settings.resolve_path(cfg.spec)) if cfg.spec else _gate_spec(candidate.name, cfg, items))
+        spec = _one_at_a_time(load_spec(settings.resolve_path(cfg.spec)) if cfg.spec
+                              else _gate_spec(candidate.name, cfg, items))
         result = run_eval(spec, gate_settings, Catalog(gate_settings, providers), models=[champion_label, candidate.ref],
                           dataset=items, progress=progress, report=True)
     decision = decide(_scores(result, candidate.ref), _scores(result, champion_label), cfg)

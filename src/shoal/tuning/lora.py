@@ -19,6 +19,7 @@ import math
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -104,6 +105,7 @@ def load_gguf_model(gguf_path: Path, *, cache_dir: Path | None = None) -> tuple[
     under ``cache_dir``, keyed by the GGUF's content hash; later loads take a second or two.
     """
     torch, transformers, _ = _imports()
+    transformers.utils.logging.disable_progress_bar()  # our own bar reports progress
     if not gguf_path.is_file():
         raise ShoalError(f"base GGUF not found: {gguf_path}")
     from shoal.tuning.registry import file_sha256
@@ -193,7 +195,9 @@ def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: 
                          hint="a dataset needs corrections or answers rated good in its train split")
     config = peft.LoraConfig(r=hp.rank, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
                              target_modules=list(hp.target_modules), task_type="CAUSAL_LM", bias="none")
-    model = peft.get_peft_model(model, config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # peft calls a deprecated transformers alias
+        model = peft.get_peft_model(model, config)
     model.to(device)
     model.train()
 
@@ -242,7 +246,10 @@ def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: 
     seconds = time.perf_counter() - start
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir / "peft"))
+    with warnings.catch_warnings():
+        # peft looks for a config.json beside the GGUF to check the vocabulary; there is none.
+        warnings.simplefilter("ignore", UserWarning)
+        model.save_pretrained(str(out_dir / "peft"))
     state = peft.get_peft_model_state_dict(model)
     # Copies: numpy views would alias the live parameters.
     arrays = {k: v.detach().to("cpu", torch.float32).numpy().copy() for k, v in state.items()}
