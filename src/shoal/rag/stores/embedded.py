@@ -10,12 +10,13 @@ here IDF and average length are computed over the caller's visible chunks only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,7 @@ class _Snapshot:
     doc_ids: list[str]
     postings: dict[str, tuple[IntArray, FloatArray]]  # term → (positions, term frequencies)
     access: dict[str, IntArray]  # access token → positions
+    gathered: dict[bytes, tuple[IntArray, FloatArray]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -294,9 +296,20 @@ class EmbeddedStore:
         if snap.vectors.shape[1] != q.shape[0]:
             raise ConfigError(f"query vector has {q.shape[0]} dimensions, the index {snap.vectors.shape[1]}",
                               key="rag.embedder", hint="search with the embedder the collection was built with")
-        positions = np.flatnonzero(mask) if not mask.all() else np.arange(snap.size)
-        sims = snap.vectors[positions] @ q  # only visible rows are ever scored
-        return positions.astype(np.int64), sims.astype(np.float32)
+        if mask.all():  # everything visible: no copy of the matrix
+            return np.arange(snap.size, dtype=np.int64), (snap.vectors @ q).astype(np.float32)
+        # Only visible rows are ever scored. Gathering them costs a copy, so the gathered matrix is
+        # kept per visibility pattern (callers with the same groups share it) for this snapshot.
+        key = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+        cached = snap.gathered.get(key)
+        if cached is None:
+            positions = np.flatnonzero(mask).astype(np.int64)
+            cached = (positions, np.ascontiguousarray(snap.vectors[positions]))
+            if len(snap.gathered) >= 8:
+                snap.gathered.pop(next(iter(snap.gathered)))
+            snap.gathered[key] = cached
+        positions, matrix = cached
+        return positions, (matrix @ q).astype(np.float32)
 
     @staticmethod
     def _top(positions: IntArray, scores: FloatArray, k: int) -> list[tuple[int, float]]:
