@@ -33,7 +33,7 @@ from shoal.evals.metrics.base import Metric, MetricContext, MetricResult, Sample
 from shoal.evals.metrics.registry import build_metric
 from shoal.evals.records import SampleRecord
 from shoal.evals.spec import LoadedSpec, TargetConfig, load_spec
-from shoal.evals.targets import Target, build_targets
+from shoal.evals.targets import RagTarget, Target, build_targets
 from shoal.models.types import ChatRequest, Completion
 
 
@@ -80,13 +80,18 @@ class _Run:
                                  default_embedding_model=settings.config.evals.embedding_model,
                                  privacy_config=settings.config.privacy)
         self.records: list[SampleRecord] = []
+        self.embed_lock = asyncio.Lock()
+        for target in targets:
+            if isinstance(target, RagTarget):
+                target.embed_lock = self.embed_lock
 
     async def _judge(self, model: str, request: ChatRequest) -> Completion | None:
         outcome = await self.calls.call(model, request, 0)
         return outcome.completion
 
     async def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
-        result = await self.catalog.embedding_model(model).embed(texts)
+        async with self.embed_lock:
+            result = await self.catalog.embedding_model(model).embed(texts)
         return result.vectors
 
     async def _score(self, item: EvalItem, output: SampleOutput) -> dict[str, dict[str, Any]]:

@@ -94,7 +94,9 @@ class RagTarget(Target):
         assert config.rag is not None
         self.rag = config.rag
         self._retriever: Any = None
-        self._lock = asyncio.Lock()
+        # Retrieval embeds with the same in-process model the embedding metric uses; the runner
+        # hands both one lock, because tokenizers are not safe to call from two threads at once.
+        self.embed_lock = asyncio.Lock()
 
     def model_names(self) -> list[str]:
         return [self.rag.model or self.catalog.default_model]
@@ -104,7 +106,7 @@ class RagTarget(Target):
             self._retriever = _retriever(self.settings, self.catalog)
         request = self.base_request(item, sample)
         principal = Principal.of(groups=list(self.rag.groups))
-        async with self._lock:  # retrieval embeds on CPU; one at a time keeps threads from thrashing
+        async with self.embed_lock:
             augmented = await asyncio.to_thread(self._retriever.augment, request, principal, self.rag.collection)
         retrieved = tuple(RetrievedChunk(number=c.number, path=c.path, chunk_id=c.chunk_id,
                                          text=str(getattr(c, "text", "") or ""))
