@@ -98,6 +98,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; runs are shared team artefacts
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -156,6 +157,7 @@ def write_per_item(run_dir: Path, items: Sequence[EvalItem], records: Sequence[S
                     v = scores.get((item.id, t))
                     row.append("" if v is None else f"{v:.6g}")
                 writer.writerow(row)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; runs are shared team artefacts
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
