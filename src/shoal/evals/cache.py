@@ -86,8 +86,8 @@ class ResponseCache:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, ensure_ascii=False)
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; runs are shared team artefacts
-        os.replace(tmp, path)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; the cache is shared by the team
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
