@@ -14,11 +14,37 @@ def _price(v: float) -> str:
     return "0" if v == 0 else f"{v:g}"
 
 
-@click.command()
+class _ModelsGroup(click.Group):
+    """`shoal models` lists; `shoal models promote|rollback` are the registry's gated operations
+    (the same commands as `shoal registry promote|rollback`, loaded only when used)."""
+
+    LAZY = {"promote": ("shoal.cli.tuning_models", "registry_promote"),
+            "rollback": ("shoal.cli.tuning_models", "registry_rollback")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.LAZY)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.LAZY:
+            return None
+        import importlib
+
+        module, attr = self.LAZY[cmd_name]
+        cmd: click.Command = getattr(importlib.import_module(module), attr)
+        return cmd
+
+
+@click.group(cls=_ModelsGroup, invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
-    """List configured models (plus the embedded defaults) with locality, prices and capabilities."""
+    """List configured models (plus the embedded defaults) with locality, prices and capabilities.
+
+    `shoal models promote REF` and `shoal models rollback NAME` promote a registry version
+    behind the eval gate and roll back (see `shoal registry`).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from shoal.errors import ShoalError
 
     catalog = catalog_from(ctx)
