@@ -92,11 +92,19 @@ def _print_items(items: list[Feedback]) -> None:
 @feedback.command("list")
 @click.option("--status", type=click.Choice(["pending", "accepted", "rejected"]))
 @click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
-def feedback_list(ctx: click.Context, status: str | None, limit: int) -> None:
+def feedback_list(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
     """List feedback (newest first)."""
+    import dataclasses
+
     with _store(ctx) as store:
-        _print_items(store.list_feedback(status, limit=limit))
+        items = store.list_feedback(status, limit=limit)
+    if as_json:
+        for f in items:
+            click.echo(json.dumps(dataclasses.asdict(f), ensure_ascii=False))
+    else:
+        _print_items(items)
 
 
 @feedback.group("review", invoke_without_command=True)

@@ -177,18 +177,19 @@ def _schedule(step: int, total: int, warmup: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: LoraConfig, *,
-               progress: Callable[[TrainProgress], None] | None = None, device: str | None = None,
-               adapter_name: str = "shoal-lora", cache_dir: Path | None = None) -> TrainResult:
-    """Train a LoRA adapter on the SFT examples; writes ``out_dir/peft/`` and ``out_dir/adapter.gguf``."""
-    torch, _, peft = _imports()
-    threads = hp.threads or default_threads()
-    torch.set_num_threads(threads)
-    random.seed(hp.seed)
-    torch.manual_seed(hp.seed)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+@dataclass(frozen=True)
+class LoopStats:
+    steps: int
+    epochs: float
+    tokens: int
+    seconds: float
+    losses: list[float]
 
-    model, tokenizer = load_gguf_model(base_gguf, cache_dir=cache_dir)
+
+def train_adapter(model: Any, tokenizer: Any, examples: Sequence[Example], hp: LoraConfig, *, device: str,
+                  progress: Callable[[TrainProgress], None] | None = None) -> tuple[Any, int, LoopStats]:
+    """Wrap ``model`` with LoRA and run the training loop; returns (peft model, examples used, stats)."""
+    torch, _, peft = _imports()
     encoded = [e for e in (encode(tokenizer, ex, hp.max_seq_len) for ex in examples if ex.is_sft) if e]
     if not encoded:
         raise ShoalError("no SFT examples to train on",
@@ -239,11 +240,27 @@ def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: 
             optimiser.zero_grad(set_to_none=True)
             step += 1
             tokens += int(mask_t.sum())
-            losses.append(float(out.loss.detach()))
+            losses.append(float(out.loss.detach()))  # also synchronises a GPU, so timings are honest
             if progress is not None:
                 progress(TrainProgress(step, total, step / per_epoch, losses[-1], tokens,
                                        time.perf_counter() - start))
-    seconds = time.perf_counter() - start
+    stats = LoopStats(step, round(step / per_epoch, 3), tokens, time.perf_counter() - start, losses)
+    return model, len(encoded), stats
+
+
+def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: LoraConfig, *,
+               progress: Callable[[TrainProgress], None] | None = None, device: str | None = None,
+               adapter_name: str = "shoal-lora", cache_dir: Path | None = None) -> TrainResult:
+    """Train a LoRA adapter on the SFT examples; writes ``out_dir/peft/`` and ``out_dir/adapter.gguf``."""
+    torch, _, peft = _imports()
+    threads = hp.threads or default_threads()
+    torch.set_num_threads(threads)
+    random.seed(hp.seed)
+    torch.manual_seed(hp.seed)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+    model, tokenizer = load_gguf_model(base_gguf, cache_dir=cache_dir)
+    model, used, stats = train_adapter(model, tokenizer, examples, hp, device=device, progress=progress)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
@@ -256,7 +273,8 @@ def train_lora(base_gguf: Path, examples: Sequence[Example], out_dir: Path, hp: 
     gguf_path = out_dir / "adapter.gguf"
     write_lora_gguf(gguf_path, read_base_info(base_gguf), lora_pairs_from_state_dict(arrays), alpha=hp.alpha,
                     name=adapter_name)
+    losses = stats.losses
     return TrainResult(adapter_dir=out_dir / "peft", gguf_path=gguf_path, device=device, threads=threads,
-                       train_examples=len(encoded), steps=step, epochs=round(step / per_epoch, 3),
-                       train_tokens=tokens, seconds=round(seconds, 2), first_loss=losses[0],
+                       train_examples=used, steps=stats.steps, epochs=stats.epochs, train_tokens=stats.tokens,
+                       seconds=round(stats.seconds, 2), first_loss=losses[0],
                        final_loss=sum(losses[-5:]) / len(losses[-5:]), losses=[round(x, 4) for x in losses])
