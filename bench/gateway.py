@@ -131,27 +131,13 @@ http {{
     return proc
 
 
+# Exactly what ``shoal serve --workers 1`` runs: build_app (the production pipeline from
+# shoal.wiring: privacy scan, policy, fallback caller) under uvicorn with uvloop + httptools.
 SHOAL_SERVER = r"""
-import sys, uvicorn
+import sys
 from shoal.config import load_settings
-from shoal.catalog import Catalog
-from shoal.gateway.server import build_app
-settings = load_settings(sys.argv[1])
-catalog = Catalog(settings)
-try:
-    from shoal.wiring import build_pipeline
-    pipeline = build_pipeline(settings, catalog)
-except ImportError:  # the lead's wiring is not there yet: wire the routing components directly
-    from shoal.pipeline import Pipeline
-    from shoal.privacy.scanner import PrivacyScanner
-    from shoal.routing.caller import FallbackCaller
-    from shoal.routing.policy import PolicyEngine
-    pipeline = Pipeline(policy=PolicyEngine(settings.config.routing, catalog),
-                        caller=FallbackCaller(catalog, settings.config.routing),
-                        scanner=PrivacyScanner(settings.config.privacy))
-app = build_app(settings, catalog=catalog, pipeline=pipeline)
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop", http="httptools",
-            access_log=False, log_level="warning", lifespan="on")
+from shoal.gateway.server import serve
+serve(load_settings(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), workers=1)
 """
 
 

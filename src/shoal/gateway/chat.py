@@ -26,6 +26,7 @@ from shoal.gateway.http import (
     Receive,
     Scope,
     Send,
+    content_length,
     latin1,
     parse_json,
     read_body,
@@ -159,7 +160,8 @@ class ChatHandler:
                 headers += [(b"x-shoal-model", latin1(rec.served_model or "")),
                             (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
                 flags.done = True
-                await send({"type": "http.response.start", "status": 200, "headers": [JSON_CT, *headers]})
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [JSON_CT, content_length(body), *headers]})
                 record()
                 await send({"type": "http.response.body", "body": body})
         except asyncio.CancelledError:

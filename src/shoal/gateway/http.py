@@ -98,8 +98,13 @@ class ClientGone(Exception):
     """The client disconnected; nothing more can be sent."""
 
 
+def content_length(body: bytes) -> tuple[bytes, bytes]:
+    """The Content-Length header: without it the server frames the body as chunked."""
+    return (b"content-length", b"%d" % len(body))
+
+
 async def send_bytes(send: Send, status: int, body: bytes, headers: Headers) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, content_length(body)]})
     await send({"type": "http.response.body", "body": body})
 
 

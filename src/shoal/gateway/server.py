@@ -32,8 +32,11 @@ def default_pipeline(settings: Settings, catalog: Any) -> Pipeline:
 
 
 def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | None = None,
-              store: Store | None = None, admin_key: str | None = None) -> GatewayApp:
-    """The ASGI app for ``settings``; every dependency can be injected (tests pass doubles)."""
+              store: Store | None = None, admin_key: str | None = None, tune_process: bool = False) -> GatewayApp:
+    """The ASGI app for ``settings``; every dependency can be injected (tests pass doubles).
+
+    ``tune_process``: the app owns its process (``serve``); see ``shoal.gateway.app.tune_interpreter``.
+    """
     if catalog is None:
         from shoal.catalog import Catalog
 
@@ -56,14 +59,14 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
                            default_limits=limits_of(cfg.key_limits)),
         limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s), metrics=Metrics(),
         collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()})
-    return GatewayApp(state)
+    return GatewayApp(state, tune_process=tune_process)
 
 
 def app_from_env() -> GatewayApp:
     """App factory for ``uvicorn --factory`` and multi-worker serving (reads ``$SHOAL_CONFIG``)."""
     from shoal.config import load_settings
 
-    return build_app(load_settings())
+    return build_app(load_settings(), tune_process=True)
 
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
@@ -83,4 +86,4 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             os.environ["SHOAL_CONFIG"] = str(settings.path)
         uvicorn.run("shoal.gateway.server:app_from_env", factory=True, workers=workers, **common)
     else:
-        uvicorn.run(build_app(settings), **common)
+        uvicorn.run(build_app(settings, tune_process=True), **common)

@@ -166,7 +166,9 @@ class FallbackCaller:
                 self._model(name, decision)  # re-checked right before the call
                 start = self.clock()
                 try:
-                    result = await asyncio.wait_for(model.complete(outgoing), self._timeout(model))
+                    # asyncio.timeout, not wait_for: no extra task per call (gateway hot path)
+                    async with asyncio.timeout(self._timeout(model)):
+                        result = await model.complete(outgoing)
                 except (errors.ProviderError, TimeoutError) as exc:
                     err = _as_provider_error(exc, model)
                     self._verdict(name, err)
@@ -218,7 +220,8 @@ class FallbackCaller:
                 try:
                     while True:
                         try:
-                            chunk = await asyncio.wait_for(source.__anext__(), self._timeout(model))
+                            async with asyncio.timeout(self._timeout(model)):  # no task per chunk
+                                chunk = await source.__anext__()
                         except StopAsyncIteration:
                             finished = True
                             break
