@@ -26,9 +26,8 @@ import orjson
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gateway import BODY, free_port, start_nginx, stop  # noqa: E402
-
-from shoal.models.fasthttp import FastClient  # noqa: E402
+from gateway import BODY, free_port, start_nginx, stop
+from shoal.models.fasthttp import FastClient
 
 Post = Callable[[], Awaitable[bytes]]
 PAYLOAD = orjson.dumps({**BODY, "model": "gpt-4o-mini"})
