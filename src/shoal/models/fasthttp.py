@@ -569,7 +569,12 @@ class FastClient:
     async def aclose(self) -> None:
         """Close idle connections; ones in use close when their response is done. A closed client
         still works (it opens new connections); ``is_closed`` tells owners to build a new one."""
-        for origin in self._origins.values():
-            origin.close()
+        try:
+            same_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:  # connections of another (possibly closed) loop cannot be closed from here
+            for origin in self._origins.values():
+                origin.close()
         self._origins = {}
         self.is_closed = True
