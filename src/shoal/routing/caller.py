@@ -189,7 +189,7 @@ class FallbackCaller:
                 if redactor is not None:
                     record.redacted = True
                     result = replace(result, text=redactor.restore(result.text))
-                return replace(result, name=result.name or name), record
+                return (result if result.name else replace(result, name=name)), record
         raise self._all_failed(decision, record, last)
 
     # --- stream ----------------------------------------------------------------------------------
