@@ -8,7 +8,8 @@ Starts (all on 127.0.0.1, one process each):
   * shoal   — ``shoal`` gateway with routing (privacy scan + policy + fallback caller) and the
               request log on, model ``auto``, an API key;
   * litellm — the LiteLLM proxy from its own virtualenv (never the project's), same mock.
-Each is driven by wrk with the same POST at 1 and 32 connections. Prints req/s, p50/p99,
+Each is driven by wrk with the same POST at 1 and 32 connections; the two gateways run one after
+the other (never side by side, so neither pays for the other's idle work). Prints req/s, p50/p99,
 added latency over the mock, ratios, and Shoal's RSS before/after ``--requests`` requests.
 
 Needs: ``apt-get install -y nginx wrk``; LiteLLM in a separate venv:
@@ -201,40 +202,44 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="shoal-bench-"))
     mock_port, proxy_port, shoal_port, litellm_port = (free_port() for _ in range(4))
     procs: list[subprocess.Popen[bytes] | None] = []
+    path = "/v1/chat/completions"
+    results: dict[tuple[str, int], Result] = {}
+
+    def measure(name: str, url: str, script: Path) -> None:
+        wrk(url, 4, 2, script)  # warm up (connections, caches, lazy loads)
+        for conns in (1, 32):
+            results[(name, conns)] = r = wrk(url, conns, args.duration, script)
+            print(f"  {name:<12} c={conns:<3} {r.rps:>9.0f} req/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms"
+                  f"  errors {r.errors}", flush=True)
+
     try:
         procs.append(start_nginx(tmp, mock_port, proxy_port))
+        plain = wrk_script(tmp / "plain.lua", None)
+        measure("mock", f"http://127.0.0.1:{mock_port}{path}", plain)
+        measure("nginx-proxy", f"http://127.0.0.1:{proxy_port}{path}", plain)
+        # Each gateway runs alone: an idle peer's background work must not slow the one measured.
         shoal, key = start_shoal(tmp, mock_port, shoal_port)
         procs.append(shoal)
-        litellm = start_litellm(tmp, args.litellm, mock_port, litellm_port)
-        procs.append(litellm)
-        plain, keyed = wrk_script(tmp / "plain.lua", None), wrk_script(tmp / "keyed.lua", key)
-        path = "/v1/chat/completions"
-        targets = {"mock": (f"http://127.0.0.1:{mock_port}{path}", plain),
-                   "nginx-proxy": (f"http://127.0.0.1:{proxy_port}{path}", plain),
-                   "shoal": (f"http://127.0.0.1:{shoal_port}{path}", keyed)}
-        if litellm is not None:
-            # Authenticated like Shoal (its master key; no database, so no per-key budgets).
-            targets["litellm"] = (f"http://127.0.0.1:{litellm_port}{path}", wrk_script(tmp / "ll.lua", LITELLM_KEY))
-        check = httpx.post(targets["shoal"][0], json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        url = f"http://127.0.0.1:{shoal_port}{path}"
+        check = httpx.post(url, json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
         assert check.status_code == 200, check.text
         print(f"shoal answers via {check.headers['x-shoal-model']} (route {check.headers['x-shoal-route']}, "
               f"reasons {check.headers['x-shoal-route-reasons']})")
-        # Warm up every target, then measure.
-        for url, script in targets.values():
-            wrk(url, 4, 2, script)
-        results: dict[tuple[str, int], Result] = {}
-        for conns in (1, 32):
-            for name, (url, script) in targets.items():
-                results[(name, conns)] = r = wrk(url, conns, args.duration, script)
-                print(f"  {name:<12} c={conns:<3} {r.rps:>9.0f} req/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms"
-                      f"  errors {r.errors}", flush=True)
+        keyed = wrk_script(tmp / "keyed.lua", key)
+        measure("shoal", url, keyed)
         # Memory: RSS before and after N more requests through Shoal.
         rss_before = rss_kib(shoal.pid)
         done = 0
-        url, script = targets["shoal"]
         while done < args.requests:
-            done += wrk(url, 32, 10, script).requests
+            done += wrk(url, 32, 10, keyed).requests
         rss_after = rss_kib(shoal.pid)
+        stop(shoal)
+        litellm = start_litellm(tmp, args.litellm, mock_port, litellm_port)
+        procs.append(litellm)
+        if litellm is not None:
+            # Authenticated like Shoal (its master key; no database, so no per-key budgets).
+            measure("litellm", f"http://127.0.0.1:{litellm_port}{path}", wrk_script(tmp / "ll.lua", LITELLM_KEY))
+            stop(litellm)
         report(results, rss_before, rss_after, done)
     finally:
         for proc in reversed(procs):
@@ -245,7 +250,7 @@ def main() -> None:
 def report(results: dict[tuple[str, int], Result], rss_before: int, rss_after: int, n: int) -> None:
     print("\n| target | conns | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | errors |")
     print("|---|---|---|---|---|---|---|---|")
-    for (name, conns), r in results.items():
+    for (name, conns), r in sorted(results.items(), key=lambda item: item[0][1]):
         mock = results[("mock", conns)]
         print(f"| {name} | {conns} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.p50_ms - mock.p50_ms:.2f} | "
               f"{r.p99_ms - mock.p99_ms:.2f} | {r.errors} |")

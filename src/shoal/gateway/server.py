@@ -78,9 +78,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     host = host or cfg.host
     port = cfg.port if port is None else port
     workers = workers or cfg.workers
+    # No X-Forwarded-* rewriting (the gateway never looks at the client address) and no
+    # "server: uvicorn" header: a middleware layer and a header less on every request.
     common: dict[str, Any] = {"host": host, "port": port, "loop": "uvloop", "http": "httptools",
                               "lifespan": "on", "access_log": False, "log_level": log_level,
-                              "timeout_graceful_shutdown": 30}
+                              "timeout_graceful_shutdown": 30, "proxy_headers": False, "server_header": False}
     if workers > 1:
         if settings.path is not None:
             os.environ["SHOAL_CONFIG"] = str(settings.path)
