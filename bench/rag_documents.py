@@ -30,6 +30,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--store", choices=["embedded", "qdrant"], default="embedded")
+    parser.add_argument("--skip-handbook", action="store_true", help="only the SEC filings and questions")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -50,7 +51,8 @@ def main() -> int:
     print(f"cores={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, store={args.store}, "
           f"chunk_size={settings.config.rag.chunk_size}, overlap={settings.config.rag.chunk_overlap}")
 
-    for name, folder in (("handbook", data / "handbook" / "pages"), ("sec10q", data / "sec10q" / "docs")):
+    corpora = [("handbook", data / "handbook" / "pages"), ("sec10q", data / "sec10q" / "docs")]
+    for name, folder in corpora[1:] if args.skip_handbook else corpora:
         store = open_store(settings, name)
         assert store is not None
         summary = Ingestor(settings, store, embedder).run([folder])
@@ -58,6 +60,8 @@ def main() -> int:
         print(f"{name:9} {summary.files:4d} files, {summary.ingested:4d} ingested, {summary.chunks:5d} chunks, "
               f"{len(summary.skipped)} skipped, {summary.seconds:6.1f} s, "
               f"{summary.chunks / max(summary.seconds, 1e-9):.1f} chunks/s")
+        for path, reason in summary.skipped:
+            print(f"    skipped {Path(path).name}: {reason}")
 
     rows = list(csv.DictReader((data / "sec10q" / "qna_data.csv").open(encoding="utf-8-sig")))
     searcher = Searcher(settings, catalog)

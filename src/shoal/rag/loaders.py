@@ -7,6 +7,7 @@ Heavy parsers (pypdf, python-docx, BeautifulSoup) are imported inside the loader
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -128,8 +129,20 @@ def load_markdown(path: Path) -> LoadedDocument:
 # --- PDF -----------------------------------------------------------------------------------------
 
 
+# pypdf caps arrays at 100,000 elements against malicious files; real 10-Q filings (Microsoft's)
+# exceed it. Raised, not removed: a bound still protects against resource-exhaustion PDFs.
+PDF_MAX_ARRAY_ELEMENTS = 10_000_000
+
+
 def load_pdf(path: Path) -> LoadedDocument:
     pypdf = _need("pypdf", "pypdf")
+    apply = getattr(pypdf, "apply_configuration", None)  # pypdf >= 7; older versions have no cap
+    limits = apply(array_maximum_element_count=PDF_MAX_ARRAY_ELEMENTS) if apply else contextlib.nullcontext()
+    with limits:
+        return _load_pdf(pypdf, path)
+
+
+def _load_pdf(pypdf: Any, path: Path) -> LoadedDocument:
     try:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted:
