@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def pdf_bytes(pages: list[str]) -> bytes:
+def pdf_bytes(pages: list[str], big_array: int = 0) -> bytes:
     """A minimal valid PDF with one Helvetica text line per page (enough for pypdf's text layer)."""
     objects: list[bytes] = []
     n = len(pages)
@@ -16,8 +16,9 @@ def pdf_bytes(pages: list[str]) -> bytes:
     for i, text in enumerate(pages):
         safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         stream = f"BT /F1 12 Tf 72 720 Td ({safe}) Tj ET".encode()
+        extra = f"/PieceInfo [{' 0' * big_array}] " if big_array else ""  # large arrays occur in real filings
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
-                       f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode())
+                       f"{extra}/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode())
         objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = bytearray(b"%PDF-1.4\n")
@@ -33,8 +34,8 @@ def pdf_bytes(pages: list[str]) -> bytes:
     return bytes(out)
 
 
-def write_pdf(path: Path, pages: list[str], password: str | None = None) -> Path:
-    path.write_bytes(pdf_bytes(pages))
+def write_pdf(path: Path, pages: list[str], password: str | None = None, big_array: int = 0) -> Path:
+    path.write_bytes(pdf_bytes(pages, big_array))
     if password:
         from pypdf import PdfReader, PdfWriter
 

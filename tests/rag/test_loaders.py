@@ -76,6 +76,11 @@ def test_unreadable_files_raise_with_reason(tmp_path: Path, name: str, content: 
         load(p)
 
 
+def test_pdf_with_arrays_beyond_pypdf_default_cap(tmp_path: Path) -> None:
+    doc = load(write_pdf(tmp_path / "filing.pdf", ["Net revenue was 52 billion."], big_array=150_000))
+    assert doc.blocks[0].text.strip() == "Net revenue was 52 billion."
+
+
 def test_encrypted_pdf_is_reported(tmp_path: Path) -> None:
     p = write_pdf(tmp_path / "secret.pdf", ["Top secret numbers."], password="hunter2")
     with pytest.raises(UnreadableDocument, match="encrypted"):
