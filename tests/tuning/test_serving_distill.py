@@ -137,3 +137,23 @@ def test_read_prompts(tmp_path: Path) -> None:
     prompts, issues = read_prompts(jl)
     assert prompts == [(("system", "s"), ("user", "a")), (("user", "b"),), (("user", "c"),)]
     assert len(issues) == 2
+
+
+def test_distill_cli_builds_a_scrubbed_dataset_without_leaking(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from shoal.cli import cli
+    from shoal.tuning.datasets import dataset_store
+
+    config = write_config(tmp_path, {"models": {"teacher": {"provider": "testing", "locality": "external",
+                                                            "options": {"echo": True}}}})
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text(f"{SENSITIVE}\n{PII_ONLY}\n{PLAIN}\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "distill", "--teacher", "teacher", "--prompts",
+                                      str(prompts), "--name", "distilled", "--no-train"])
+    assert result.exit_code == 0, result.output
+    assert "1 withheld as sensitive" in result.output and "distilled@v1: 2 examples" in result.output
+    version = dataset_store(load_settings(config)).get("distilled@v1")
+    text = " ".join(e.prompt_text + (e.completion or "") for e in version.examples)
+    assert "Dana" not in text and "bob.jones@example.org" not in text
+    assert {e.meta["guard"] for e in version.examples} == {"scrubbed", "not sensitive"}
