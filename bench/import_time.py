@@ -39,9 +39,10 @@ def main() -> None:
     print(f"{'command':<34}{'median s':>10}{'over floor':>12}")
     for name, t in rows:
         print(f"{name:<34}{t:>10.3f}{t - floor:>12.3f}")
-    heavy = subprocess.run([py, "-c", "import sys, shoal.cli, shoal.models, shoal.catalog, shoal.config; "
-                            "print(sorted(m for m in ('torch','llama_cpp','sentence_transformers','uvicorn',"
-                            "'numpy','sklearn','qdrant_client') if m in sys.modules))"],
+    probe = ("import sys, shoal.cli, shoal.models, shoal.catalog, shoal.config; "
+             "print(sorted(m for m in ('torch','llama_cpp','sentence_transformers','uvicorn',"
+             "'numpy','sklearn','qdrant_client') if m in sys.modules))")
+    heavy = subprocess.run([py, "-c", probe],
                            capture_output=True, text=True, check=True).stdout.strip()
     print(f"heavy modules loaded by import shoal.cli/models/catalog/config: {heavy}")
     worst = max(t for _, t in rows[1:])

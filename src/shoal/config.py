@@ -135,8 +135,7 @@ def _format_validation_error(exc: ValidationError, source: str, raw: Any) -> Con
             f"allowed keys: {', '.join(sorted(model_fields))}" if model_fields else None)
         return ConfigError(f"unknown key {loc[-1]!r}", file=source, key=key, hint=hint)
     msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+    msg = msg.removeprefix("Value error, ")
     got = err.get("input")
     # Never echo what was written under api_key: a rejected value there is most likely a real key.
     secret = bool(loc) and loc[-1] == "api_key"

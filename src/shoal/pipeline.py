@@ -19,6 +19,9 @@ from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
 from shoal.routing.types import Decision
 
 
+ANONYMOUS = Principal()
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """``[n]`` in an answer resolves to this: a document, its section and page."""
@@ -89,9 +92,13 @@ class Pipeline:
         self.retriever = retriever
 
     def prepare(self, request: ChatRequest, *, requested: str | None = None,
-                principal: Principal = Principal(), collection: str | None = None,
+                principal: Principal | None = None, collection: str | None = None,
                 retrieve: bool = False) -> Prepared:
-        """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it."""
+        """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it.
+
+        ``principal`` defaults to an anonymous caller, who sees only documents visible to everyone.
+        """
+        principal = principal or ANONYMOUS
         augmented = Augmented(request)
         if self.retriever is not None and (retrieve or collection is not None):
             augmented = self.retriever.augment(request, principal, collection)

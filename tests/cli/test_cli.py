@@ -19,7 +19,7 @@ def run(args: list[str], cwd: Path, *, env: dict[str, str] | None = None, stdin:
     full_env.pop("SHOAL_CONFIG", None)
     full_env.update(env or {})
     return subprocess.run(SHOAL + args, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 def write_config(tmp_path: Path, text: str) -> Path:

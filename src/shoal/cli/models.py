@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import click
 
@@ -18,7 +19,7 @@ class _ModelsGroup(click.Group):
     """`shoal models` lists; `shoal models promote|rollback` are the registry's gated operations
     (the same commands as `shoal registry promote|rollback`, loaded only when used)."""
 
-    LAZY = {"promote": ("shoal.cli.tuning_models", "registry_promote"),
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {"promote": ("shoal.cli.tuning_models", "registry_promote"),
             "rollback": ("shoal.cli.tuning_models", "registry_rollback")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
