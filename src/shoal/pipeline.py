@@ -18,7 +18,6 @@ from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
 from shoal.routing.types import Decision
 
-
 ANONYMOUS = Principal()
 
 
