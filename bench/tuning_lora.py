@@ -47,7 +47,8 @@ def load(args: argparse.Namespace) -> tuple[Any, Any]:
         tok = transformers.AutoTokenizer.from_pretrained(args.random_init)
         config = transformers.AutoConfig.from_pretrained(args.random_init)
         torch.manual_seed(0)
-        return transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32), tok
+        auto: Any = transformers.AutoModelForCausalLM  # untyped in transformers' stubs
+        return auto.from_config(config, dtype=torch.float32), tok
     from shoal.models.local import bundled_gguf_path
     from shoal.tuning.lora import load_gguf_model
 
@@ -83,7 +84,7 @@ def main() -> None:
             continue
         model, tok = load(args)
         started = time.perf_counter()
-        _, used, stats = train_adapter(model, tok, examples, hp, device=device)
+        _, _, stats = train_adapter(model, tok, examples, hp, device=device)
         results[device] = {"steps": stats.steps, "tokens": stats.tokens, "seconds": round(stats.seconds, 2),
                            "tokens_per_s": round(stats.tokens / stats.seconds, 1),
                            "s_per_step": round(stats.seconds / stats.steps, 3),

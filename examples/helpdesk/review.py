@@ -18,7 +18,8 @@ from pathlib import Path
 
 def main() -> None:
     queues = set(Path(sys.argv[1]).read_text(encoding="utf-8").split())
-    accept, reject = [], []
+    accept: list[str] = []
+    reject: list[str] = []
     for line in sys.stdin:
         if not line.strip():
             continue
