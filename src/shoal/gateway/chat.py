@@ -200,6 +200,11 @@ class ChatHandler:
 
     async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord) -> Prepared:
         st = self.state
+        # Who asks travels with the request: providers that split traffic (the registry's canary)
+        # keep each user on one version.
+        principal = caller.principal
+        parsed.request.metadata.update(user=principal.user, team=principal.team, segment=principal.segment,
+                                       request_id=rec.request_id)
         if parsed.model in st.collections:
             rec.collection = parsed.model
             # Retrieval embeds and searches: keep it off the event loop.

