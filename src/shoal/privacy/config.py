@@ -83,6 +83,10 @@ class PrivacyConfig(_Strict):
         default=True, description="recall-oriented name/address hints that make a request sensitive "
         "(reason pii-hint:<TYPE>) without reporting an entity span")
     hint_level: Level = "confidential"
+    name_model_threshold: float = Field(
+        default=0.6, gt=0, le=1, description="n-gram name-model probability at which a rare capitalised word "
+        "is a name hint without any other cue; 1 switches that hint off (chosen on the bench's dev half and "
+        "the ordinary-prompt set 1)")
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     redact: RedactConfig = Field(default_factory=RedactConfig)
 

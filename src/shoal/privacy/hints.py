@@ -16,6 +16,9 @@ Evidence used, each rule needing a word that looks like a name *and* a person co
   reporting verb ("Adomo began writing", "Kleist said"), "is/was" beside a rare word in mid-sentence,
   a personal pronoun (he/she/him/her) elsewhere in the text, a vocative ("Warrane, can I..."), a
   dialogue label ("mika: who are you?");
+- with no cue at all: a rare capitalised word that the character n-gram name model
+  (``shoal.privacy.namemodel``, trained on the gazetteer against words and places) scores at or
+  above ``name_threshold`` ("Dzhambek is from ...");
 - addresses without a street word: a unit designator after a house number ("... 87 ... Suite 364"),
   an address label followed by something with digits ("my address to the same: 2613 ..."), a
   place cue before a name and a number ("the office is at Király u. 15."), "the corner of ...".
@@ -26,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from shoal.privacy.namemodel import NameModel
 from shoal.privacy.names import NOT_NAMES, PARTICLES, TITLES, Gazetteer, Vocabulary
 
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*")
@@ -59,6 +63,7 @@ _ORIGIN = re.compile(r"(?:is|was|comes|came)\s+(?:from|with)\b|works?\s+(?:at|fo
 _PERSON_PREDICATE = re.compile(
     r"[^.!?\n]{0,40}?\b(?:person|man|woman|guy|girl|boy|lady|gentleman|teenager|child|kid|\d+[ -]years?[ -]old)\b",
     re.IGNORECASE)
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|D['’]|Di|De|La|Le|Van|Von)[^\W\d_]")
 _COPULA = frozenset({"is", "was", "isn't", "wasn't"})
 
 
@@ -83,9 +88,12 @@ class _W:
 class HintDetector:
     """Recall-oriented person-name and address hints for the request-level decision."""
 
-    def __init__(self, gazetteer: Gazetteer, vocabulary: Vocabulary) -> None:
+    def __init__(self, gazetteer: Gazetteer, vocabulary: Vocabulary, name_model: NameModel | None = None,
+                 name_threshold: float = 0.6) -> None:
         self.g = gazetteer
         self.v = vocabulary
+        self.name_model = name_model
+        self.name_threshold = name_threshold
 
     # --- word classes -------------------------------------------------------------------------------
 
@@ -105,6 +113,16 @@ class HintDetector:
         if not w.text[0].isupper() or (len(w.text) > 1 and w.text.isupper()):
             return False
         return self._gazetteer_name(w.key) or self._rare(w.key)
+
+    def _model_name(self, w: _W) -> bool:
+        """A rare word spelled like a name, by the n-gram model. Words with a capital inside
+        ("GraphQL", "TypeScript") are product names; "McAdams"-style prefixes are the exception."""
+        if self.name_model is None or not self._rare(w.key):
+            return False
+        inner = w.text[1:].rstrip("'’s")
+        if any(c.isupper() for c in inner) and not _NAME_PREFIX.match(w.text):
+            return False
+        return self.name_model.probability(w.key) >= self.name_threshold
 
     # --- detection ----------------------------------------------------------------------------------
 
@@ -157,6 +175,8 @@ class HintDetector:
                     add(w, w, "copula")
                 elif _sentence_start(text, w.start) and _VOCATIVE_TAIL.match(text[w.end:w.end + 20]):
                     add(w, w, "vocative")
+                elif self._model_name(w):
+                    add(w, w, "name-model")
             elif (w.text.islower() and w.key in self.g.first and len(w.key) > 2 and w.key not in NOT_NAMES
                   and w.key not in self.g.common):
                 j = i + 1

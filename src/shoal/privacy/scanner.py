@@ -68,9 +68,11 @@ class PrivacyScanner:
             return []
         if self._hints is None:
             from shoal.privacy.hints import HintDetector
+            from shoal.privacy.namemodel import load_name_model
             from shoal.privacy.names import load_gazetteer, load_vocabulary
 
-            self._hints = HintDetector(load_gazetteer(), load_vocabulary())
+            model = load_name_model() if self.config.name_model_threshold < 1 else None
+            self._hints = HintDetector(load_gazetteer(), load_vocabulary(), model, self.config.name_model_threshold)
         return [(h.entity_type, h.rule) for h in self._hints.detect(text) if h.entity_type in self._enabled
                 and all(h.end <= s.start or h.start >= s.end for s in spans)]
 
