@@ -18,6 +18,14 @@ _JSON_COLUMNS = {"route_reasons", "sensitivity_reasons", "citations", "request_m
 _INSERT = (f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
            "ON CONFLICT (request_id) DO NOTHING")
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM requests"
+# SQLite: the whole batch goes in as one JSON array, unpacked by json_each inside one statement.
+# executemany would step once per row, and CPython releases and re-takes the GIL around every
+# step; under load the event loop holds the GIL, so each re-take waits up to a switch interval
+# and the writer falls behind the gateway (its backlog, and the RSS, then grow without bound).
+_FIELD = {"user_name": "user"}  # column -> RequestRecord field, where they differ
+_INSERT_JSON = (f"INSERT INTO requests ({', '.join(COLUMNS)}) SELECT "
+                + ", ".join(f"json_extract(value, '$.{_FIELD.get(c, c)}')" for c in COLUMNS)
+                + " FROM json_each(?) WHERE true ON CONFLICT (request_id) DO NOTHING")
 
 # group_by name -> SQL expression; a dict, so user input never reaches the SQL text.
 GROUPS: dict[str, str] = {
@@ -59,6 +67,14 @@ def from_row(row: tuple[Any, ...]) -> RequestRecord:
 def insert(backend: Backend, records: list[RequestRecord]) -> None:
     if not records:
         return
+    if backend.dialect == "sqlite":
+        batch = orjson.dumps(records)
+        # A NUL must be replaced like _clean does; JSON cannot carry that through, so such a rare
+        # batch takes the row-by-row path.
+        if b"\\u0000" not in batch:
+            with backend.transaction() as cur:
+                cur.execute(_INSERT_JSON, (batch.decode(),))
+            return
     with backend.transaction() as cur:
         cur.executemany(_INSERT, [_to_row(r) for r in records])
 

@@ -13,8 +13,6 @@ from shoal.store.records import RequestRecord
 
 log = logging.getLogger("shoal.store")
 
-TRUNCATE_AT_BYTES = 1 << 20  # truncate the journal once it is this big and fully committed
-
 
 class RecordWriter:
     """Accepts records from any thread; a daemon thread inserts them in batches.
@@ -35,6 +33,7 @@ class RecordWriter:
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._in_flight = 0
+        self._committed = 0  # records done (stored or set aside), in submit order
         self._stop = False
         self.failures = 0
         self.rejected = 0
@@ -69,7 +68,7 @@ class RecordWriter:
             log.error("request %s could not be stored and was set aside in the journal directory: %s",
                       record.request_id, last)
             if self.journal is not None:
-                with open(self.journal.path.with_suffix(".rejected"), "ab") as fh:
+                with open(self.journal.rejected_path, "ab") as fh:
                     fh.write(record_to_json(record))
         return True
 
@@ -106,9 +105,11 @@ class RecordWriter:
             for record in batch:
                 self.pending.pop(record.request_id, None)
             self._in_flight = 0
-            if (self.journal is not None and not self._queue
-                    and self.journal.size >= TRUNCATE_AT_BYTES):
-                self.journal.truncate()
+            # Batches are taken from the queue's front and a failed one goes back to the front,
+            # so records are done in submit order: a count says which journal lines are safe.
+            self._committed += len(batch)
+            if self.journal is not None:
+                self.journal.release(self._committed)
 
     def _run(self) -> None:
         backoff = self.flush_interval_s
