@@ -147,6 +147,16 @@ class FallbackCaller:
 
     # --- complete --------------------------------------------------------------------------------
 
+    def _failed(self, record: CallRecord, name: str, number: int, model: ChatModel, exc: BaseException,
+                start: float, *, retry: bool = True) -> tuple[errors.ProviderError, float | None]:
+        """Judge a failed attempt: breaker verdict, backoff (None = move on) and the attempt log."""
+        err = _as_provider_error(exc, model)
+        self._verdict(name, err)
+        delay = self._delay(err, number) if retry else None
+        self._note(record, Attempt(name, number, "error", type(err).__name__, err.message,
+                                   self.clock() - start, delay or 0.0))
+        return err, delay
+
     async def complete(self, decision: Decision, request: ChatRequest) -> Completion:
         completion, _ = await self.complete_recorded(decision, request)
         return completion
@@ -170,12 +180,7 @@ class FallbackCaller:
                     async with asyncio.timeout(self._timeout(model)):
                         result = await model.complete(outgoing)
                 except (errors.ProviderError, TimeoutError) as exc:
-                    err = _as_provider_error(exc, model)
-                    self._verdict(name, err)
-                    last = err
-                    delay = self._delay(err, number)
-                    self._note(record, Attempt(name, number, "error", type(err).__name__, err.message,
-                                               self.clock() - start, delay or 0.0))
+                    last, delay = self._failed(record, name, number, model, exc, start)
                     if delay is None:
                         break
                     await self.sleep(delay)
@@ -233,17 +238,11 @@ class FallbackCaller:
                             record.redacted = restorer is not None
                         yield chunk
                 except (errors.ProviderError, TimeoutError) as exc:
-                    err = _as_provider_error(exc, model)
-                    self._verdict(name, err)
                     settled = True
-                    if yielded:  # the client already has part of this answer: no silent switch
-                        self._note(record, Attempt(name, number, "error", type(err).__name__, err.message,
-                                                   self.clock() - start))
-                        raise err from None
-                    last = err
-                    delay = self._delay(err, number)
-                    self._note(record, Attempt(name, number, "error", type(err).__name__, err.message,
-                                               self.clock() - start, delay or 0.0))
+                    # Once the client has part of this answer there is no silent switch: no retry.
+                    last, delay = self._failed(record, name, number, model, exc, start, retry=not yielded)
+                    if yielded:
+                        raise last from None
                     if delay is None:
                         break
                     await self.sleep(delay)
