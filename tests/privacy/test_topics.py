@@ -75,3 +75,48 @@ def test_unknown_topic_in_config_is_a_clear_error() -> None:
 def test_topics_can_be_switched_off() -> None:
     scanner = PrivacyScanner(PrivacyConfig(topics=TopicsConfig(enabled=False)))
     assert scanner.scan("we are laying off 40 people in Q3, draft the memo").reasons == ()
+
+
+FAST_PATH_TEXTS = [
+    "What is the capital of France?",
+    "we are laying off 40 people in Q3, draft the memo",
+    "Our P&L for Q2 shows a loss; the k base numbers are off",
+    "Ärger über die Gehälter: wer verdient 90k?",
+    "",
+    "401k 401k 401k letting go of the let-go list",
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_TEXTS)
+def test_grouped_scoring_equals_the_feature_dict_path(text: str) -> None:
+    """The prediction fast path (feature groups, column sums) is the same model as the plain one."""
+    from shoal.privacy.topics import feature_groups, featurize, specificity_features, specificity_groups
+
+    detector = PrivacyScanner()._topic_detector()
+    plain = detector.topic_model.probabilities(featurize(text, detector.lexicon))
+    grouped = detector.topic_model.grouped_probabilities(feature_groups(text, detector.lexicon))
+    assert grouped == pytest.approx(plain, abs=1e-12)
+    plain = detector.specificity_model.probabilities(specificity_features(text))
+    grouped = detector.specificity_model.grouped_probabilities(specificity_groups(text))
+    assert grouped == pytest.approx(plain, abs=1e-12)
+
+
+def test_lexicon_gate_never_skips_a_pattern_that_matches() -> None:
+    """The word-start gate must be exact: check it against running every pattern on many texts."""
+    import random
+    import re
+
+    from shoal.privacy.topics import _lexicon_gate, compile_lexicon
+
+    rng = random.Random(7)
+    terms = {"a": ["k base", "p&l", "salary", "let go", "ebitda", "x"], "b": ["über", "o'neil", "q3 plan", "in"]}
+    lexicon = compile_lexicon(terms)
+    words = ["k", "base", "p&l", "p", "l", "salaryman", "let", "go", "letting", "Über", "xx", "o'neil", "q3",
+             "plan", "in", "inn", "the", "EBITDA", "—", "k-base"]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6))).lower()
+        starts = {run[:n] for run in re.findall(r"\b\w{1,3}", text) for n in (1, 2, 3)}
+        for _name, rx in lexicon:
+            needs, always = _lexicon_gate(rx.pattern)
+            if rx.findall(text):
+                assert always or not starts.isdisjoint(needs), (text, rx.pattern)

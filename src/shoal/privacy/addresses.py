@@ -61,6 +61,7 @@ _CUE = re.compile(r"(?:address(?:\s+is)?|addr|live[sd]?\s+(?:at|on|in)|living\s+
                   r"stay(?:ing)?\s+at|office\s+(?:is\s+)?(?:at|on)|visit\s+us\s+at|find\s+us\s+at|"
                   r"mail(?:ing)?\s+address|billing\s+address|home\s+address)\s*[:\-]?\s*"
                   r"(?:the\s+\w+\s+(?:side|end|part)\s+of\s+)?$", _I)
+_DIGIT = re.compile(r"\d")
 _QUOTE = r"(?:[>?•*·|]+[ \t]*)?"  # e-mail quoting and bullets at line starts
 _UNIT = re.compile(rf"(?:,?\s*{_QUOTE}(?:apt\.?|apartment|suite|ste\.?|unit|flat|floor|fl\.?|room|rm\.?|#|bldg\.?|"
                    r"building|box|lgh\.?|leil\.?|wohnung|piso|dept\.?)(?![^\W\d_])\s*#?\s*(?=[\w-]*\d)[\w-]{1,6}"
@@ -104,10 +105,21 @@ class AddressDetector:
 
     def detect(self, text: str) -> list[Span]:
         cores: list[tuple[int, int, float]] = []
-        for m in _MILITARY.finditer(text):
-            cores.append((m.start(), m.end(), 0.95))
         for m in _CORNER.finditer(text):
             cores.append((m.start(), m.end(), 0.85))
+        if _DIGIT.search(text):  # every other form has a house, box or unit number
+            self._numbered(text, cores)
+        spans = []
+        for start, end, score in _merge(cores):
+            end = self._extend(text, end)
+            value = text[start:end]
+            spans.append(Span(start, end, "STREET_ADDRESS", value, score))
+        return spans
+
+    @staticmethod
+    def _numbered(text: str, cores: list[tuple[int, int, float]]) -> None:
+        for m in _MILITARY.finditer(text):
+            cores.append((m.start(), m.end(), 0.95))
         for m in _PO_BOX.finditer(text):
             cores.append((m.start(), m.end(), 0.9))
         for m in _NUMBER_FIRST.finditer(text):
@@ -130,12 +142,6 @@ class AddressDetector:
             cue = bool(_CUE.search(text[max(0, start - 40):start]))
             if _has_type(words) or cue:
                 cores.append((start, m.end(), 0.85 if cue else 0.8))
-        spans = []
-        for start, end, score in _merge(cores):
-            end = self._extend(text, end)
-            value = text[start:end]
-            spans.append(Span(start, end, "STREET_ADDRESS", value, score))
-        return spans
 
     @staticmethod
     def _extend(text: str, end: int) -> int:

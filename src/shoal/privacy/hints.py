@@ -63,6 +63,9 @@ _ORIGIN = re.compile(r"(?:is|was|comes|came)\s+(?:from|with)\b|works?\s+(?:at|fo
 _PERSON_PREDICATE = re.compile(
     r"[^.!?\n]{0,40}?\b(?:person|man|woman|guy|girl|boy|lady|gentleman|teenager|child|kid|\d+[ -]years?[ -]old)\b",
     re.IGNORECASE)
+_ADDRESS_RULES = ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address"),
+                  (_LOCATED, "located-at"), (_CORNER, "corner-of"))
+_DIGIT = re.compile(r"\d")
 _NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|D['’]|Di|De|La|Le|Van|Von)[^\W\d_]")
 _COPULA = frozenset({"is", "was", "isn't", "wasn't"})
 
@@ -77,7 +80,7 @@ class Hint:
     rule: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _W:
     start: int
     end: int
@@ -129,8 +132,9 @@ class HintDetector:
     def detect(self, text: str) -> list[Hint]:
         words = [_W(m.start(), m.end(), m.group(), _key(m.group())) for m in _WORD.finditer(text)]
         hints = self._person(text, words)
-        for rx, rule in ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address"),
-                         (_LOCATED, "located-at"), (_CORNER, "corner-of")):
+        # All but the corner rule need a house or unit number.
+        rules = _ADDRESS_RULES if _DIGIT.search(text) else _ADDRESS_RULES[-1:]
+        for rx, rule in rules:
             m = rx.search(text)
             if m:
                 hints.append(Hint("STREET_ADDRESS", m.start(), m.end(), rule))
@@ -144,9 +148,13 @@ class HintDetector:
             hints.append(Hint("PERSON", a.start, b.end, rule))
 
         for i, w in enumerate(words):
+            lower_first = (w.text.islower() and w.key in self.g.first and len(w.key) > 2
+                           and w.key not in NOT_NAMES and w.key not in self.g.common)
+            if not lower_first and not self._namelike(w):
+                continue  # most words: neither branch below applies, so skip finding neighbours
             prev = words[i - 1] if i > 0 and _gap(text, words[i - 1], w) else None
             nxt = words[i + 1] if i + 1 < len(words) and _gap(text, w, words[i + 1]) else None
-            if self._namelike(w):
+            if not lower_first:
                 if nxt is not None and text[w.end:nxt.start] == " " and self._namelike(nxt):
                     add(w, nxt, "name-pair")
                     continue
@@ -177,8 +185,7 @@ class HintDetector:
                     add(w, w, "vocative")
                 elif self._model_name(w):
                     add(w, w, "name-model")
-            elif (w.text.islower() and w.key in self.g.first and len(w.key) > 2 and w.key not in NOT_NAMES
-                  and w.key not in self.g.common):
+            else:
                 j = i + 1
                 initial = j < len(words) and len(words[j].key) == 1 and _gap(text, w, words[j])
                 j += initial  # a middle initial

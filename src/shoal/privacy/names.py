@@ -49,6 +49,9 @@ _CUE_NAME = re.compile(
     r"\b(?:my name is|name is|name's|names are|name\s*[:?]|call me|called me|named|signed|"
     r"contact person:?|attn:|attention:|patient:?|employee:?|account holder:?|cardholder:?|"
     r"beneficiary:?|passenger:?|applicant:?)\s*$", re.IGNORECASE)
+# Every _CUE_NAME match contains one of these: a text without any skips the per-word window search.
+_CUE_NAME_GATE = re.compile(r"name|call|signed|contact person|attn:|attention:|patient|employee|account holder|"
+                            r"cardholder|beneficiary|passenger|applicant", re.IGNORECASE)
 # Cues after which a capitalised word is a name even if the gazetteer does not know it.
 _CUE_STRONG = re.compile(
     r"(?:\bi am|\bi'm|\bthis is|\bdear|\bsincerely,?|\bregards,?|\bhi|\bhello|\bhey|\bthanks|\bthank you|"
@@ -143,7 +146,7 @@ vietnamese thai indonesian malaysian singaporean mongolian kazakh georgian armen
 """.split())  # noqa: SIM905 - a word list reads better as text
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     start: int
     end: int
@@ -214,10 +217,11 @@ class NameDetector:
         g = self.gazetteer
         toks = _tokens(text)
         spans: list[Span] = []
+        cues = _CUE_NAME_GATE.search(text) is not None
         i = 0
         while i < len(toks):
             tok = toks[i]
-            named = bool(_CUE_NAME.search(text[max(0, tok.start - 40):tok.start]))
+            named = cues and _CUE_NAME.search(text[max(0, tok.start - 40):tok.start]) is not None
             lower_name = (named and tok.key not in g.common and tok.key not in NOT_NAMES and len(tok.key) > 2
                           and tok.text.islower())
             if not (tok.cap or tok.initial or lower_name):
@@ -256,7 +260,7 @@ class NameDetector:
             if not titled and i > 0 and toks[i - 1].key in TITLES and run[0] is tok:
                 titled = _adjacent(text, toks[i - 1], tok, allow_dot=True)
             cue = text[max(0, run[0].start - 40):run[0].start]
-            score = self._score(run, g, titled=titled, named=named or bool(_CUE_NAME.search(cue)),
+            score = self._score(run, g, titled=titled, named=named or (cues and _CUE_NAME.search(cue) is not None),
                                 strong=bool(_CUE_STRONG.search(cue)), weak=bool(_CUE_WEAK.search(cue)),
                                 sentence_start=_sentence_start(text, run[0].start),
                                 determiner=bool(_ARTICLE.search(text[max(0, run[0].start - 4):run[0].start])),

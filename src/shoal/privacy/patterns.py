@@ -20,6 +20,12 @@ Detector = Callable[[str], list[Span]]
 _I = re.IGNORECASE
 
 
+# Cheap exact gates: a detector whose pattern cannot match without a digit (or an "@", or a ":")
+# returns at once for texts without one; most prompts have no digits, so most detectors cost
+# one C-level search instead of their full pattern.
+_DIGIT = re.compile(r"\d")
+
+
 def _before(text: str, start: int, width: int = 40) -> str:
     return text[max(0, start - width):start].lower()
 
@@ -32,6 +38,8 @@ _EMAIL = re.compile(
 
 
 def detect_email(text: str) -> list[Span]:
+    if "@" not in text:
+        return []
     return [Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0) for m in _EMAIL.finditer(text)]
 
 
@@ -53,6 +61,8 @@ _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)
 
 
 def detect_phone(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     spans: list[Span] = []
     for m in _PHONE.finditer(text):
         raw = m.group().rstrip(" .-")
@@ -92,6 +102,8 @@ _SSN_CONTEXT = re.compile(r"\b(ssn|social security|social sec|ss#|ss #|taxpayer|
 
 
 def detect_ssn(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     spans = []
     for m in _SSN.finditer(text):
         if not ssn_valid(m.group()):
@@ -110,6 +122,8 @@ _CARD_CONTEXT = re.compile(r"\b(card|visa|mastercard|amex|maestro|debit|credit|c
 
 
 def detect_credit_card(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     spans = []
     for m in _CARD.finditer(text):
         digits = digits_only(m.group())
@@ -126,6 +140,8 @@ _IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1
 
 
 def detect_iban(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     spans = []
     for m in _IBAN.finditer(text):
         raw = m.group()
@@ -151,6 +167,8 @@ _ACCOUNT = re.compile(
 
 
 def detect_bank(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     spans = []
     for m in _NINE.finditer(text):
         if aba_routing_valid(m.group()) and _ROUTING_CONTEXT.search(_before(text, m.start(), 40)):
@@ -172,6 +190,8 @@ _VERSION = re.compile(r"\b(?:version|ver|v|release|build|rev)\.?\s*$", _I)
 
 
 def detect_ip(text: str) -> list[Span]:
+    if ":" not in text and not _DIGIT.search(text):  # IPv6 may be all hex letters
+        return []
     spans = []
     for rx in (_IPV4, _IPV6):
         for m in rx.finditer(text):
@@ -200,6 +220,8 @@ _DOB = re.compile(
 
 
 def detect_dob(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", m.group(1), 0.95) for m in _DOB.finditer(text)]
 
 
@@ -228,10 +250,26 @@ _BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
 _URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@", _I)
 
 
+# Exact gates: every key format holds a run of at least 11 of [A-Za-z0-9_-] (the shortest is a JWT's
+# "eyJ" + 8); every labelled secret names one of these words; the others need a literal marker.
+_KEY_FORMAT_GATE = re.compile(r"[A-Za-z0-9_-]{11}")
+_KEYED_SECRET_GATE = re.compile(r"pass|pwd|pin|secret|key|token|bearer", _I)
+
+
 def detect_credentials(text: str) -> list[Span]:
-    spans = [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)]
-    spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _PRIVATE_KEY.finditer(text)]
-    for rx, score in ((_KEYED_SECRET, 0.9), (_BEARER, 0.95), (_URL_PASSWORD, 0.95)):
+    spans = []
+    if _KEY_FORMAT_GATE.search(text):
+        spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)]
+    if "-----BEGIN " in text:
+        spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _PRIVATE_KEY.finditer(text)]
+    rules = []
+    if _KEYED_SECRET_GATE.search(text):
+        rules.append((_KEYED_SECRET, 0.9))
+    if "Bearer" in text:
+        rules.append((_BEARER, 0.95))
+    if "://" in text:
+        rules.append((_URL_PASSWORD, 0.95))
+    for rx, score in rules:
         for m in rx.finditer(text):
             value = m.group(1)
             if value.lower() in _NOT_A_SECRET:
@@ -256,6 +294,8 @@ _DRIVER_LICENSE = re.compile(
 
 
 def detect_driver_license(text: str) -> list[Span]:
+    if not _DIGIT.search(text):
+        return []
     return [Span(m.start(1), m.end(1), "US_DRIVER_LICENSE", m.group(1), 0.85)
             for m in _DRIVER_LICENSE.finditer(text) if any(ch.isdigit() for ch in m.group(1))]
 

@@ -82,34 +82,85 @@ def compile_lexicon(terms: dict[str, list[str]]) -> Lexicon:
     return tuple(out)
 
 
+def feature_groups(text: str, lexicon: Lexicon = ()) -> list[tuple[str, float, list[str]]]:
+    """The features of ``text`` as (namespace, value, names) groups (see ``featurize``)."""
+    words = [("<num>" if _NUMBER.match(w) else w) for w in _WORD.findall(text.lower())]
+    # dict.fromkeys de-duplicates in a fixed order (sets would make training order hash-dependent).
+    unique = list(dict.fromkeys(words))
+    grams = list(dict.fromkeys(p[i:i + 4] for p in (f"^{w}$" for w in unique) for i in range(len(p) - 3)))
+    bigrams = list(dict.fromkeys(f"{a}_{b}" for a, b in itertools.pairwise(words)))
+    norm = (len(unique) + len(bigrams) + 0.25 * len(grams)) ** 0.5 or 1.0
+    groups = [("w", 1.0 / norm, unique), ("c", 0.5 / norm, grams), ("b", 1.0 / norm, bigrams)]
+    if lexicon:
+        lowered = text.lower()
+        starts = {run[:n] for run in _WORD_START.findall(lowered) for n in (1, 2, 3)}
+        for name, rx in lexicon:
+            needs, always = _lexicon_gate(rx.pattern)
+            if not always and starts.isdisjoint(needs):
+                continue  # no word of the text starts like any term: the pattern cannot match
+            hits = len(rx.findall(lowered))
+            if hits:
+                groups.append(("lex", min(hits, 3) / 2, [name]))
+    return groups
+
+
+_WORD_START = re.compile(r"\b\w{1,3}")
+
+
+@lru_cache(maxsize=256)
+def _lexicon_gate(pattern: str) -> tuple[frozenset[str], bool]:
+    r"""What a word of the text must start with for a ``compile_lexicon`` pattern to match in it.
+
+    Each term matches only at the start of a run of word characters (the pattern's ``\b``), so
+    that run starts with the term's own leading word characters, up to three of them. Returns
+    (those starts, always): ``always`` when the pattern is not of the ``\b(?:term|...)`` form or a
+    term does not start with a word character, and the pattern must simply run.
+    """
+    if not (pattern.startswith("\\b(?:") and pattern.endswith(")")) or "\\\\" in pattern:
+        return frozenset(), True
+    needs: set[str] = set()
+    for alternative in re.split(r"(?<!\\)\|", pattern[5:-1]):
+        lead = _LEADING_WORD.match(re.sub(r"\\(.)", r"\1", alternative))
+        if lead is None:
+            return frozenset(), True
+        needs.add(lead.group())
+    return frozenset(needs), False
+
+
+_LEADING_WORD = re.compile(r"\w{1,3}")
+
+
 def featurize(text: str, lexicon: Lexicon = ()) -> dict[str, float]:
     """Sparse, L2-normalised bag of word uni/bigrams and in-word character 4-grams, plus one count
     feature per topic lexicon (the lexicon carries synonyms that the examples may not)."""
-    words = [("<num>" if _NUMBER.match(w) else w) for w in _WORD.findall(text.lower())]
-    feats: dict[str, float] = {}
-    for w in words:
-        feats["w:" + w] = 1.0
+    (_, word_value, unique), (_, gram_value, _), (_, bigram_value, bigrams), *lex = feature_groups(text, lexicon)
+    # Word by word, each word's grams after it: the vocabulary order the shipped models were trained in.
+    out: dict[str, float] = {}
+    for w in unique:
+        out["w:" + w] = word_value
         padded = f"^{w}$"
         for i in range(len(padded) - 3):
-            feats["c:" + padded[i:i + 4]] = 0.5
-    for a, b in itertools.pairwise(words):
-        feats[f"b:{a}_{b}"] = 1.0
-    norm = sum(v * v for v in feats.values()) ** 0.5 or 1.0
-    out = {k: v / norm for k, v in feats.items()}
-    lowered = text.lower()
-    for name, rx in lexicon:
-        hits = len(rx.findall(lowered))
-        if hits:
-            out["lex:" + name] = min(hits, 3) / 2
+            out.setdefault("c:" + padded[i:i + 4], gram_value)
+    for bigram in bigrams:
+        out["b:" + bigram] = bigram_value
+    for _, value, (name,) in lex:
+        out["lex:" + name] = value
     return out
+
+
+def specificity_groups(text: str) -> list[tuple[str, float, list[str]]]:
+    groups = feature_groups(text)
+    for name, rx in _CUES.items():
+        count = len(rx.findall(text))
+        if count:
+            groups.append(("cue", min(count, 3) / 1.5, [name]))
+    return groups
 
 
 def specificity_features(text: str) -> dict[str, float]:
     feats = featurize(text)
-    for name, rx in _CUES.items():
-        count = len(rx.findall(text))
-        if count:
-            feats["cue:" + name] = min(count, 3) / 1.5
+    for _, value, (name,) in specificity_groups(text)[3:]:
+        feats["cue:" + name] = value
     return feats
 
 
@@ -235,11 +286,11 @@ class TopicDetector:
         return self._levels.get(topic)
 
     def specificity(self, text: str) -> float:
-        probs = self.specificity_model.probabilities(specificity_features(text))
+        probs = self.specificity_model.grouped_probabilities(specificity_groups(text))
         return float(probs[self.specificity_model.classes.index("specific")])
 
     def topic_probabilities(self, text: str) -> dict[str, float]:
-        probs = self.topic_model.probabilities(featurize(text, self.lexicon))
+        probs = self.topic_model.grouped_probabilities(feature_groups(text, self.lexicon))
         return {c: float(p) for c, p in zip(self.topic_model.classes, probs, strict=True) if c != NONE}
 
     def detect(self, text: str, *, person_found: bool = False) -> list[tuple[str, float]]:
