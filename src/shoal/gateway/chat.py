@@ -109,8 +109,12 @@ class ChatHandler:
         self._ids = random.Random(os.urandom(32))
 
     def new_id(self) -> str:
-        """32 hex digits, like ``uuid4().hex``."""
-        return f"{self._ids.getrandbits(128):032x}"
+        """32 hex digits: milliseconds since the epoch (12), then 80 random bits (20).
+
+        Time-ordered ids keep the request log's primary-key index append-mostly, which makes the
+        background inserts markedly cheaper than random ids scattered over the whole index.
+        """
+        return f"{int(time.time() * 1000):012x}{self._ids.getrandbits(80):020x}"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, fmt: WireFormat) -> None:
         st = self.state
