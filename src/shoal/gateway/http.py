@@ -120,12 +120,8 @@ async def send_error(send: Send, error: ApiError, headers: Headers | None = None
 
 def latin1(value: str) -> bytes:
     """Header-safe bytes: anything outside printable ASCII is percent-encoded."""
-    try:
-        raw = value.encode("ascii")
-        if all(32 <= b < 127 for b in raw):
-            return raw
-    except UnicodeEncodeError:
-        pass
+    if value.isascii() and value.isprintable():  # for ASCII: exactly the bytes 32..126
+        return value.encode("ascii")
     from urllib.parse import quote
 
     return quote(value, safe=" !#$&'()*+,-./:;<=>?@[]^_`{|}~").encode("ascii")
