@@ -146,6 +146,7 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
     score = Score()
     in_scope_texts = flagged_in_scope = any_texts = flagged_any = clean_texts = flagged_clean = hinted = 0
     request_misses: list[str] = []
+    missed_types: Counter[str] = Counter()
     for rec in records:
         text, gold = rec["full_text"], rec["spans"]
         pred = scanner.detect_pii(text)
@@ -158,6 +159,7 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
             flagged_in_scope += sensitive
             if not sensitive:
                 request_misses.append(text)
+                missed_types.update({MAPPING[g["entity_type"]] for g in gold if g["entity_type"] in MAPPING})
         if gold:
             any_texts += 1
             flagged_any += sensitive
@@ -176,6 +178,8 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
     rr = flagged_in_scope / in_scope_texts if in_scope_texts else 1.0
     print(f"request-level recall, texts with an in-scope entity: {flagged_in_scope}/{in_scope_texts} = {rr:.3f}"
           f"  (target ≥ {TARGETS['request recall']})")
+    if missed_types:
+        print("  missed texts by the in-scope types they hold:", dict(sorted(missed_types.items())))
     print(f"request-level recall, texts with any entity (incl. GPE/ORG/DATE...): {flagged_any}/{any_texts}"
           f" = {flagged_any / max(any_texts, 1):.3f}")
     print(f"request-level false alarms, texts with no entity: {flagged_clean}/{clean_texts}"

@@ -32,6 +32,7 @@ def rules(text: str) -> list[tuple[str, str]]:
     ("follow up with marta q ilievska next week", "lower-case-name"),
     ("follow up with eric t vandemoort next week", "lower-case-name"),  # English-word first name + initial
     ("oskar: \"where were you?\"", "dialogue"),
+    ("follow up with eric about the bridge", "meeting-with"),  # a frame only a person fills
 ])
 def test_person_hints(text: str, rule: str) -> None:
     assert ("PERSON", rule) in rules(text)
@@ -43,8 +44,10 @@ def test_person_hints(text: str, rule: str) -> None:
     "Reliable Tale is a fine example",  # English words
     "Kubernetes is a container orchestrator",  # sentence start, frequent word
     "What is the CAP theorem?",  # capitals
-    "follow up with eric about the bridge",  # English-word first name without a surname
-    "follow up with eric vandemoort",  # English-word first name, surname in no list: needs an initial
+    "Give me tips for a job interview at a software company",  # "job" is a name and a word
+    "Help me with Kubernetes networking",  # "with" alone is no meeting
+    "the meeting is at 1500 hours",  # a time, not a house number
+    "Our revenue moved to 500 million",
 ])
 def test_no_person_hint(text: str) -> None:
     assert [r for r in rules(text) if r[0] == "PERSON"] == []
@@ -90,3 +93,20 @@ def test_hints_are_configurable() -> None:
 ])
 def test_ordinary_words_in_capitals_are_not_names(scanner: PrivacyScanner, text: str) -> None:
     assert not scanner.scan(text).is_sensitive
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("Mr. Park flew to Leppen on Tuesday", "title"),
+    ("\"I agree,\" says Park.", "reported-by"),
+    ("we need to add Roeterdink as guardian", "added-as"),
+    ("Have you been to a LeBatelier concert?", "creator"),
+    ("velimir r. janković is very reliable. you can always depend on him.", "lower-case-person"),
+    ("maybe it's under kastner", "credited"),
+    ("What's your last name? chad", "name-answer"),
+    ("meet me at pohlstrasse 9", "place-street"),
+    ("The restaurant is located at 33963.", "place-number"),
+])
+def test_person_and_place_frames_with_the_shipped_word_lists(text: str, rule: str) -> None:
+    """Frames a name or address fills whatever its words look like (English words, rare words,
+    lower case), checked with the shipped gazetteer and vocabulary."""
+    assert rule in [r for _, r in PrivacyScanner().detect_hints(text)]

@@ -39,7 +39,7 @@ STREET_TYPES = (
 _SUFFIX_MORPHEMES = re.compile(
     r"\w{3}(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|vej|vænget|gade|gata|gatan|vägen|väg|"
     r"veien|vegen|vei|stræti|vegur|gränd|torget|katu|tie|kuja|polku|straat|laan|gracht|plein|kade|singel|"
-    r"utca|tun|bakken|stien|haugen|lia|åsen|brekka|hagi)$", _I)
+    r"utca|tun|bakken|stien|haugen|lia|åsen|brekka|hagi|braut)$", _I)
 _TYPE_WORD = re.compile(rf"^(?:{STREET_TYPES})\.?$", _I)
 _WORD = r"(?:[^\W\d_][\w'’.-]*)"
 _NAME_WORDS = rf"{_WORD}(?:[ -]{_WORD}){{0,4}}"
@@ -82,6 +82,11 @@ will would should may might must do does did have has had what when where which 
 
 def _is_street_word(word: str) -> bool:
     return bool(_TYPE_WORD.match(word) or _SUFFIX_MORPHEMES.search(word))
+
+
+def is_street_word(word: str) -> bool:
+    """A street-type word ("Street", "ul.") or a word built on a street suffix ("Pohlstrasse")."""
+    return _is_street_word(word)
 
 
 def _has_type(words: str) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from shoal.privacy.addresses import is_street_word
 from shoal.privacy.namemodel import NameModel
 from shoal.privacy.names import NOT_NAMES, PARTICLES, TITLES, Gazetteer, Vocabulary
 
@@ -63,9 +64,56 @@ _ORIGIN = re.compile(r"(?:is|was|comes|came)\s+(?:from|with)\b|works?\s+(?:at|fo
 _PERSON_PREDICATE = re.compile(
     r"[^.!?\n]{0,40}?\b(?:person|man|woman|guy|girl|boy|lady|gentleman|teenager|child|kid|\d+[ -]years?[ -]old)\b",
     re.IGNORECASE)
-_ADDRESS_RULES = ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_LABELLED_ADDRESS, "labelled-address"),
-                  (_LOCATED, "located-at"), (_CORNER, "corner-of"))
+# A place frame, then a bare house or postal number: "the restaurant is located at 33963", "meet me
+# at 515", "send the statement to 06554" (times, amounts and sizes are excluded by what follows).
+_PLACE_NUMBER = re.compile(
+    r"\b(?:located|situated|based|meet(?:ing)?(?:\s+(?:me|you|us|them))?|sen[dt]|ship(?:ped)?|deliver(?:ed)?|"
+    r"mail(?:ed)?|moved|lives?|lived|living|stay(?:ing)?|(?:new\s+)?address\s+is|offices?\s+(?:is|are)|"
+    r"station\s+is|return(?:ed)?|taxi|come|go)\s+(?:at|to|on|in)\s+(?:the\s+)?(\d{3,6})\b"
+    r"(?!\s*(?:am|pm|a\.m|p\.m|%|percent|k\b|m\b|ms\b|px\b|mb\b|gb\b|kb\b|hours?|minutes?|mins?|"
+    r"seconds?|days?|years?|dollars?|euros?|million|billion|thousand|bn|mn|people|users?|items?|times?|degrees?)|[:.,]\d)", re.IGNORECASE)
+_PLACE_UNIT = re.compile(r"\b(?:at|to|is|in)\s+(?:apt|apartment|suite|unit|flat)\.?\s*#?\s*\d{1,5}\b", re.IGNORECASE)
+_ADDRESS_OF = re.compile(r"\baddress\b[^.?!\n]{0,40}?\s(?:is|:)\s*\d{3,6}\b", re.IGNORECASE)
+_PLACE_STREET = re.compile(r"\b(?:at|to|in|on|is)\s+(?:\d{1,6}\s+)?([^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3})"
+                           r"\s+\d{1,5}\b", re.IGNORECASE)
+_ADDRESS_RULES = ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_PLACE_UNIT, "place-unit"), (_ADDRESS_OF, "address-is"), (_LABELLED_ADDRESS, "labelled-address"),
+                  (_LOCATED, "located-at"), (_PLACE_NUMBER, "place-number"), (_CORNER, "corner-of"))
 _DIGIT = re.compile(r"\d")
+# Context frames that point at a person whatever the name looks like (the name itself may be an
+# English word, a rare word the name model doubts, or typed in lower case).
+_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|mx|dr|prof|miss|mister|madam|sir|herr|frau)\.?\s+$", re.IGNORECASE)
+_REPORTING = frozenset("says said asks asked told replied replies wrote writes explained explains added adds".split())  # noqa: SIM905
+_BIO_VERBS = frozenset("""began begins born died dies married marries grew graduated studied retired resigned
+joined joins spoke speaks speak sang sings wrote writes""".split())  # noqa: SIM905
+_MEETING_WITH = re.compile(r"\b(?:follow(?:ing|ed)?[ -]up|meet(?:ing)?|met|talk(?:ed|ing)?|speak(?:ing)?|spoke|"
+                           r"chat(?:ted|ting)?|check(?:ed|ing)? in|catch(?:ing)? up|sync(?:ed)?|"
+                           r"appointment|call|meeting)\s+with\s+$", re.IGNORECASE)
+_ADDED_AS = re.compile(r"^\s+as\s+(?:a\s+|an\s+|the\s+|my\s+)?(?:beneficiary|guardian|co-?signer|"
+                       r"dependent|dependant|authori[sz]ed user|joint (?:account )?holder|emergency contact|"
+                       r"contact|executor|trustee|signatory|owner|driver|member|user)\b", re.IGNORECASE)
+_ADD_BEFORE = re.compile(r"\b(?:add|adding|added|list|listing|name|naming|named|make|making)\s+$", re.IGNORECASE)
+_WILL_BE_PERSON = re.compile(r"^\s+(?:will|would|is|was|has been|had been)\s+(?:be\s+)?(?:talking|speaking|"
+                             r"presenting|performing|singing|joining|attending|visiting|hosting|retiring|"
+                             r"the (?:keynote )?speaker|our (?:keynote )?speaker)\b", re.IGNORECASE)
+_FROM_ORG_PERSON = re.compile(r"^\s+from\s+[^\n.!?]{1,40}?\s+(?:is|was|will be)\s+(?:the|our|a|an)\s+"
+                              r"(?:keynote\s+)?(?:speaker|host|guest|presenter|panelist|ceo|cto|cfo|founder|"
+                              r"manager|director|lead)\b", re.IGNORECASE)
+_CREATIVE_WORK = re.compile(r"^\s+(?:novels?|concerts?|album|albums|biography|memoir|poems?|symphony|"
+                            r"paintings?|sonata|opera|recordings?|lecture|speech|interview|songs?|version|"
+                            r"estate|family)\b", re.IGNORECASE)
+_SELF_INTRO = re.compile(r"(?:\bi'm|\bi am|\bthis is|\bit's|\bit is)\s+$", re.IGNORECASE)
+_END_OF_PHRASE = re.compile(r"^\s*(?:$|[,.!?;:)\"”'])")
+_CREDITED = re.compile(r"\b(?:directed|written|produced|composed|performed|sung|painted|narrated|hosted|"
+                       r"created|founded|signed|authored|illustrated)\s+by\s*:?\s*$|\bstarring\s+$", re.IGNORECASE)
+_UNDER_NAME = re.compile(r"\b(?:it's|it is|account is|booked|registered|reserved|listed)\s+under\s+(?:the\s+name\s+)?$",
+                         re.IGNORECASE)
+_CHANGE_TO = re.compile(r"\b(?:change|correct|update|fix|rename)\s+(?:it|this|that|the name)\s+to\s+$", re.IGNORECASE)
+_ORIGIN_AFTER = re.compile(r"^\s+(?:is|was)\s+(?:originally\s+)?from\s+[^\W\d_]", re.IGNORECASE)
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+$", re.IGNORECASE)
+_NAME_QUESTION = re.compile(r"\bname\b[^?\n]{0,40}\?\s*(?:[\"“]\s*)?(?:[A-Za-z]{2,12}\s*:\s*)?"
+                            r"([^\W\d_][^\W\d_'’-]{1,40})", re.IGNORECASE)
+_NAME_NOUN = re.compile(r"\b(?:name|named|called)\s+(?:is\s+|was\s+|(?:him|her|them|me)\s+)?([^\W\d_][^\W\d_'’-]{2,40})",
+                        re.IGNORECASE)
 _NAME_PREFIX = re.compile(r"^(?:Mc|Mac|O['’]|D['’]|Di|De|La|Le|Van|Von)[^\W\d_]")
 _COPULA = frozenset({"is", "was", "isn't", "wasn't"})
 
@@ -138,6 +186,13 @@ class HintDetector:
             m = rx.search(text)
             if m:
                 hints.append(Hint("STREET_ADDRESS", m.start(), m.end(), rule))
+        if rules is _ADDRESS_RULES:
+            # A street in any case after a place word: "meet me at pohlstrasse 9", "sent to vesterskovvej 79"
+            # (entity extraction wants capitals; a lower-case request is still an address).
+            for m in _PLACE_STREET.finditer(text):
+                if any(is_street_word(part) for part in re.split(r"[ -]", m.group(1))):
+                    hints.append(Hint("STREET_ADDRESS", m.start(1), m.end(), "place-street"))
+                    break
         return hints
 
     def _person(self, text: str, words: list[_W]) -> list[Hint]:
@@ -198,11 +253,105 @@ class HintDetector:
                     continue
                 if _possessive_of_person(w, nxt):
                     add(w, w, "possessive")
+        hints += self._frames(text, words)
         for m in _DIALOGUE.finditer(text):
             key = m.group(1).lower()
             if self._gazetteer_name(key) and key in self.g.first:
                 hints.append(Hint("PERSON", m.start(1), m.end(1), "dialogue"))
         return hints
+
+
+    def _frames(self, text: str, words: list[_W]) -> list[Hint]:
+        """Person frames: a name in a position only a person's name takes ("Mr. Park", "says Park",
+        "follow up with Slepička", "add Roeterdink as guardian", "a LeBatelier concert", "the
+        name on the account? mika"), whether or not the words themselves look like a name.
+
+        A frame before a name looks at its first word; a frame after it looks past the whole name
+        phrase (up to four name-like words and initials: "velimir r. janković is very reliable").
+        """
+        hints: list[Hint] = []
+        caseless = text.islower()  # all lower case: capitals carry no information, so do not require them
+        name_talk = "name" in text.lower()
+        pronoun = bool(_PRONOUNS.search(text))
+        for i, w in enumerate(words):
+            key = w.key
+            if key in NOT_NAMES or key in TITLES or len(key) < 2 or key in self.g.common and not self._listed(key):
+                continue
+            j = i + 1
+            while (j < len(words) and j - i < 4 and _gap(text, words[j - 1], words[j])
+                   and self._phrase_word(words[j])):
+                j += 1
+            last = words[j - 1]
+            nxt = words[j] if j < len(words) and _gap(text, last, words[j]) else None
+            before = text[max(0, w.start - 40):w.start]
+            after = text[last.end:last.end + 60]
+            lower = not w.text[0].isupper()
+            capital = not lower or caseless
+            # In no word list, or a gazetteer name that is capitalised or no English word ("job" is both).
+            unusual = self._rare(key) or (self._listed(key) and (capital or not self.v.is_english(key)))
+            rule = None
+            if _TITLE_BEFORE.search(before):
+                rule = "title"
+            elif capital and self._listed(key) and i > 0 and words[i - 1].key in _REPORTING and _gap(text, words[i - 1], w):
+                rule = "reported-by"  # 'says Park.'
+            elif capital and self._listed(key) and nxt is not None and nxt.key in _BIO_VERBS:
+                rule = "biography"  # 'White began writing'
+            elif lower and self._lower_name(key) and (
+                    (i > 0 and words[i - 1].key in _REPORTING and _gap(text, words[i - 1], w))
+                    or _SELF_INTRO.search(before)
+                    or (_sentence_start(text, w.start) and _VOCATIVE_TAIL.match(after[:20]))
+                    or (pronoun and nxt is not None and nxt.key in _COPULA)):
+                rule = "lower-case-person"  # 'says višeslav', "i'm adam", 'christopher, can I...'
+            elif (self._listed(key) and key not in self.g.common and _SELF_INTRO.search(before)
+                  and _END_OF_PHRASE.match(after)):
+                rule = "self-introduction"  # "i'm mary, originally from ..."
+            elif not unusual:
+                continue
+            elif _CREDITED.search(before) or _UNDER_NAME.search(before):
+                rule = "credited"  # 'directed by misty', "maybe it's under kastner"
+            elif name_talk and _CHANGE_TO.search(before) and _END_OF_PHRASE.match(after):
+                rule = "name-correction"  # "the name ... is not correct, please change it to christopher"
+            elif capital and (_ORIGIN_AFTER.match(after) or (
+                    nxt is not None and nxt.key in _COPULA and _PERSON_PREDICATE.match(text, nxt.end))):
+                rule = "person-predicate"  # 'satsita umkhayev is from cloudmade', 'bowman is a very sympathetic person'
+            elif _MEETING_WITH.search(before):
+                rule = "meeting-with"
+            elif _ADD_BEFORE.search(before) and _ADDED_AS.match(after):
+                rule = "added-as"
+            elif capital and (_WILL_BE_PERSON.match(after) or _FROM_ORG_PERSON.match(after)):
+                rule = "speaker"
+            elif _ARTICLE_BEFORE.search(before) and _CREATIVE_WORK.match(after.removeprefix("'s").removeprefix("’s")):
+                rule = "creator"  # 'the Roeterdink novel', 'a LeBatelier concert'
+            elif lower and self._lower_name(key) and (
+                    _possessive_of_person(last, nxt)
+                    or (i > 0 and words[i - 1].key in _PERSON_NOUNS and _gap(text, words[i - 1], w))
+                    or (nxt is not None and nxt.key in _PERSON_VERBS)):
+                rule = "lower-case-person"  # 'my kid višeslav', 'heard kozłowski speak'
+            if rule is not None:
+                hints.append(Hint("PERSON", w.start, last.end, rule))
+        for m in _NAME_QUESTION.finditer(text):  # 'What's your last name? chad': the answer is a name
+            if _key(m.group(1)) not in NOT_NAMES:
+                hints.append(Hint("PERSON", m.start(1), m.end(1), "name-answer"))
+        for m in _NAME_NOUN.finditer(text):  # "my partner's name leone mazzi", "she named him adam"
+            key = _key(m.group(1))
+            if key not in NOT_NAMES and (self._listed(key) or not self.v.is_english(key)):
+                hints.append(Hint("PERSON", m.start(1), m.end(1), "named"))
+        return hints
+
+    def _phrase_word(self, w: _W) -> bool:
+        """Part of a name phrase: an initial, a rare word or a gazetteer name (not a common word)."""
+        key = w.key
+        if len(key) == 1:
+            return key.isalpha() and key not in ("a", "i")
+        return key not in NOT_NAMES and key not in self.g.common and (self._rare(key) or self._listed(key))
+
+    def _lower_name(self, key: str) -> bool:
+        """A lower-case word that is a name, not a word: rare, or a gazetteer name that is no English word."""
+        return len(key) > 2 and (self._rare(key) or (self._listed(key) and not self.v.is_english(key)
+                                                      and key not in self.g.common))
+
+    def _listed(self, key: str) -> bool:
+        return key in self.g.first or key in self.g.last
 
 
 def _key(word: str) -> str:

@@ -136,7 +136,8 @@ def detect_credit_card(text: str) -> list[Span]:
 
 # --- IBAN -----------------------------------------------------------------------------------------
 
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w])")
+# Any case: people type "gb29nwbk..." too; the mod-97 check keeps the precision.
+_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?(?![\w])")
 
 
 def detect_iban(text: str) -> list[Span]:
