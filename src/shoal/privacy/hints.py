@@ -81,7 +81,8 @@ _ADDRESS_RULES = ((_UNIT_AFTER_NUMBER, "unit-after-number"), (_PLACE_UNIT, "plac
 _DIGIT = re.compile(r"\d")
 # Context frames that point at a person whatever the name looks like (the name itself may be an
 # English word, a rare word the name model doubts, or typed in lower case).
-_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|mx|dr|prof|miss|mister|madam|sir|herr|frau)\.?\s+$", re.IGNORECASE)
+_TITLE_WORDS = ("mr", "mrs", "ms", "mx", "dr", "prof", "miss", "mister", "madam", "sir", "herr", "frau")
+_TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(_TITLE_WORDS) + r")\.?\s+$", re.IGNORECASE)
 _REPORTING = frozenset("says said asks asked told replied replies wrote writes explained explains added adds".split())  # noqa: SIM905
 _BIO_VERBS = frozenset("""began begins born died dies married marries grew graduated studied retired resigned
 joined joins spoke speaks speak sang sings wrote writes""".split())  # noqa: SIM905
@@ -277,6 +278,11 @@ class HintDetector:
             key = w.key
             if key in NOT_NAMES or key in TITLES or len(key) < 2 or key in self.g.common and not self._listed(key):
                 continue
+            if not self._listed(key) and not self._rare(key):
+                # An ordinary word: of all the frames below only a title can make it a name ("Mr. Bean").
+                if _after_title(text, w.start):
+                    hints.append(Hint("PERSON", w.start, w.end, "title"))
+                continue
             j = i + 1
             while (j < len(words) and j - i < 4 and _gap(text, words[j - 1], words[j])
                    and self._phrase_word(words[j])):
@@ -290,7 +296,7 @@ class HintDetector:
             # In no word list, or a gazetteer name that is capitalised or no English word ("job" is both).
             unusual = self._rare(key) or (self._listed(key) and (capital or not self.v.is_english(key)))
             rule = None
-            if _TITLE_BEFORE.search(before):
+            if _after_title(text, w.start):
                 rule = "title"
             elif capital and self._listed(key) and i > 0 and words[i - 1].key in _REPORTING and _gap(text, words[i - 1], w):
                 rule = "reported-by"  # 'says Park.'
@@ -352,6 +358,14 @@ class HintDetector:
 
     def _listed(self, key: str) -> bool:
         return key in self.g.first or key in self.g.last
+
+
+def _after_title(text: str, pos: int) -> bool:
+    """A title ("Mr.", "dr", "Frau") right before ``pos``. The suffix test is a cheap necessary
+    condition: the pattern only runs where the text before ends in one of the titles."""
+    head = text[max(0, pos - 40):pos]
+    return (head.rstrip().rstrip(".").lower().endswith(_TITLE_WORDS)
+            and _TITLE_BEFORE.search(head) is not None)
 
 
 def _key(word: str) -> str:
