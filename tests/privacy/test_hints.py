@@ -110,3 +110,47 @@ def test_person_and_place_frames_with_the_shipped_word_lists(text: str, rule: st
     """Frames a name or address fills whatever its words look like (English words, rare words,
     lower case), checked with the shipped gazetteer and vocabulary."""
     assert rule in [r for _, r in PrivacyScanner().detect_hints(text)]
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("why is tomasz so impulsive lately?", "trait"),
+    ("a tribute to vsevolod from the whole team", "relation"),
+    ("Kowalczyk, the site manager, said the crane was late", "apposition"),
+    ("an essay by Wrzesniewska on memory", "credited"),
+    ("the founders: jarek, olga and radomir", "people-list"),
+    ("we invited bartosz, ingrid, wojciech, malgorzata and tobiasz", "name-series"),
+    ("ines and radomir were best friends", "name-list"),
+    ("the form was signed by zofia r. kaminska", "lower-case-name"),
+    ("hi, my name is chad", "named"),
+    ("please add chad as a beneficiary", "person-frame"),
+    ("remove my son frank from the policy", "person-frame"),
+    ("the guitarist wojciech left the band", "role"),
+    ("ship it to: storgatan 5\n11350 stockholm", "address-block"),
+    ("ok, i'm at hammarvägen 15 now", "street-number"),
+    ("the office: 119 countess close street", "number-street"),
+    ("where should we send it? user: 9816", "address-answer"),
+    ("my new address is Herceg Gateway", "labelled-street"),
+    ("Ivo Brandt\n\nALFRICK\nUnited Kingdom", "address-label"),
+    ("Bot: Where to? User: Suite 318", "unit"),
+])
+def test_frames_in_any_case_with_the_shipped_word_lists(text: str, rule: str) -> None:
+    """Frames added from perturbing the dev half (swapped names, lower case): each fires on a
+    sentence of our own."""
+    assert rule in [r for _, r in PrivacyScanner().detect_hints(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "is terraform very reliable for infrastructure as code?",
+    "numpy, pandas, scipy and matplotlib are installed",
+    "send the request via the gateway on port 8080",
+    "my colleague said the build is broken",
+    "my son loves dinosaurs, any book ideas?",
+    "Version 2\nChangelog\n2024 release notes",
+    "Table 1: results\n2019 baseline 45\n2020 model 48",
+    "What is a 2 way street?",
+    "It's a 5 minute drive from the station.",
+    "add docker as a dependency",
+    "Step 1: open the terminal\nStep 2: run make\nStep 3: done",
+])
+def test_no_hint_from_the_new_frames(text: str) -> None:
+    assert PrivacyScanner().detect_hints(text) == []

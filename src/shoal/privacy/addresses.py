@@ -27,7 +27,7 @@ STREET_TYPES = (
     "green|heights|estate|wharf|quay|broadway|causeway|esplanade|parade|promenade|"
     # Romance, Germanic, Nordic, Slavic, Baltic, Hungarian, Turkish, Greek (transliterated)
     "via|viale|vicolo|piazza|piazzetta|corso|largo|strada|contrada|borgo|lungomare|rua|travessa|praça|"
-    "praca|avenida|alameda|estrada|largo|calle|carrer|camino|paseo|passeig|ronda|glorieta|plaza|carretera|"
+    "praca|rúa|esplanada|plac|avenida|alameda|estrada|largo|calle|carrer|camino|paseo|passeig|ronda|glorieta|plaza|carretera|"
     "rue|boulevard|allée|allee|chemin|impasse|quai|place|cours|route|sentier|"
     "straße|strasse|str|gasse|weg|platz|ring|damm|ufer|steig|chaussee|"
     "straat|laan|gracht|plein|kade|dreef|singel|"
@@ -39,7 +39,7 @@ STREET_TYPES = (
 _SUFFIX_MORPHEMES = re.compile(
     r"\w{3}(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|vej|vænget|gade|gata|gatan|vägen|väg|"
     r"veien|vegen|vei|stræti|vegur|gränd|torget|katu|tie|kuja|polku|straat|laan|gracht|plein|kade|singel|"
-    r"utca|tun|bakken|stien|haugen|lia|åsen|brekka|hagi|braut)$", _I)
+    r"utca|boulevard|stræde|steeg|dreef|tun|bakken|stien|haugen|lia|åsen|brekka|hagi|braut)$", _I)
 _TYPE_WORD = re.compile(rf"^(?:{STREET_TYPES})\.?$", _I)
 _WORD = r"(?:[^\W\d_][\w'’.-]*)"
 _NAME_WORDS = rf"{_WORD}(?:[ -]{_WORD}){{0,4}}"
