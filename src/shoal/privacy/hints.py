@@ -19,9 +19,22 @@ Evidence used, each rule needing a word that looks like a name *and* a person co
 - with no cue at all: a rare capitalised word that the character n-gram name model
   (``shoal.privacy.namemodel``, trained on the gazetteer against words and places) scores at or
   above ``name_threshold`` ("Dzhambek is from ...");
+- frames a person fills whatever the words look like (``_frames``): a title ("Mr. Park"), reporting
+  and biography verbs, "meet with X", "add X as guardian", "a tribute to X", "the assistant to X",
+  "a song by X", "X, the packager, said", a trait ("why is X so impulsive?"), an occupation ("the
+  guitarist X"), a series of names ("lukas, barbara yudana, anthony and hannah"), "my son X from
+  the will", and whole lower-case name phrases with an initial ("velimir r. janković");
 - addresses without a street word: a unit designator after a house number ("... 87 ... Suite 364"),
   an address label followed by something with digits ("my address to the same: 2613 ..."), a
-  place cue before a name and a number ("the office is at Király u. 15."), "the corner of ...".
+  place cue before a name and a number ("the office is at Király u. 15."), "the corner of ...";
+- addresses in lower case or in unknown formats: a street-suffix word and a number ("hammarvägen
+  15"), a number, words and a street type ("119 countess close street"), a postal line under a
+  street line ("cerhenická 40\n162 02 slavkov"), a mailing label ending in a country, and the
+  answer to "what's the address?" / "where should we send it?".
+
+The frames were found by perturbing the dev half of the benchmark (names swapped between texts and
+mutated, texts lower-cased) and checked against ordinary prompts; none was written from a held-out
+sentence.
 """
 
 from __future__ import annotations
