@@ -540,7 +540,7 @@ class HintDetector:
                 rule = "person-frame"
             if rule is not None:
                 hints.append(Hint("PERSON", w.start, last.end, rule))
-        if text.count(",") >= 1:
+        if "," in text:
             hints += self._name_series(text)
         for m in _NAME_QUESTION.finditer(text):  # 'What's your last name? chad': the answer is a name
             if _key(m.group(1)) not in NOT_NAMES:
@@ -685,7 +685,7 @@ def _address_block(text: str) -> Hint | None:
         if place is not None and not caseless and not place.group()[0].isupper():
             continue  # a place name is capitalised unless the whole text is typed in lower case
         above = text[:m.start()].rstrip("\n").split("\n")[-3:]
-        if len(above) and any(line.strip() and _STREET_LINE.match(line) for line in above):
+        if any(line.strip() and _STREET_LINE.match(line) for line in above):
             return Hint("STREET_ADDRESS", m.start(), m.end(), "address-block")
     return None
 
