@@ -1,0 +1,1 @@
+"""Training-data generation for the sensitivity model (needs the privacy-data extra: Faker)."""

@@ -1,0 +1,118 @@
+"""The learned sensitivity model: a softmax regression over hashed n-grams (``shoal.privacy.features``).
+
+Classes: ``none``, ``personal`` (personal data about an identifiable private person), ``secret``
+(a credential or secret) and ``business`` (confidential business information). A text is sensitive
+when, in any of its windows, ``1 - P(none)`` reaches the model's threshold. Inference is numpy only:
+a gather and a sum over the window's feature ids. The weights ship as ``data/sensitivity.npz``
+(float16, a few MB); ``shoal privacy train`` writes an adapted copy where the config says.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shoal.errors import ConfigError
+from shoal.privacy.features import BUCKETS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+CLASSES: tuple[str, ...] = ("none", "personal", "secret", "business")
+SHIPPED = "sensitivity.npz"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The model's answer for one text: the best window's probability of being sensitive and its class."""
+
+    p_sensitive: float
+    category: str  # the most likely sensitive class in that window
+
+
+class SensitivityModel:
+    """Weights (BUCKETS × classes), bias per class, and the decision threshold."""
+
+    def __init__(self, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32], *, threshold: float,
+                 classes: tuple[str, ...] = CLASSES, meta: dict[str, object] | None = None) -> None:
+        if weights.shape != (BUCKETS, len(classes)) or bias.shape != (len(classes),):
+            raise ValueError(f"weights {weights.shape} / bias {bias.shape} do not fit {BUCKETS} × {len(classes)}")
+        if classes[0] != "none":
+            raise ValueError("the first class must be 'none'")
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+        self.classes = classes
+        self.meta = dict(meta or {})
+
+    def verdict(self, windows: list[list[int]]) -> Verdict:
+        """Score every window; the most sensitive one decides."""
+        import numpy as np
+
+        best = -1.0
+        category = self.classes[1]
+        for ids in windows:
+            uniq = np.unique(np.asarray(ids, dtype=np.int64))
+            logits = self.weights[uniq].sum(axis=0, dtype=np.float32) / np.float32(max(len(uniq), 1) ** 0.5)
+            logits = logits + self.bias
+            logits = logits - logits.max()
+            p = np.exp(logits)
+            p /= p.sum()
+            sens = float(1.0 - p[0])
+            if sens > best:
+                best = sens
+                category = self.classes[1 + int(np.argmax(p[1:]))]
+        return Verdict(max(best, 0.0), category)
+
+    def to_bytes(self) -> bytes:
+        import numpy as np
+
+        buf = BytesIO()
+        meta = {**self.meta, "classes": list(self.classes), "threshold": self.threshold, "buckets": BUCKETS,
+                "format": FORMAT_VERSION}
+        np.savez_compressed(buf, weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
+                            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        return buf.getvalue()
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(self.to_bytes())
+        tmp.replace(path)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, source: str) -> SensitivityModel:
+        import numpy as np
+
+        try:
+            with np.load(BytesIO(data), allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                weights = z["weights"].astype(np.float32)
+                bias = z["bias"].astype(np.float32)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"the sensitivity model {source} cannot be read ({exc})",
+                              hint="retrain it with `shoal privacy train --data FILE`") from exc
+        if meta.get("format") != FORMAT_VERSION or meta.get("buckets") != BUCKETS:
+            raise ConfigError(f"the sensitivity model {source} was written by another version of Shoal",
+                              hint="retrain it with `shoal privacy train --data FILE`")
+        return cls(weights, bias, threshold=float(meta["threshold"]), classes=tuple(meta["classes"]), meta=meta)
+
+
+def load_model(path: Path | None = None) -> SensitivityModel:
+    """The model at ``path`` (written by ``shoal privacy train``), or the shipped one."""
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"the sensitivity model file cannot be read ({exc.strerror})",
+                              key="privacy.model.path",
+                              hint="train one with `shoal privacy train --data FILE` or remove the setting") from exc
+        return SensitivityModel.from_bytes(data, source=str(path))
+    data = resources.files("shoal.privacy").joinpath("data", SHIPPED).read_bytes()
+    return SensitivityModel.from_bytes(data, source="(shipped)")

@@ -1,0 +1,187 @@
+"""Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
+
+    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz   # the shipped model
+
+Reproducible: the generator is seeded, the features are hashed with CRC-32 and the solver is
+deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
+training time only; the scanner needs numpy alone.
+
+A team file is JSON Lines, one ``{"text": ..., "label": ...}`` per line, where ``label`` is
+``public``/``none``, ``sensitive``, or a class (``personal``, ``secret``, ``business``); a plain
+``sensitive`` takes the class the generated-data model finds most likely. Team rows weigh more than
+generated ones (``team_weight``) so a few hundred of them move the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from shoal.errors import ConfigError
+from shoal.privacy.features import BUCKETS, Featurizer, load_names
+from shoal.privacy.model import CLASSES, SensitivityModel
+
+PUBLIC_LABELS = frozenset({"public", "none", "not_sensitive", "harmless", "false", "0"})
+SENSITIVE_LABELS = frozenset({"sensitive", "confidential", "true", "1"})
+DEFAULT_N = 40_000
+DEFAULT_SEED = 7
+TARGET_RECALL = 0.995  # on a generated check set (another seed): the threshold keeps this recall
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    label: str  # "public"/"none", "sensitive" or a class name
+    category: str = ""
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    """Rows of a labelled JSONL file; a bad line is an error that names the line."""
+    out: list[Labelled] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path.name}: {exc.strerror}") from exc
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text = row["text"]
+            label = str(row.get("label", row.get("sensitive"))).lower()
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("text must be a non-empty string")
+            if label not in PUBLIC_LABELS | SENSITIVE_LABELS | set(CLASSES):
+                raise ValueError(f"label {label!r} is not public/sensitive or one of {', '.join(CLASSES)}")
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path.name} line {no}: {exc}",
+                              hint='each line must be {"text": "...", "label": "public" | "sensitive"}') from exc
+        out.append(Labelled(text, label, str(row.get("category", ""))))
+    if not out:
+        raise ConfigError(f"{path.name} has no labelled prompts")
+    return out
+
+
+def is_sensitive_label(label: str) -> bool:
+    return label not in PUBLIC_LABELS
+
+
+def _features(featurizer: Featurizer, detect: Callable[[str], set[str]], texts: Sequence[str]) -> list[list[int]]:
+    return [featurizer.windows(t, sorted(detect(t)), whole=True)[0] for t in texts]
+
+
+def _matrix(rows: Sequence[list[int]]):  # type: ignore[no-untyped-def]
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for ids in rows:
+        uniq = sorted(set(ids))
+        indices += uniq
+        data += [1.0 / max(len(uniq), 1) ** 0.5] * len(uniq)
+        indptr.append(len(indices))
+    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
+                      shape=(len(rows), BUCKETS))
+
+
+def fit(rows: Sequence[list[int]], labels: Sequence[str], weights: Sequence[float] | None = None, *,
+        c: float = 20.0, threshold: float = 0.5) -> SensitivityModel:
+    """Multinomial logistic regression on the hashed features; classes in ``CLASSES`` order."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = _matrix(rows)
+    y = np.asarray([CLASSES.index(lbl) for lbl in labels])
+    clf = LogisticRegression(C=c, max_iter=400, tol=1e-4)
+    clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights))
+    w = np.zeros((BUCKETS, len(CLASSES)), dtype=np.float32)
+    b = np.zeros(len(CLASSES), dtype=np.float32)
+    for j, cls in enumerate(clf.classes_):
+        w[:, cls] = clf.coef_[j]
+        b[cls] = clf.intercept_[j]
+    # Classes absent from the data keep a very low bias (never predicted).
+    for cls in range(len(CLASSES)):
+        if cls not in set(clf.classes_.tolist()):
+            b[cls] = -30.0
+    return SensitivityModel(w, b, threshold=threshold)
+
+
+def choose_threshold(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
+                     check: Sequence[Labelled], target_recall: float = TARGET_RECALL) -> float:
+    """The highest threshold that keeps ``target_recall`` of the sensitive check texts."""
+    scores = sorted(model.verdict(featurizer.windows(s.text, sorted(detect(s.text)))).p_sensitive
+                    for s in check if is_sensitive_label(s.label))
+    if not scores:
+        return 0.5
+    k = int((1.0 - target_recall) * len(scores))
+    return float(min(0.5, max(0.02, scores[k] - 1e-6)))
+
+
+def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+                team_weight: float = 5.0, detect: Callable[[str], set[str]] | None = None,
+                log: Callable[[str], None] = print) -> SensitivityModel:
+    """Generate, featurise, fit, choose the threshold; team rows added with ``team_weight``."""
+    from shoal.privacy.gen.frames import generate
+
+    if detect is None:
+        detect = default_detector()
+    featurizer = Featurizer(load_names())
+    log(f"generating {n} prompts (seed {seed})")
+    samples = generate(n, seed)
+    check = [Labelled(s["text"], s["label"]) for s in generate(max(2000, n // 10), seed + 1000)]
+    texts = [s["text"] for s in samples]
+    labels = [s["label"] for s in samples]
+    weights = [1.0] * len(samples)
+    log("featurising")
+    rows = _features(featurizer, detect, texts)
+    if team:
+        base = fit(rows, labels)
+        for item in team:
+            rows.append(_features(featurizer, detect, [item.text])[0])
+            if item.label in CLASSES:
+                labels.append(item.label)
+            elif is_sensitive_label(item.label):
+                labels.append(base.verdict([rows[-1]]).category)
+            else:
+                labels.append("none")
+            weights.append(team_weight)
+        check += [item for item in team if is_sensitive_label(item.label)]
+        log(f"added {len(team)} team prompts (weight {team_weight})")
+    log(f"fitting on {len(rows)} prompts")
+    model = fit(rows, labels, weights)
+    threshold = choose_threshold(model, featurizer, detect, check)
+    log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
+    return SensitivityModel(model.weights, model.bias, threshold=threshold,
+                            meta={"generated": n, "seed": seed, "team_rows": len(team)})
+
+
+def default_detector() -> Callable[[str], set[str]]:
+    """Entity types the exact detectors find in a text (the model's ``d:`` features)."""
+    from shoal.privacy.scanner import PrivacyScanner
+
+    scanner = PrivacyScanner()
+    return lambda text: {s.entity_type for s in scanner.detect_pii(text)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--n", type=int, default=DEFAULT_N)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
+    args = parser.parse_args(argv)
+    team = read_labelled(args.data) if args.data else []
+    random.seed(args.seed)
+    model = train_model(team, n=args.n, seed=args.seed)
+    model.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
