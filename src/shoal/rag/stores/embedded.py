@@ -123,6 +123,25 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    def roots(self) -> tuple[str, ...]:
+        with self._lock:
+            raw = self._meta("roots")
+        return tuple(json.loads(raw)) if raw else ()
+
+    def add_root(self, path: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                raw = self._meta("roots")
+                roots = json.loads(raw) if raw else []
+                if path not in roots:
+                    roots.append(path)
+                    self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots),))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
     def info(self) -> StoreInfo:
         with self._lock:
             docs = self._conn.execute("SELECT count(*) FROM documents").fetchone()[0]
