@@ -296,3 +296,16 @@ def test_follow_links_includes_links_inside(settings: Settings, tmp_path: Path) 
     (docs / "policies" / "faq-link.md").symlink_to(shared / "faq.md")
     ingest(settings, docs, follow_links=True)
     assert [p for p in labels_by_path(settings) if "faq" in p] == ["docs/shared/faq.md"]
+
+
+def test_index_file_is_owner_only(settings: Settings, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        ingest(settings, make_tree(tmp_path))
+    finally:
+        os.umask(old)
+    index = tmp_path / ".shoal" / "index" / "default"
+    files = [p for p in index.iterdir() if p.name.startswith("index.sqlite3")]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -93,6 +94,8 @@ class EmbeddedStore:
         self.fusion = fusion
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
+        # Chunks of confidential documents live here: owner-only (SQLite's -wal/-shm inherit the mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
