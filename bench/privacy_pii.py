@@ -16,7 +16,7 @@ of Shoal-only types (credentials, bank numbers, dates of birth) have no gold lab
 counted separately.
 
 Request level: a text with any in-scope entity must come out ``is_sensitive`` (the full scan,
-topics and request-level hints included); also shown: texts with any entity at all, texts with none
+the learned sensitivity model and organisation terms included); also shown: texts with any entity at all, texts with none
 (false alarms), and ``bench/data/general_prompts*.txt``: 100 + 50 ordinary requests (coding,
 writing, general knowledge, everyday) written by hand, none of which should be flagged; the second
 set was written after the rules and never used to tune them.
@@ -153,7 +153,7 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
         score.add(text, gold, pred)
         result = scanner.scan(text)
         sensitive = result.is_sensitive
-        hinted += any(r.startswith("pii-hint:") for r in result.reasons) and not pred
+        hinted += any(r.startswith("model:") for r in result.reasons) and not pred
         if any(g["entity_type"] in MAPPING for g in gold):
             in_scope_texts += 1
             flagged_in_scope += sensitive
@@ -184,7 +184,7 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
           f" = {flagged_any / max(any_texts, 1):.3f}")
     print(f"request-level false alarms, texts with no entity: {flagged_clean}/{clean_texts}"
           f" = {flagged_clean / max(clean_texts, 1):.3f}")
-    print(f"texts sensitive only through a request-level hint (no entity span): {hinted}")
+    print(f"texts sensitive only through the learned model (no entity span): {hinted}")
     if show_errors:
         print(f"-- first {show_errors} request-level misses --")
         for text in request_misses[:show_errors]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from shoal.privacy.config import PrivacyConfig, TopicsConfig
+from shoal.privacy.config import ModelConfig, PrivacyConfig, TopicsConfig
 from shoal.privacy.normalize import normalize
 from shoal.privacy.scanner import OVERLAP, PRIORITY, WINDOW, PrivacyScanner, _pieces, resolve_overlaps
 from shoal.privacy.types import Span
@@ -63,7 +63,7 @@ def test_pieces_cut_at_whitespace_and_lose_nothing() -> None:
 @pytest.fixture(scope="module")
 def exact() -> PrivacyScanner:
     """Exact detectors only: these tests are about windows, not about what the models decide."""
-    return PrivacyScanner(PrivacyConfig(disabled_entities=["PERSON", "STREET_ADDRESS"], request_hints=False,
+    return PrivacyScanner(PrivacyConfig(disabled_entities=["PERSON", "STREET_ADDRESS"], model=ModelConfig(enabled=False),
                                         topics=TopicsConfig(enabled=False)))
 
 

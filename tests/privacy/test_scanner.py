@@ -16,14 +16,14 @@ from shoal.privacy.types import DocLabel
 def test_pii_makes_a_request_confidential(scanner: PrivacyScanner) -> None:
     result = scanner.scan("Send the contract to dana.whitfield@acme.com")
     assert result.level == "confidential" and result.is_sensitive
-    assert result.reasons == ("pii:EMAIL_ADDRESS",)
-    assert [s.text for s in result.spans] == ["dana.whitfield@acme.com"]
+    assert result.reasons[0] == "pii:EMAIL_ADDRESS"  # an exact detection comes first; the model may add its class
+    assert [s.text for s in result.spans if s.entity_type != "PERSON"] == ["dana.whitfield@acme.com"]
 
 
 def test_acceptance_example_has_person_and_topic(scanner: PrivacyScanner) -> None:
     result = scanner.scan("What is Dana Whitfield's bonus this year?")
     assert result.is_sensitive
-    assert "pii:PERSON" in result.reasons and "topic:compensation" in result.reasons
+    assert {"pii:PERSON", "model:personal", "topic:compensation"} <= set(result.reasons)
 
 
 def test_plain_request_is_public(scanner: PrivacyScanner) -> None:
@@ -45,12 +45,15 @@ def test_highest_level_wins_and_reasons_are_unique(scanner: PrivacyScanner) -> N
     labels = [DocLabel("confidential", "a.md"), DocLabel("restricted", "b.md"), DocLabel("confidential", "a.md")]
     result = scanner.scan("mail a@b.com and c@d.com", labels)
     assert result.level == "restricted"
-    assert result.reasons == ("pii:EMAIL_ADDRESS", "doc-label:confidential(a.md)", "doc-label:restricted(b.md)")
+    assert result.reasons[0] == "pii:EMAIL_ADDRESS"
+    assert result.reasons[-2:] == ("doc-label:confidential(a.md)", "doc-label:restricted(b.md)")
+    assert len(set(result.reasons)) == len(result.reasons)
 
 
 def test_levels_per_finding_are_configurable() -> None:
+    # The model off: its own finding (model:*) has its own level (privacy.model.level).
     scanner = PrivacyScanner(PrivacyConfig(levels={"IP_ADDRESS": "internal", "CREDENTIAL": "restricted"},
-                                           topics={"enabled": False}))  # type: ignore[arg-type]
+                                           topics={"enabled": False}, model={"enabled": False}))  # type: ignore[arg-type]
     assert scanner.scan("blocked from 10.1.2.3").level == "internal"
     assert scanner.scan("password: hunter2xyz").level == "restricted"
 
@@ -91,4 +94,4 @@ def test_scanner_plugs_into_the_pipeline(scanner: PrivacyScanner) -> None:
     pipeline = Pipeline(policy=DirectPolicy("local"), caller=DirectCaller(None), scanner=as_protocol)
     prepared = pipeline.prepare(ChatRequest(messages=[Message.user("my SSN is 123-45-6780")]))
     assert prepared.sensitivity.is_sensitive
-    assert prepared.sensitivity.reasons == ("pii:US_SSN",)
+    assert prepared.sensitivity.reasons[0] == "pii:US_SSN"

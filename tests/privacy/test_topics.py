@@ -74,7 +74,14 @@ def test_unknown_topic_in_config_is_a_clear_error() -> None:
 
 def test_topics_can_be_switched_off() -> None:
     scanner = PrivacyScanner(PrivacyConfig(topics=TopicsConfig(enabled=False)))
-    assert scanner.scan("we are laying off 40 people in Q3, draft the memo").reasons == ()
+    reasons = scanner.scan("we are laying off 40 people in Q3, draft the memo").reasons
+    assert reasons == ("model:business",)  # the model still decides; no topic names it
+
+
+def test_built_in_topics_name_the_subject_but_do_not_decide(scanner: PrivacyScanner) -> None:
+    # Topic and specific enough for the topic model, but about a public company's published numbers.
+    text = "Summarise Microsoft's publicly reported revenue for the last quarter"
+    assert not scanner.scan(text).is_sensitive
 
 
 FAST_PATH_TEXTS = [

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "eval": ("shoal.cli.evals", "eval_group", "Evaluate models on your data: run, report, compare, recommend."),
     "route": ("shoal.cli.routing", "route", "Show which model would serve a prompt and why (no model is called)."),
     "router": ("shoal.cli.routing", "router", "Train and evaluate the learned router from per-item results."),
+    "privacy": ("shoal.cli.privacy", "privacy", "Adapt the sensitivity model to your labelled prompts; measure leaks."),
     "feedback": ("shoal.cli.tuning", "feedback", "Rate or correct logged answers; review the queue before training."),
     "dataset": ("shoal.cli.tuning", "dataset", "Versioned, PII-scrubbed training datasets (NAME@vN); export."),
     "tune": ("shoal.cli.tuning_models", "tune", "LoRA fine-tuning of open (GGUF) models on a dataset version."),

@@ -1,10 +1,12 @@
 """Build the data files shipped in ``shoal/privacy/data`` (run by a maintainer, not at run time).
 
     python -m shoal.privacy.build_data lexicon [--bert-vocab PATH]   # names + word lists
-    python -m shoal.privacy.build_data names                         # n-gram name model (after lexicon)
     python -m shoal.privacy.build_data topics                        # trained topic models
     python -m shoal.privacy.build_data all
     python -m shoal.privacy.build_data check                         # rebuild in memory, compare
+
+The sensitivity model (``sensitivity.npz``) is built by ``python -m shoal.privacy.train --out
+src/shoal/privacy/data/sensitivity.npz`` (minutes, not part of ``all``/``check``).
 
 Loading Faker's 86 person providers and training the topic models took ~1.4 s per process; the
 scanner now reads these precomputed files instead (a few tens of milliseconds).
@@ -137,48 +139,6 @@ def read_lexicon(data: bytes) -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in out.items()}
 
 
-# --- name model ---------------------------------------------------------------------------------
-
-# Faker address-provider attributes that list places (not streets: many streets are named after people).
-_PLACE_ATTRS = ("cities", "city_names", "real_city_names", "towns", "villages", "municipalities", "states",
-                "provinces", "regions", "region_names", "countries", "counties", "districts", "localities",
-                "settlements", "communes", "prefectures", "estados", "cantons", "boroughs", "bairros",
-                "freguesias", "concelhos", "distritos", "metropolitan_cities", "wilayas", "amphoes", "tambons",
-                "departments")
-
-
-def faker_places() -> set[str]:
-    """Lower-cased words of the place names in Faker's address providers (all locales)."""
-    import faker.providers.address as address_pkg
-
-    places: set[str] = set()
-    for info in pkgutil.iter_modules(address_pkg.__path__):
-        provider = importlib.import_module(f"faker.providers.address.{info.name}").Provider
-        for attr in _PLACE_ATTRS:
-            value = getattr(provider, attr, None)
-            items = [*value.keys(), *value.values()] if isinstance(value, dict) else _as_list(value)
-            for item in items:
-                if isinstance(item, str):
-                    places.update(w.lower() for w in re.findall(r"[^\W\d_]+", item) if len(w) > 2)
-    return places
-
-
-def build_name_model() -> bytes:
-    """Train the n-gram name model: the shipped gazetteer's names (minus English and common words)
-    against English words, other frequent words and Faker's place names (minus names)."""
-    import faker
-
-    from shoal.privacy.namemodel import train_name_model
-
-    lexicon = read_lexicon((DATA_DIR / LEXICON_FILE).read_bytes())
-    names = lexicon["first"] | lexicon["last"]
-    positives = names - lexicon["english"] - lexicon["common"]
-    negatives = (lexicon["english"] | lexicon["known"] | lexicon["common"] | faker_places()) - names
-    model = train_name_model(positives, negatives)
-    return model.to_bytes(f"built by python -m shoal.privacy.build_data names from {LEXICON_FILE} and "
-                          f"faker {faker.VERSION} place names; {len(positives)} names, {len(negatives)} others")
-
-
 # --- topic models -------------------------------------------------------------------------------
 
 def build_topics() -> bytes:
@@ -192,15 +152,14 @@ def build_topics() -> bytes:
 # --- command line -------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    from shoal.privacy.namemodel import NAME_MODEL_FILE
     from shoal.privacy.topic_store import TOPICS_FILE
 
     ap = argparse.ArgumentParser(prog="python -m shoal.privacy.build_data", description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("lexicon", "names", "topics", "all", "check"))
+    ap.add_argument("what", choices=("lexicon", "topics", "all", "check"))
     ap.add_argument("--bert-vocab", type=Path, default=None, help="a BERT uncased vocab.txt")
     args = ap.parse_args(argv)
     builders: dict[str, tuple[str, Callable[[], bytes]]] = {"lexicon": (LEXICON_FILE, lambda: build_lexicon(args.bert_vocab or default_bert_vocab())),
-                "names": (NAME_MODEL_FILE, build_name_model), "topics": (TOPICS_FILE, build_topics)}
+                "topics": (TOPICS_FILE, build_topics)}
     chosen = list(builders) if args.what in ("all", "check") else [args.what]
     status = 0
     for key in chosen:

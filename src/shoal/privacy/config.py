@@ -5,6 +5,11 @@ Example::
     privacy:
       disabled_entities: [IP_ADDRESS]        # or `entities: [...]` to list exactly the ones wanted
       levels: {CREDENTIAL: restricted, topic:m_and_a: restricted}
+      model: {path: ~/.shoal/privacy-model.npz}   # written by `shoal privacy train --data labelled.jsonl`
+      organisation:
+        terms: [Project Bluebird, Falcon-2]
+        customers: [Hartwell Pharma, Castellan Retail]
+        domains: [corp.example.com]
       topics:
         remove: [health_and_leave]
         add:
@@ -67,6 +72,33 @@ class RedactConfig(_Strict):
         return value
 
 
+class ModelConfig(_Strict):
+    """The learned sensitivity model (``shoal.privacy.model``)."""
+
+    enabled: bool = True
+    path: str | None = Field(default=None, description="model written by `shoal privacy train`; default: the shipped one")
+    threshold: float | None = Field(default=None, gt=0, lt=1,
+                                    description="probability at which a request is sensitive; default: the model's own")
+    level: Level = "confidential"
+
+
+class OrganisationConfig(_Strict):
+    """Words that make a request confidential in this organisation, whatever else it says."""
+
+    terms: list[str] = Field(default_factory=list, description="project code names and other internal terms")
+    customers: list[str] = Field(default_factory=list, description="customer names")
+    domains: list[str] = Field(default_factory=list, description="internal domains, e.g. corp.example.com")
+    level: Level = "confidential"
+
+    @field_validator("terms", "customers", "domains")
+    @classmethod
+    def _not_blank(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if len(item.strip()) < 2:
+                raise ValueError(f"{item!r} is too short to match reliably (at least 2 characters)")
+        return value
+
+
 class PrivacyConfig(_Strict):
     """Settings of shoal.privacy. Unknown keys are errors (they name the key and the file)."""
 
@@ -79,14 +111,8 @@ class PrivacyConfig(_Strict):
     levels: dict[str, Level] = Field(
         default_factory=dict,
         description="level per finding: an entity type (EMAIL_ADDRESS) or topic:<name> → level")
-    request_hints: bool = Field(
-        default=True, description="recall-oriented name/address hints that make a request sensitive "
-        "(reason pii-hint:<TYPE>) without reporting an entity span")
-    hint_level: Level = "confidential"
-    name_model_threshold: float = Field(
-        default=0.6, gt=0, le=1, description="n-gram name-model probability at which a rare capitalised word "
-        "is a name hint without any other cue; 1 switches that hint off (chosen on the bench's dev half and "
-        "the ordinary-prompt set 1)")
+    model: ModelConfig = Field(default_factory=lambda: ModelConfig())
+    organisation: OrganisationConfig = Field(default_factory=lambda: OrganisationConfig())
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
     redact: RedactConfig = Field(default_factory=RedactConfig)
 
@@ -112,4 +138,4 @@ class PrivacyConfig(_Strict):
         return frozenset(chosen - set(self.disabled_entities))
 
 
-__all__ = ["ENTITY_TYPES", "LEVELS", "PrivacyConfig", "RedactConfig", "TopicSpec", "TopicsConfig"]
+__all__ = ["ENTITY_TYPES", "LEVELS", "ModelConfig", "OrganisationConfig", "PrivacyConfig", "RedactConfig", "TopicSpec", "TopicsConfig"]

@@ -12,13 +12,15 @@ into ``BUCKETS`` buckets, stable across processes and platforms):
 - ``d`` the entity types the exact detectors found and ``s`` the layout (key/value lines, CSV rows,
   JSON, mail headers), once per text.
 
-Long texts are scored in overlapping windows (``WINDOW`` tokens, half overlapping) so that one
-sensitive sentence in a 2,000-token prompt is not diluted by the rest; short texts are one window.
+A short text is scored whole. A long one is scored in units — each sentence, each pair of
+neighbouring sentences, and windows of ``WINDOW`` tokens overlapping by half — and the most sensitive
+unit decides, so one sensitive sentence in a 2,000-token prompt is not outweighed by the rest.
 The per-word part is cached (bounded), so repeated vocabulary costs a dictionary lookup.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from collections.abc import Iterable
@@ -27,7 +29,10 @@ from dataclasses import dataclass
 BUCKETS = 1 << 18
 _MASK = BUCKETS - 1
 WINDOW = 64
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|]|\n")
+SHORT = 48  # a text of up to this many tokens is scored whole
+MIN_SENTENCE = 6
+_BREAKS = frozenset({".", "!", "?", "\n"})
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
 _SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
@@ -82,11 +87,11 @@ class Featurizer:
             return "<n>"
         return low
 
-    def windows(self, text: str, extra: Iterable[str] = (), *, whole: bool = False) -> list[list[int]]:
-        """Feature ids per window (duplicates allowed; the model counts each id once per window).
+    def encode(self, text: str, extra: Iterable[str] = (), *, whole: bool = False) -> Encoded:
+        """The features of ``text`` by token position, the text-level features and the units to score.
 
-        ``extra`` are text-level features (detector types) added to every window; ``whole`` makes
-        the whole text one window (training on labelled texts).
+        ``extra`` are text-level features (detector types) added to every unit; ``whole`` makes the
+        whole text one unit (training on labelled texts).
         """
         toks = _TOKEN.findall(text)
         lows = [t.lower() for t in toks]
@@ -95,25 +100,60 @@ class Featurizer:
         for tok, low in zip(toks, lows, strict=True):
             shapes.append(self._shape(tok, low, prev))
             prev = tok
-        per_pos: list[list[int]] = []
         n = len(toks)
+        ids: list[int] = []
+        starts = [0]
+        word_ids = self._word_ids
         for i in range(n):
             low = lows[i]
-            ids = list(self._word_ids(low)) if low != "\n" else []
+            if low != "\n":
+                ids.extend(word_ids(low))
             if i + 1 < n:
                 ids.append(_h(f"b:{low} {lows[i + 1]}"))
                 ids.append(_h(f"m:{shapes[i]} {shapes[i + 1]}"))
                 if i + 2 < n:
                     ids.append(_h(f"m:{shapes[i]} {shapes[i + 1]} {shapes[i + 2]}"))
-            per_pos.append(ids)
-        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)] + [_h("bias")]
-        if whole or n <= WINDOW + WINDOW // 2:
-            return [[i for ids in per_pos for i in ids] + global_ids]
-        out = []
-        step = WINDOW // 2
-        for start in range(0, n - step, step):
-            out.append([i for ids in per_pos[start:start + WINDOW] for i in ids] + global_ids)
-        return out
+            starts.append(len(ids))
+        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
+        units = [(0, n)] if whole or n <= SHORT else _units(toks, n)
+        return Encoded(ids, starts, global_ids, units)
+
+    def windows(self, text: str, extra: Iterable[str] = (), *, whole: bool = False) -> list[list[int]]:
+        """Feature ids of each unit (see ``encode``); repeated ids count as often as they occur."""
+        return self.encode(text, extra, whole=whole).unit_ids()
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Feature ids in token order (``starts[i]`` is where token ``i``'s ids begin), text-level ids,
+    and the token ranges scored as units."""
+
+    ids: list[int]
+    starts: list[int]
+    global_ids: list[int]
+    units: list[tuple[int, int]]
+
+    def unit_ids(self) -> list[list[int]]:
+        return [self.ids[self.starts[a]:self.starts[b]] + self.global_ids for a, b in self.units]
+
+
+def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
+    """Token ranges scored separately in a long text: sentences (short ones merged with the next),
+    each pair of neighbouring sentences (a pronoun and its name), and fixed windows of ``WINDOW``
+    tokens overlapping by half (text without sentence breaks)."""
+    sentences: list[tuple[int, int]] = []
+    start = 0
+    for i, tok in enumerate(toks):
+        if tok in _BREAKS and i + 1 - start >= MIN_SENTENCE:
+            sentences.append((start, i + 1))
+            start = i + 1
+    if start < n:
+        sentences.append((start, n))
+    out = {(a, min(b, a + WINDOW)) for a, b in sentences}
+    out |= {(a, min(c, a + WINDOW)) for (a, _), (_, c) in itertools.pairwise(sentences)}
+    step = WINDOW // 2
+    out |= {(a, min(a + WINDOW, n)) for a in range(0, max(n - step, 1), step)}
+    return sorted(out)
 
 
 def _layout(text: str) -> list[str]:

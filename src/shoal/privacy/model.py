@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoal.errors import ConfigError
-from shoal.privacy.features import BUCKETS
+from shoal.privacy.features import BUCKETS, Encoded
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CLASSES: tuple[str, ...] = ("none", "personal", "secret", "business")
 SHIPPED = "sensitivity.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: features counted as often as they occur (1: once per unit)
 
 
 @dataclass(frozen=True)
@@ -51,24 +51,47 @@ class SensitivityModel:
         self.classes = classes
         self.meta = dict(meta or {})
 
-    def verdict(self, windows: list[list[int]]) -> Verdict:
-        """Score every window; the most sensitive one decides."""
+    def verdict(self, units: list[list[int]]) -> Verdict:
+        """Score every unit given as its feature ids (``Featurizer.windows``); the most sensitive decides."""
         import numpy as np
 
-        best = -1.0
-        category = self.classes[1]
-        for ids in windows:
-            uniq = np.unique(np.asarray(ids, dtype=np.int64))
-            logits = self.weights[uniq].sum(axis=0, dtype=np.float32) / np.float32(max(len(uniq), 1) ** 0.5)
-            logits = logits + self.bias
-            logits = logits - logits.max()
-            p = np.exp(logits)
-            p /= p.sum()
-            sens = float(1.0 - p[0])
-            if sens > best:
-                best = sens
-                category = self.classes[1 + int(np.argmax(p[1:]))]
-        return Verdict(max(best, 0.0), category)
+        best: Verdict | None = None
+        for ids in units:
+            arr = np.asarray(ids, dtype=np.int64)
+            sums = self.weights[arr].sum(axis=0, dtype=np.float64)
+            v = self._decide(sums[None, :], np.asarray([len(ids)]))
+            if best is None or v.p_sensitive > best.p_sensitive:
+                best = v
+        return best or Verdict(0.0, self.classes[1])
+
+    def score(self, enc: Encoded) -> Verdict:
+        """``verdict`` of an encoded text, all units at once: one gather of every feature's weights,
+        a running sum over tokens, and each unit's total as a difference of two running sums."""
+        import numpy as np
+
+        if not enc.units:
+            return Verdict(0.0, self.classes[1])
+        rows = self.weights[np.asarray(enc.ids, dtype=np.int64)].astype(np.float64)
+        running = np.zeros((len(enc.ids) + 1, len(self.classes)))
+        np.cumsum(rows, axis=0, out=running[1:])
+        glob = self.weights[np.asarray(enc.global_ids, dtype=np.int64)].sum(axis=0, dtype=np.float64)
+        starts = np.asarray(enc.starts, dtype=np.int64)
+        a = starts[np.asarray([u[0] for u in enc.units])]
+        b = starts[np.asarray([u[1] for u in enc.units])]
+        sums = running[b] - running[a] + glob
+        return self._decide(sums, (b - a) + len(enc.global_ids))
+
+    def _decide(self, sums: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]) -> Verdict:
+        import numpy as np
+
+        logits = sums / np.sqrt(np.maximum(counts, 1))[:, None] + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        sens = 1.0 - p[:, 0]
+        best = int(np.argmax(sens))
+        category = self.classes[1 + int(np.argmax(p[best, 1:]))]
+        return Verdict(max(float(sens[best]), 0.0), category)
 
     def to_bytes(self) -> bytes:
         import numpy as np

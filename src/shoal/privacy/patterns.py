@@ -252,7 +252,7 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?(?:-----EN
 _KEYED_SECRET = re.compile(
     r"\b(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
     r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
-    r"(?:\s+(?:is|was))?\s*(?::|=|is\b|was\b)\s*[\"']?([^\s\"',;]{4,200})", _I)
+    r"(?:[ \t]+(?:is|was))?[ \t]*(?::|=|is\b|was\b)[ \t]*[\"']?([^\s\"',;]{4,200})", _I)  # same line only
 _BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
 _URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@", _I)
 
@@ -279,7 +279,7 @@ def detect_credentials(text: str) -> list[Span]:
     for rx, score in rules:
         for m in rx.finditer(text):
             value = m.group(1)
-            if value.lower() in _NOT_A_SECRET:
+            if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value):
                 continue
             spans.append(Span(m.start(1), m.end(1), "CREDENTIAL", value, score))
     return spans
@@ -291,6 +291,12 @@ _NOT_A_SECRET = frozenset({
     "correct", "valid", "needed", "optional", "null", "none", "redacted", "<redacted>", "***", "******",
     "too", "not", "the", "a", "an", "my", "your", "same", "different", "strong", "weak", "case-sensitive",
 })
+
+
+# A value that names where the secret lives instead of holding it: an env-var or template reference,
+# a function call or attribute of code ("os.getenv(...)", "${DB_PASSWORD}", "{{ secret }}", "<token>").
+_REFERENCE = re.compile(r"\$\{?[A-Za-z_]|\{\{|%\(|<[A-Za-z_ -]+>?$|(?:os|process|self|settings|config|env|environ|"
+                        r"request|args|kwargs|vault|secrets?)[.\[(]|[A-Za-z_][\w.]*\(", _I)
 
 
 # --- US driver's licences (only with their label: the formats vary by state) ---------------------

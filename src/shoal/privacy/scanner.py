@@ -1,13 +1,29 @@
-"""The privacy scan: personal data, confidential topics and document labels → ``Sensitivity``.
+"""The privacy scan: exact detectors, the learned sensitivity model, organisation terms and document
+labels → ``Sensitivity``.
 
-``PrivacyScanner`` implements ``shoal.pipeline.Scanner``. Everything runs in-process with regular
-expressions, check digits, a name gazetteer and a small linear topic model: no network, no LLM,
-the same answer for the same input. The shipped data (name lists, topic models) loads on first use.
+``PrivacyScanner`` implements ``shoal.pipeline.Scanner``. What makes a request sensitive:
+
+- an *exact* detection: a checksummed or labelled identifier, an e-mail address, a phone number, an
+  IP address, a key format, a labelled secret (``user X, pass Y``, connection strings), a date of
+  birth... (``shoal.privacy.patterns``) — reason ``pii:<TYPE>``;
+- the *learned model* (``shoal.privacy.model``): personal data about an identifiable private person,
+  a credential or secret, or confidential business information, in the request's own words —
+  reason ``model:personal`` / ``model:secret`` / ``model:business``. Names and street addresses
+  found by entity extraction are spans (for redaction) and features of the model, but a name alone
+  decides nothing: "Who was Marie Curie?" is public, "What is Dana Whitfield's bonus?" is not;
+- a configured *organisation term* (project code names, customers, internal domains) — reason
+  ``org:<kind>``; a *topic the team added* in the config — reason ``topic:<name>``;
+- the labels of retrieved documents — reason ``doc-label:<label>(<path>)``.
+
+The built-in topics only name the subject of a request the model already flagged (``topic:<name>``
+after the ``model:`` reason); they never decide. Everything runs in-process: no network, no LLM,
+the same answer for the same input. The shipped data loads on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoal.privacy.addresses import AddressDetector
@@ -18,7 +34,9 @@ from shoal.privacy.patterns import PATTERN_DETECTORS
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
 
 if TYPE_CHECKING:
-    from shoal.privacy.hints import HintDetector
+    from shoal.privacy.features import Featurizer
+    from shoal.privacy.model import SensitivityModel, Verdict
+    from shoal.privacy.orgterms import OrgTerms
     from shoal.privacy.topics import TopicDetector
 
 # When two detections overlap, the one whose type comes first wins (checksummed and prefixed formats
@@ -30,6 +48,9 @@ PRIORITY: tuple[str, ...] = (
 _RANK = {name: i for i, name in enumerate(PRIORITY)}
 # Which detector produces which entity types (one detector may emit several).
 _PRODUCES: dict[str, tuple[str, ...]] = {"US_BANK": ("US_BANK_ROUTING", "US_BANK_NUMBER")}
+# Entity types that are personal data only in context (a public figure's name, a museum's address):
+# they are spans and model features, and become reasons only when the model flags the request.
+CONTEXTUAL: frozenset[str] = frozenset({"PERSON", "STREET_ADDRESS"})
 
 
 class PrivacyScanner:
@@ -47,7 +68,9 @@ class PrivacyScanner:
         if self._names is not None:
             self._detectors.append(self._names.detect)
         self._topics: TopicDetector | None = None
-        self._hints: HintDetector | None = None
+        self._model: SensitivityModel | None = None
+        self._featurizer: Featurizer | None = None
+        self._org: OrgTerms | None = None
 
     # --- personal data ----------------------------------------------------------------------------
 
@@ -59,26 +82,37 @@ class PrivacyScanner:
                       if s.entity_type in self._enabled and s.score >= self.config.min_score]
         return resolve_overlaps(candidates)
 
-    # --- request-level hints ---------------------------------------------------------------------
+    # --- the learned model ------------------------------------------------------------------------
 
-    def detect_hints(self, text: str, spans: Sequence[Span] = ()) -> list[tuple[str, str]]:
-        """(entity type, rule) of the recall-oriented hints in ``text`` (see ``shoal.privacy.hints``),
-        for enabled types only, ignoring text inside already detected ``spans`` (the "dana.whitfield"
-        of an e-mail address). Hints are reasons, never entity spans."""
-        if not self.config.request_hints or not text:
-            return []
-        if self._hints is None:
-            from shoal.privacy.hints import HintDetector
-            from shoal.privacy.namemodel import load_name_model
-            from shoal.privacy.names import load_gazetteer, load_vocabulary
+    def _load_model(self) -> tuple[SensitivityModel, Featurizer]:
+        if self._model is None or self._featurizer is None:
+            from shoal.privacy.features import Featurizer, load_names
+            from shoal.privacy.model import load_model
 
-            model = load_name_model() if self.config.name_model_threshold < 1 else None
-            self._hints = HintDetector(load_gazetteer(), load_vocabulary(), model, self.config.name_model_threshold)
-        hints = [h for h in self._hints.detect(text) if h.entity_type in self._enabled]
-        if not hints:
-            return []
-        covered = _coverage(spans, len(text))
-        return [(h.entity_type, h.rule) for h in hints if covered.find(1, h.start, h.end) == -1]
+            path = self.config.model.path
+            self._model = load_model(Path(path).expanduser() if path else None)
+            self._featurizer = Featurizer(load_names())
+        return self._model, self._featurizer
+
+    @property
+    def threshold(self) -> float:
+        """The probability at which the model calls a text sensitive (config, else the model's own)."""
+        return self.config.model.threshold if self.config.model.threshold is not None else self._load_model()[0].threshold
+
+    def model_verdict(self, text: str, spans: Sequence[Span] = ()) -> Verdict | None:
+        """The model's verdict on ``text`` (None when the model is switched off); ``spans`` are the
+        entities already detected in it (their types are features)."""
+        if not self.config.model.enabled or not text.strip():
+            return None
+        model, featurizer = self._load_model()
+        return model.score(featurizer.encode(text, sorted({s.entity_type for s in spans})))
+
+    def _org_terms(self) -> OrgTerms:
+        if self._org is None:
+            from shoal.privacy.orgterms import OrgTerms
+
+            self._org = OrgTerms(self.config.organisation)
+        return self._org
 
     # --- confidential topics -----------------------------------------------------------------------
 
@@ -102,7 +136,7 @@ class PrivacyScanner:
         return self._topic_detector().detect(text, person_found=person_found)
 
     def warm_up(self) -> None:
-        """Load the name gazetteer and train the topic models now instead of on the first request."""
+        """Load the name gazetteer, the model and the topic models now instead of on the first request."""
         self.scan("warm-up: Dana Whitfield's bonus")
 
     # --- the scan ----------------------------------------------------------------------------------
@@ -113,23 +147,26 @@ class PrivacyScanner:
         The text is normalised first (``shoal.privacy.normalize``); the spans of the result point into
         the normalised text, which is the input itself unless it had invisible characters, compatibility
         forms, non-ASCII digits or spelled-out digits. Reasons come in a fixed order: personal data (by
-        position), hints (``pii-hint:PERSON``: likely personal data that entity extraction did not
-        report), topics (best first), labels.
+        position), the model's class, topics (best first), organisation terms, labels.
         """
         findings: list[tuple[Level, str]] = []
         spans: list[Span] = []
         if self.config.enabled:
-            spans, hints, topics = self._detect_all(text)
+            spans, verdict, topics, org = self._detect_all(text)
+            flagged = verdict is not None and verdict.p_sensitive >= self.threshold
             for span in spans:
-                findings.append((self.config.levels.get(span.entity_type, self.config.pii_level),
-                                 f"pii:{span.entity_type}"))
-            found = {s.entity_type for s in spans}
-            for entity_type in hints:
-                if entity_type not in found:  # a hint adds nothing where the entity itself was found
-                    findings.append((self.config.hint_level, f"pii-hint:{entity_type}"))
+                if span.entity_type not in CONTEXTUAL or flagged:
+                    findings.append((self.config.levels.get(span.entity_type, self.config.pii_level),
+                                     f"pii:{span.entity_type}"))
+            if flagged and verdict is not None:
+                findings.append((self.config.model.level, f"model:{verdict.category}"))
+            added = set(self.config.topics.add)
             for topic in topics:
-                default = self._topic_detector().level_of(topic) or self.config.topic_level
-                findings.append((self.config.levels.get(f"topic:{topic}", default), f"topic:{topic}"))
+                if flagged or topic in added:
+                    default = self._topic_detector().level_of(topic) or self.config.topic_level
+                    findings.append((self.config.levels.get(f"topic:{topic}", default), f"topic:{topic}"))
+            for kind in org:
+                findings.append((self.config.organisation.level, f"org:{kind}"))
         for label in doc_labels:
             if label.label != "public":
                 findings.append((label.label, f"doc-label:{label.label}({label.path})"))
@@ -141,8 +178,9 @@ class PrivacyScanner:
                 level = finding_level
         return Sensitivity(level=level, reasons=tuple(reasons), spans=tuple(spans))
 
-    def _detect_all(self, text: str) -> tuple[list[Span], list[str], list[str]]:
-        """Spans (normalised text), hint entity types and topics of ``text``, window by window.
+    def _detect_all(self, text: str) -> tuple[list[Span], Verdict | None, list[str], list[str]]:
+        """Spans (normalised text), the model's most sensitive verdict, topics and organisation-term
+        kinds of ``text``, window by window.
 
         Text up to ``WINDOW`` characters is one window. Longer text is cut at whitespace into pieces
         of at most ``WINDOW`` characters, each normalised and scanned with the first ``OVERLAP``
@@ -154,15 +192,21 @@ class PrivacyScanner:
         """
         pieces = [normalize(p) for p in _pieces(text, WINDOW)]
         spans: list[Span] = []
-        hints: list[str] = []
+        best: Verdict | None = None
         topics: list[str] = []
+        org: list[str] = []
         offset = 0
         for i, piece in enumerate(pieces):
             window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
             found = self.detect_pii(window)
-            hints.extend(entity_type for entity_type, _rule in self.detect_hints(window, found))
-            person = any(s.entity_type == "PERSON" for s in found)
-            topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
+            verdict = self.model_verdict(window, found)
+            if verdict is not None and (best is None or verdict.p_sensitive > best.p_sensitive):
+                best = verdict
+            # Built-in topics only name the subject of a flagged window: skip them for the rest.
+            if self.config.topics.add or (verdict is not None and verdict.p_sensitive >= self.threshold):
+                person = any(s.entity_type == "PERSON" for s in found)
+                topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
+            org.extend(k for k in self._org_terms().find(window) if k not in org)
             if offset:
                 found = [Span(s.start + offset, s.end + offset, s.entity_type, s.text, s.score) for s in found]
                 # Only spans reaching into this window's start (the previous window's overlap) can
@@ -174,7 +218,7 @@ class PrivacyScanner:
                     found = resolve_overlaps(tail + found)
             spans.extend(found)
             offset += len(piece)
-        return spans, hints, topics
+        return spans, best, topics, org
 
 
 WINDOW = 8_192
@@ -200,15 +244,6 @@ def _pieces(text: str, size: int) -> list[str]:
         start = cut
     out.append(text[start:])
     return out
-
-
-def _coverage(spans: Sequence[Span], length: int) -> bytearray:
-    """One byte per character of the text, 1 where a span covers it (overlap tests in O(span length))."""
-    covered = bytearray(max([length, *(s.end for s in spans)]) + 1)
-    for s in spans:
-        if s.end > s.start:
-            covered[s.start:s.end] = b"\x01" * (s.end - s.start)
-    return covered
 
 
 def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:

@@ -81,13 +81,14 @@ def _matrix(rows: Sequence[list[int]]):  # type: ignore[no-untyped-def]
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
-    for ids in rows:
-        uniq = sorted(set(ids))
-        indices += uniq
-        data += [1.0 / max(len(uniq), 1) ** 0.5] * len(uniq)
+    for ids in rows:  # a repeated feature counts as often as it occurs (the matrix sums duplicates)
+        indices += ids
+        data += [1.0 / max(len(ids), 1) ** 0.5] * len(ids)
         indptr.append(len(indices))
-    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
-                      shape=(len(rows), BUCKETS))
+    x = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices), np.asarray(indptr)),
+                   shape=(len(rows), BUCKETS))
+    x.sum_duplicates()
+    return x
 
 
 def fit(rows: Sequence[list[int]], labels: Sequence[str], weights: Sequence[float] | None = None, *,
@@ -115,7 +116,7 @@ def fit(rows: Sequence[list[int]], labels: Sequence[str], weights: Sequence[floa
 def choose_threshold(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
                      check: Sequence[Labelled], target_recall: float = TARGET_RECALL) -> float:
     """The highest threshold that keeps ``target_recall`` of the sensitive check texts."""
-    scores = sorted(model.verdict(featurizer.windows(s.text, sorted(detect(s.text)))).p_sensitive
+    scores = sorted(model.score(featurizer.encode(s.text, sorted(detect(s.text)))).p_sensitive
                     for s in check if is_sensitive_label(s.label))
     if not scores:
         return 0.5
@@ -123,8 +124,25 @@ def choose_threshold(model: SensitivityModel, featurizer: Featurizer, detect: Ca
     return float(min(0.5, max(0.02, scores[k] - 1e-6)))
 
 
+MIX_SHARE = 0.25
+
+
+def mix(samples: list[dict[str, str]], seed: int, share: float = MIX_SHARE) -> list[dict[str, str]]:
+    """Add texts made of 2-4 samples joined together (``share`` of the set): sensitive when any part
+    is, with that part's class. A long prompt mixes a question, pasted text and a task; without these
+    the model learns that the cues of a harmless request outweigh a sensitive sentence beside them."""
+    rng = random.Random(seed)
+    out = list(samples)
+    for _ in range(int(len(samples) * share)):
+        parts = rng.sample(samples, rng.randrange(2, 5))
+        label = next((p["label"] for p in parts if p["label"] != "none"), "none")
+        sep = rng.choice([" ", "\n", "\n\n", " Also, ", "\n---\n"])
+        out.append({"text": sep.join(p["text"] for p in parts), "label": label, "kind": "mix"})
+    return out
+
+
 def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
-                team_weight: float = 5.0, detect: Callable[[str], set[str]] | None = None,
+                team_weight: float = 5.0, c: float = 20.0, detect: Callable[[str], set[str]] | None = None,
                 log: Callable[[str], None] = print) -> SensitivityModel:
     """Generate, featurise, fit, choose the threshold; team rows added with ``team_weight``."""
     from shoal.privacy.gen.frames import generate
@@ -133,8 +151,8 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
         detect = default_detector()
     featurizer = Featurizer(load_names())
     log(f"generating {n} prompts (seed {seed})")
-    samples = generate(n, seed)
-    check = [Labelled(s["text"], s["label"]) for s in generate(max(2000, n // 10), seed + 1000)]
+    samples = mix(generate(n, seed), seed)
+    check = [Labelled(s["text"], s["label"]) for s in mix(generate(max(2000, n // 10), seed + 1000), seed + 1000)]
     texts = [s["text"] for s in samples]
     labels = [s["label"] for s in samples]
     weights = [1.0] * len(samples)
@@ -147,14 +165,14 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
             if item.label in CLASSES:
                 labels.append(item.label)
             elif is_sensitive_label(item.label):
-                labels.append(base.verdict([rows[-1]]).category)
+                labels.append(base.verdict([rows[-1]]).category)  # the generated-data model's class
             else:
                 labels.append("none")
             weights.append(team_weight)
         check += [item for item in team if is_sensitive_label(item.label)]
         log(f"added {len(team)} team prompts (weight {team_weight})")
     log(f"fitting on {len(rows)} prompts")
-    model = fit(rows, labels, weights)
+    model = fit(rows, labels, weights, c=c)
     threshold = choose_threshold(model, featurizer, detect, check)
     log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
     return SensitivityModel(model.weights, model.bias, threshold=threshold,
@@ -175,10 +193,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=DEFAULT_N)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
+    parser.add_argument("--c", type=float, default=20.0, help="inverse L2 strength of the solver")
+    parser.add_argument("--threshold", type=float,
+                        help="decision threshold to store instead of the one chosen on generated prompts "
+                             "(the shipped model's was chosen on the dev half of bench/data/privacy_prompts.jsonl)")
     args = parser.parse_args(argv)
     team = read_labelled(args.data) if args.data else []
     random.seed(args.seed)
-    model = train_model(team, n=args.n, seed=args.seed)
+    model = train_model(team, n=args.n, seed=args.seed, c=args.c)
+    if args.threshold is not None:
+        model = SensitivityModel(model.weights, model.bias, threshold=args.threshold,
+                                 meta={**model.meta, "threshold_from": "command line"})
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 

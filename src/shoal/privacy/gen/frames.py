@@ -21,8 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shoal.privacy.gen.vocab import (FICTIONAL, GENERAL_TOPICS, PUBLIC_COMPANIES, PUBLIC_PEOPLE, TECH,
-                                     TOPIC_QUESTIONS, WORKS)
+from shoal.privacy.gen import grammar as g
+from shoal.privacy.gen.vocab import (
+    FICTIONAL,
+    GENERAL_TOPICS,
+    PUBLIC_COMPANIES,
+    PUBLIC_PEOPLE,
+    TECH,
+    TOPIC_QUESTIONS,
+    WORKS,
+)
 
 LOCALES = ("en_US", "en_GB", "en_IE", "en_AU", "en_IN", "de_DE", "de_AT", "fr_FR", "fr_CH", "es_ES", "es_MX",
            "it_IT", "nl_NL", "pl_PL", "pt_BR", "pt_PT", "sv_SE", "da_DK", "fi_FI", "no_NO", "cs_CZ", "hu_HU",
@@ -86,39 +94,12 @@ def _key(rng: random.Random, n: int, alphabet: str = string.ascii_letters + stri
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-_NEEDED = ("first_name", "last_name", "name", "address", "street_address", "city", "phone_number", "email",
-           "user_name", "iban", "date_of_birth", "company")
+class _Base:
+    """The random source and Faker instances every builder draws from."""
 
-
-def _complete(f: Any) -> bool:
-    try:
-        return all(callable(getattr(f, attr)) for attr in _NEEDED) and bool(f.address()) and bool(f.phone_number())
-    except AttributeError:
-        return False
-
-
-class Generator:
-    """Seeded generator; one ``sample()`` call returns one labelled prompt."""
-
-    def __init__(self, seed: int = 7) -> None:
-        from faker import Faker
-
-        self.rng = random.Random(seed)
-        # Some locales lack a provider (no phone numbers, no addresses): those are left out.
-        self.fakers = {loc: f for loc in LOCALES if _complete(f := Faker(loc))}
-        for i, f in enumerate(self.fakers.values()):
-            f.seed_instance(seed * 1000 + i)
-        self.en = self.fakers["en_US"]
-        self.families: list[tuple[float, Callable[[], Sample]]] = [
-            (6, self.personal_attribute), (2, self.personal_lowercase_name), (3, self.personal_foreign),
-            (2, self.personal_narrative), (3, self.personal_record), (2, self.personal_email),
-            (2, self.personal_chat), (2, self.personal_tool_call), (1.5, self.personal_contact),
-            (1, self.personal_first_person), (3, self.secret_code), (2, self.secret_prose),
-            (4, self.business), (1, self.business_foreign),
-            (5, self.neg_public_person), (2, self.neg_fiction), (3, self.neg_tech), (4, self.neg_topic_question),
-            (2, self.neg_public_company), (1.5, self.neg_template), (3, self.neg_general), (1.5, self.neg_code),
-            (1, self.neg_creative), (1, self.neg_foreign), (1, self.neg_chat), (1, self.neg_tool_call),
-        ]
+    rng: random.Random
+    fakers: dict[str, Any]
+    en: Any
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -145,6 +126,196 @@ class Generator:
 
     def pick(self, items: list[str] | tuple[str, ...]) -> str:
         return self.rng.choice(items)
+
+
+
+class ComposedFrames(_Base):
+    """Builders over ``shoal.privacy.gen.grammar`` (mixed into ``Generator``)."""
+
+    def _slots(self) -> dict[str, Callable[[], str]]:
+        rng = self.rng
+        she = rng.random() < 0.5
+        return {
+            "n": self.name, "p": lambda: "she" if she else "he", "pp": lambda: "her" if she else "his",
+            "m": lambda: _money(rng), "x": lambda: str(rng.choice([2, 3, 4, 5, 7, 9, 11, 12, 15, 20, 24, 40, 85, 120])),
+            "d": lambda: self.pick(["March", "Q3", "August", "next week", "the spring", "October", "2025", "Friday"]),
+            "cond": lambda: self.pick(CONDITIONS), "med": lambda: self.pick(MEDS),
+            "addr": lambda: str(self.faker().street_address()), "phone": lambda: str(self.faker().phone_number()),
+            "dob": lambda: str(self.faker().date_of_birth()), "city": lambda: str(self.faker().city()),
+            "c": self.company, "q": lambda: self.pick(["Q1", "Q2", "Q3", "Q4", "H1", "fiscal"]),
+            "team": lambda: self.pick(["support", "design", "QA", "sales", "consumer", "hardware", "data"]),
+        }
+
+    def _assemble(self, fact: str, task: str) -> str:
+        rng = self.rng
+        opener = self.pick(g.OPENERS)
+        form = rng.randrange(4)
+        if form == 0:
+            text = f"{opener}{fact}. {task}"
+        elif form == 1:
+            text = f"{task.rstrip('.?!')} - {fact}"
+        elif form == 2:
+            text = f"{opener}{fact}, {task[0].lower() + task[1:] if task else ''}"
+        else:
+            text = f"{fact}\n\n{task}"
+        return _case(rng, text.strip())
+
+    def composed_personal(self) -> Sample:
+        slots = self._slots()
+        if self.rng.random() < 0.25:
+            role = self.pick(g.ROLES_NAMED)
+            name = self.name()
+            slots["n"] = lambda: self.pick([f"{name}, {role},", f"{role} {name}", name])
+        fact = g.fill(self.pick(g.PERSON_FACTS), self.rng, slots)
+        task = g.fill(self.pick(g.TASKS), self.rng, slots)
+        return {"text": self._assemble(fact, task), "label": "personal", "kind": "composed-personal"}
+
+    def composed_unnamed(self) -> Sample:
+        slots = self._slots()
+        fact = g.fill(self.pick(g.UNNAMED), self.rng, slots)
+        task = g.fill(self.pick(g.TASKS), self.rng, slots)
+        return {"text": self._assemble(fact, task), "label": "personal", "kind": "composed-unnamed"}
+
+    def composed_business(self) -> Sample:
+        slots = self._slots()
+        fact = g.fill(self.pick(g.BUSINESS_FACTS), self.rng, slots)
+        return {"text": self._assemble(fact, self.pick(g.BUSINESS_TASKS)), "label": "business", "kind": "composed-business"}
+
+    def composed_secret(self) -> Sample:
+        rng = self.rng
+        f = self.faker()
+        slots = {"u": lambda: str(f.user_name()), "s": lambda: self._secret_value(),
+                 "x": lambda: str(rng.randrange(10**5, 10**8)), "w": lambda: self.pick(["harbour", "otter", "purple",
+                 "meadow", "falcon", "copper", "lantern", "orchid", "tiger", "willow"]),
+                 "pin": lambda: str(rng.randrange(1000, 999999)), "hex": lambda: _key(rng, 32, "0123456789abcdef"),
+                 "svc": lambda: self.pick(["Twilio", "Mapbox", "Stripe", "SendGrid", "Jira", "GitLab", "Okta", "Datadog",
+                                           "Barclays", "the VPN", "the router", "Gmail", "the NAS", "Azure"]),
+                 "host": lambda: self.pick(["10.1.2.3", "db.prod.lan", "prod-sql-02", "pg.internal"]),
+                 "b64": lambda: _key(rng, 28) + "=="}
+        fact = g.fill(self.pick(g.SECRET_FORMS), rng, slots)
+        return {"text": self._assemble(fact, self.pick(g.SECRET_TASKS)), "label": "secret", "kind": "composed-secret"}
+
+    def _secret_value(self) -> str:
+        rng = self.rng
+        return rng.choice([_key(rng, rng.randrange(10, 40)), self.pick(["Pa55w0rd!", "Winter#20", "Blue!Sky", "Mleko!",
+                           "Orchid#", "Tr4ctor-", "Girasol#", "hunter"]) + str(rng.randrange(10, 9999))])
+
+    def composed_negative(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"topic": lambda: self.pick(g.NEG_TOPICS),
+                                               "country": lambda: self.pick(g.COUNTRIES)}
+        text = g.fill(self.pick(g.NEG_FACTS), self.rng, slots)
+        text = self.pick(g.OPENERS) + text[0].upper() + text[1:]
+        return {"text": _case(self.rng, text), "label": "none", "kind": "composed-negative"}
+
+    def neg_cap_tech(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"t": lambda: self.pick(g.CAP_TECH_NAMES), "t2": lambda: self.pick(g.CAP_TECH_NAMES)}
+        return {"text": _case(self.rng, g.fill(self.pick(g.TECH_Q), self.rng, slots)), "label": "none", "kind": "cap-tech"}
+
+    def neg_characters(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"f": lambda: self.pick(g.FICTION_PEOPLE), "f2": lambda: self.pick(g.FICTION_PEOPLE),
+                                               "w": lambda: self.pick(g.SHOWS)}
+        return {"text": _case(self.rng, g.fill(self.pick(g.CHAR_Q), self.rng, slots)), "label": "none", "kind": "characters"}
+
+    def neg_public_business(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"c": lambda: self.pick(PUBLIC_COMPANIES), "seg": lambda: self.pick(g.SEGMENTS),
+                                               "y": lambda: str(self.rng.randrange(2016, 2026))}
+        return {"text": _case(self.rng, g.fill(self.pick(g.PUBLIC_BIZ_Q), self.rng, slots)), "label": "none",
+                "kind": "public-business"}
+
+    def neg_code_error(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"db": lambda: self.pick(["postgres", "app", "root", "admin", "web"])}
+        err = g.fill(self.pick(g.CODE_ERRORS), self.rng, slots)
+        task = self.pick(g.CODE_ERROR_TASKS)
+        text = f"{task}: {err}" if self.rng.random() < 0.5 else f"{err}\n{task}"
+        return {"text": text, "label": "none", "kind": "code-error"}
+
+    def neg_schema(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"thing": lambda: self.pick(g.SCHEMA_THINGS)}
+        return {"text": _case(self.rng, g.fill(self.pick(g.SCHEMA_Q), self.rng, slots)), "label": "none", "kind": "schema"}
+
+    def neg_health_general(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {"lab": lambda: self.pick(g.LABS), "drug": lambda: self.pick(g.DRUGS)}
+        return {"text": _case(self.rng, g.fill(self.pick(g.HEALTH_GENERAL), self.rng, slots)), "label": "none",
+                "kind": "health-general"}
+
+    def composed_foreign(self) -> Sample:
+        rng = self.rng
+        lang = self.pick(["de", "fr", "es"])
+        kind = rng.choices(["personal", "business", "secret"], [3, 2, 1])[0]
+        slots = self._slots()
+        f = self.faker()
+        slots.update({"cond_de": lambda: self.pick(g.CONDITIONS_L10N["de"]),
+                      "cond_fr": lambda: self.pick(g.CONDITIONS_L10N["fr"]),
+                      "cond_es": lambda: self.pick(g.CONDITIONS_L10N["es"]),
+                      "u": lambda: str(f.user_name()), "s": self._secret_value,
+                      "pin": lambda: str(rng.randrange(1000, 999999))})
+        source = {"personal": g.FOREIGN_PERSON, "business": g.FOREIGN_BUSINESS, "secret": g.FOREIGN_SECRET}[kind]
+        fact = g.fill(self.pick(source[lang]), rng, slots)
+        text = self._assemble(fact[0].upper() + fact[1:], self.pick(g.FOREIGN_TASKS[lang]))
+        return {"text": text, "label": kind, "kind": f"composed-foreign-{lang}"}
+
+    def neg_everyday(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.EVERYDAY_SLOTS.items()}
+        return {"text": _case(self.rng, g.fill(self.pick(g.EVERYDAY), self.rng, slots)), "label": "none",
+                "kind": "everyday"}
+
+    def neg_coding(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.CODING_SLOTS.items()}
+        return {"text": g.fill(self.pick(g.CODING), self.rng, slots), "label": "none", "kind": "coding"}
+
+    def neg_work_task(self) -> Sample:
+        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.WORK_SLOTS.items()}
+        text = g.fill(self.pick(g.WORK_TASKS), self.rng, slots)
+        return {"text": _case(self.rng, self.pick(g.OPENERS[:6]) + text), "label": "none", "kind": "work-task"}
+
+    def neg_format_example(self) -> Sample:
+        ex, kind = self.rng.choice(g.FORMAT_EXAMPLES)
+        slots: dict[str, Callable[[], str]] = {"ex": lambda: ex, "kind": lambda: kind}
+        return {"text": g.fill(self.pick(g.FORMAT_QUESTIONS), self.rng, slots), "label": "none", "kind": "format-example"}
+
+    def neg_foreign_topic(self) -> Sample:
+        return {"text": self.pick(g.FOREIGN_NEG), "label": "none", "kind": "foreign-topic"}
+
+
+_NEEDED = ("first_name", "last_name", "name", "address", "street_address", "city", "phone_number", "email",
+           "user_name", "iban", "date_of_birth", "company")
+
+
+def _complete(f: Any) -> bool:
+    try:
+        return all(callable(getattr(f, attr)) for attr in _NEEDED) and bool(f.address()) and bool(f.phone_number())
+    except AttributeError:
+        return False
+
+
+class Generator(ComposedFrames):
+    """Seeded generator; one ``sample()`` call returns one labelled prompt."""
+
+    def __init__(self, seed: int = 7) -> None:
+        from faker import Faker
+
+        self.rng = random.Random(seed)
+        # Some locales lack a provider (no phone numbers, no addresses): those are left out.
+        self.fakers = {loc: f for loc in LOCALES if _complete(f := Faker(loc))}
+        for i, f in enumerate(self.fakers.values()):
+            f.seed_instance(seed * 1000 + i)
+        self.en = self.fakers["en_US"]
+        self.families: list[tuple[float, Callable[[], Sample]]] = [
+            (6, self.personal_attribute), (2, self.personal_lowercase_name), (3, self.personal_foreign),
+            (2, self.personal_narrative), (3, self.personal_record), (2, self.personal_email),
+            (2, self.personal_chat), (2, self.personal_tool_call), (1.5, self.personal_contact),
+            (1, self.personal_first_person), (3, self.secret_code), (2, self.secret_prose),
+            (4, self.business), (1, self.business_foreign),
+            (5, self.neg_public_person), (2, self.neg_fiction), (3, self.neg_tech), (4, self.neg_topic_question),
+            (2, self.neg_public_company), (1.5, self.neg_template), (3, self.neg_general), (1.5, self.neg_code),
+            (1, self.neg_creative), (1, self.neg_foreign), (1, self.neg_chat), (1, self.neg_tool_call),
+            (8, self.composed_personal), (2, self.composed_unnamed), (4, self.composed_business),
+            (3, self.composed_secret), (4, self.composed_negative), (2, self.neg_cap_tech), (2, self.neg_characters),
+            (2, self.neg_public_business), (1.5, self.neg_foreign_topic), (2, self.neg_code_error),
+            (1.5, self.neg_schema), (1.5, self.neg_health_general), (2, self.neg_wrapped),
+            (5, self.neg_work_task), (1, self.neg_format_example), (4, self.composed_foreign),
+            (4, self.neg_everyday), (4, self.neg_coding),
+        ]
 
     def sample(self) -> Sample:
         weights = [w for w, _ in self.families]
@@ -429,7 +600,6 @@ class Generator:
         return {"text": _case(rng, self.pick(frames)), "label": "none", "kind": "public-company"}
 
     def neg_template(self) -> Sample:
-        rng = self.rng
         frames = ["Dear {first_name}, your order {order_id} has shipped to {address}.",
                   "Hi [Name], thanks for applying for the [Role] position. Your salary will be [amount].",
                   "Write a template offer letter with placeholders for <NAME>, <SALARY> and <START_DATE>",
@@ -495,6 +665,24 @@ class Generator:
         call = {"type": "function", "function": {"name": self.pick(["search_docs", "get_weather", "get_quote", "wiki"]),
                                                   "arguments": json.dumps(args)}}
         return {"text": json.dumps({"tool_calls": [call]}), "label": "none", "kind": "tool-neg"}
+
+    def neg_wrapped(self) -> Sample:
+        """Harmless requests in the wrappers the sensitive ones use: chat JSON, tool results."""
+        rng = self.rng
+        if rng.random() < 0.4:
+            slots: dict[str, Callable[[], str]] = {
+                "tk": lambda: self.pick(["AAPL", "MSFT", "NVDA", "SAP", "TSLA"]), "px": lambda: f"{rng.uniform(20, 900):.2f}",
+                "city": lambda: self.pick(["Paris", "Oslo", "Lisbon", "Denver"]), "t": lambda: str(rng.randrange(1, 400)),
+                "topic": lambda: self.pick(GENERAL_TOPICS)}
+            body = g.fill(self.pick(g.TOOL_RESULTS_NEG), rng, slots)
+            return {"text": f"tool_result: {body}\n{self.pick(g.TOOL_TASKS_NEG)}", "label": "none", "kind": "wrapped-neg"}
+        inner = rng.choice([self.neg_public_person, self.neg_tech, self.neg_topic_question, self.neg_general,
+                            self.neg_fiction, self.neg_public_company])()
+        first = inner["text"]
+        follow = self.pick(["and why?", "tell me more", "shorter please", "and the second one?", "in French?"])
+        text = json.dumps([{"role": "user", "content": first}, {"role": "assistant", "content": "Here is an answer..."},
+                           {"role": "user", "content": follow}], ensure_ascii=False)
+        return {"text": text, "label": "none", "kind": "wrapped-neg"}
 
 
 def generate(n: int, seed: int = 7) -> list[Sample]:

@@ -1,0 +1,154 @@
+"""The learned sensitivity model: behaviour on the policy's examples, windows, artefacts, team terms.
+
+The prompts below state the policy (README, "Privacy"): a name alone decides nothing; a name with pay,
+health, performance, contact details, identifiers, family or legal matters does; any secret does;
+confidential business facts do; a question *about* a topic does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shoal.errors import ConfigError
+from shoal.privacy.config import PrivacyConfig
+from shoal.privacy.features import Featurizer, load_names
+from shoal.privacy.gen.frames import generate
+from shoal.privacy.model import CLASSES, SensitivityModel, load_model
+from shoal.privacy.scanner import PrivacyScanner
+
+PUBLIC = [
+    "Who was Marie Curie?",
+    "What was Abraham Lincoln's position on the tariff?",
+    "Explain the plot of Hamlet",
+    "Is Redis a good fit for rate limiting?",
+    "What is Kafka used for?",
+    "Explain what an IBAN is",
+    "How do credit card numbers use the Luhn algorithm?",
+    "The quick brown fox jumps over the lazy dog.",
+    "Explain the Roman calendar",
+    "How do companies usually structure sales bonuses?",
+]
+SENSITIVE = [
+    ("What is Dana Whitfield's bonus this year?", "model:personal"),
+    ("my bank login is user jdoe88, pass Blue!Sky42 - check my statements", None),
+    ("Our VP Karen Oduya is going through a divorce and wants a reduced schedule", "model:personal"),
+    ("We are closing the Tilburg plant in March, it is not announced yet. Draft the memo.", "model:business"),
+]
+
+
+@pytest.mark.parametrize("text", PUBLIC)
+def test_public_prompts_stay_public(scanner: PrivacyScanner, text: str) -> None:
+    result = scanner.scan(text)
+    assert not result.is_sensitive, result.reasons
+
+
+@pytest.mark.parametrize(("text", "reason"), SENSITIVE)
+def test_sensitive_prompts_are_pinned(scanner: PrivacyScanner, text: str, reason: str | None) -> None:
+    result = scanner.scan(text)
+    assert result.is_sensitive
+    if reason:
+        assert reason in result.reasons
+
+
+def test_a_name_is_a_span_but_decides_nothing_alone(scanner: PrivacyScanner) -> None:
+    public = scanner.scan("Write a short biography of Marie Curie")
+    assert not public.is_sensitive and "pii:PERSON" not in public.reasons
+    private = scanner.scan("What is Dana Whitfield's bonus this year?")
+    assert "pii:PERSON" in private.reasons and any(s.entity_type == "PERSON" for s in private.spans)
+
+
+FILLER = [
+    "The report covers the migration of the billing service to the new cluster.",
+    "Most of the work went into the data model and the retry logic.",
+    "We measured the latency before and after the change on a week of traffic.",
+    "The old queue is kept for two more releases so that clients can move at their own pace.",
+    "Documentation for the new endpoints lives in the developer portal.",
+    "The load tests ran on three machines with the production configuration.",
+    "Error rates stayed flat while throughput went up by a third.",
+    "Next quarter the team will look at caching and at the search index.",
+]
+
+
+def test_one_sensitive_sentence_in_a_long_prompt_is_found(scanner: PrivacyScanner) -> None:
+    filler = " ".join(FILLER * 8)  # ~1,000 words of an ordinary engineering report
+    assert not scanner.scan(filler).is_sensitive
+    text = filler + " By the way, Dana Whitfield's salary is 84,000 and she is on sick leave for depression. " + filler
+    assert scanner.scan(text).is_sensitive
+
+
+def test_windows_cover_a_long_text_with_overlap() -> None:
+    featurizer = Featurizer(load_names())
+    assert len(featurizer.windows("a short prompt")) == 1
+    long = " ".join(f"word{i}" for i in range(1000))
+    windows = featurizer.windows(long)
+    assert len(windows) > 20 and len(featurizer.windows(long, whole=True)) == 1
+
+
+def test_generator_is_seeded_and_covers_every_class() -> None:
+    first = generate(400, seed=3)
+    assert first == generate(400, seed=3)
+    assert first != generate(400, seed=4)
+    assert {s["label"] for s in first} == set(CLASSES)
+    assert len({s["kind"] for s in first}) > 20
+
+
+def test_model_round_trips_and_bad_files_are_clear_errors(tmp_path: Path) -> None:
+    model = load_model()
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = load_model(path)
+    assert again.threshold == model.threshold and again.classes == model.classes
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match="retrain"):
+        load_model(tmp_path / "bad.npz")
+    with pytest.raises(ConfigError, match="privacy.model.path"):
+        load_model(tmp_path / "missing.npz")
+
+
+def test_configured_threshold_and_switch() -> None:
+    text = "What is Dana Whitfield's bonus this year?"
+    assert not PrivacyScanner(PrivacyConfig(model={"threshold": 0.999999})).scan(  # type: ignore[arg-type]
+        "What is Kafka used for?").is_sensitive
+    off = PrivacyScanner(PrivacyConfig(model={"enabled": False}, topics={"enabled": False}))  # type: ignore[arg-type]
+    assert not off.scan(text).is_sensitive  # no exact detection, no model: nothing pins it
+    assert off.model_verdict(text) is None
+
+
+def test_organisation_terms_make_a_request_confidential() -> None:
+    config = PrivacyConfig(organisation={"terms": ["Project Bluebird"], "customers": ["Hartwell Pharma"],  # type: ignore[arg-type]
+                                         "domains": ["corp.example.com"]})
+    scanner = PrivacyScanner(config)
+    assert "org:term" in scanner.scan("Summarise the status of project-bluebird for me").reasons
+    assert "org:customer" in scanner.scan("what does hartwell pharma think of the demo").reasons
+    assert "org:domain" in scanner.scan("why is https://wiki.corp.example.com/page slow").reasons
+    assert not scanner.scan("What is a bluebird?").is_sensitive
+    assert not scanner.scan("see example.com docs").is_sensitive
+    with pytest.raises(ValueError, match="too short"):
+        PrivacyConfig(organisation={"terms": ["x"]})  # type: ignore[arg-type]
+
+
+def test_fit_learns_from_labelled_rows() -> None:
+    from shoal.privacy.train import fit
+
+    featurizer = Featurizer(load_names())
+    samples = generate(1500, seed=11)
+    rows = [featurizer.windows(s["text"], whole=True)[0] for s in samples]
+    model = fit(rows, [s["label"] for s in samples], c=10.0)
+    assert isinstance(model, SensitivityModel)
+    held = generate(300, seed=12)
+    right = sum((model.verdict(featurizer.windows(s["text"])).p_sensitive >= 0.5) == (s["label"] != "none")
+                for s in held)
+    assert right / len(held) > 0.85
+
+
+def test_the_fast_path_scores_like_the_plain_one() -> None:
+    featurizer = Featurizer(load_names())
+    model = load_model()
+    texts = [s["text"] for s in generate(60, seed=5)]
+    long = "\n".join(texts)
+    for text in [*texts[:10], long]:
+        fast = model.score(featurizer.encode(text, ["PERSON"]))
+        plain = model.verdict(featurizer.windows(text, ["PERSON"]))
+        assert fast.p_sensitive == pytest.approx(plain.p_sensitive, abs=1e-4) and fast.category == plain.category
