@@ -254,6 +254,21 @@ class ComposedFrames(_Base):
         text = self._assemble(fact[0].upper() + fact[1:], self.pick(g.FOREIGN_TASKS[lang]))
         return {"text": text, "label": kind, "kind": f"composed-foreign-{lang}"}
 
+    def neg_prose(self) -> Sample:
+        """Neutral statements, alone or as a pasted paragraph with a task."""
+        rng = self.rng
+        sentences = []
+        for _ in range(rng.choice([1, 1, 2, 3, 4, 6])):
+            if rng.random() < 0.25:
+                sentences.append(str(self.en.sentence(nb_words=rng.randrange(6, 16))))
+            else:
+                sentences.append(f"{self.pick(g.PROSE_SUBJECTS)} {self.pick(g.PROSE_VERBS)} "
+                                 f"{self.pick(g.PROSE_OBJECTS)}{self.pick(g.PROSE_TAILS)}.")
+        task = self.pick(g.PROSE_TASKS)
+        body = " ".join(sentences)
+        text = f"{task}\n{body}" if task and rng.random() < 0.7 else body
+        return {"text": _case(rng, text), "label": "none", "kind": "neutral-prose"}
+
     def neg_everyday(self) -> Sample:
         slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.EVERYDAY_SLOTS.items()}
         return {"text": _case(self.rng, g.fill(self.pick(g.EVERYDAY), self.rng, slots)), "label": "none",
@@ -314,7 +329,7 @@ class Generator(ComposedFrames):
             (2, self.neg_public_business), (1.5, self.neg_foreign_topic), (2, self.neg_code_error),
             (1.5, self.neg_schema), (1.5, self.neg_health_general), (2, self.neg_wrapped),
             (5, self.neg_work_task), (1, self.neg_format_example), (4, self.composed_foreign),
-            (4, self.neg_everyday), (4, self.neg_coding),
+            (4, self.neg_everyday), (4, self.neg_coding), (8, self.neg_prose),
         ]
 
     def sample(self) -> Sample:

@@ -312,3 +312,22 @@ CODING_SLOTS = {"n": ["2", "3", "five"], "lang": ["Python", "Go", "Rust", "Java"
                 "lang2": ["Python", "Go", "Rust", "Java", "TypeScript"],
                 "fw": ["Django", "Flask", "Rails", "Express", "Spring", "FastAPI"],
                 "secret_name": ["DB_PASSWORD", "API_KEY", "SECRET_KEY", "STRIPE_KEY", "AWS_SECRET_ACCESS_KEY", "TOKEN"]}
+
+# Neutral declarative prose (reports, docs, articles): statements are not personal data by themselves.
+PROSE_SUBJECTS = ["The report", "The new release", "The service", "Our API", "The migration", "The museum", "The city council",
+                  "The river", "The algorithm", "The library", "The team", "The committee", "The survey", "The bridge",
+                  "The festival", "The pipeline", "The dashboard", "The study", "The village", "The plugin",
+                  "The documentation", "Most users", "The load test", "The old system", "The recipe", "The garden",
+                  "The school", "The project", "The orchestra", "The database", "This chapter", "The market"]
+PROSE_VERBS = ["covers", "describes", "improves", "replaces", "depends on", "was built on", "moved to", "ran on",
+               "focuses on", "reduces", "adds support for", "was delayed by", "is open to", "measures", "compares",
+               "explains", "was renovated after", "attracts", "uses", "will look at", "kept", "simplifies"]
+PROSE_OBJECTS = ["the billing service", "the new cluster", "the retry logic", "a week of traffic", "the search index",
+                 "the main square", "the spring flood", "three machines", "the production configuration", "caching",
+                 "the developer portal", "local history", "the northern route", "visitors from abroad", "the old queue",
+                 "error rates", "the design system", "the summer programme", "two more releases", "the data model",
+                 "the test suite", "the harbour", "regional trains", "the annual fair", "the reading room"]
+PROSE_TAILS = ["", "", "", " last year", " in two phases", " without downtime", " by a third", " at its own pace",
+               " after the vote", " in most cases", " for the first time", " since the spring", " on weekdays"]
+PROSE_TASKS = ["Summarise this:", "Fix the grammar:", "Translate into German:", "Make this shorter:",
+               "Turn this into bullet points:", "What is the main point of this text?", "Proofread:", ""]
