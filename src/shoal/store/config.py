@@ -22,6 +22,8 @@ class StoreConfig(BaseModel):
                                                     "before the database write (survives kill -9)")
     flush_interval_s: float = Field(default=0.2, gt=0, le=60, description="background write batching")
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    timeout_s: float = Field(default=5.0, gt=0, le=300, description="longest one database or Redis call may "
+                                                                     "take before it is cut and retried")
 
     @field_validator("url")
     @classmethod

@@ -67,10 +67,10 @@ class SqlCounters:
 class RedisCounters:
     """Counters as Redis hashes ``shoal:ctr:<scope>:<window>`` with fields r, t, u and a TTL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 2.0) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+        self.client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
 
     @staticmethod
     def _key(scope: str, win: str) -> str:
