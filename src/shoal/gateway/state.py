@@ -10,6 +10,7 @@ from shoal.gateway.auth import Authenticator, Caller
 from shoal.gateway.config import GatewayConfig, LimitsConfig
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
+from shoal.gateway.storecall import StoreGuard
 from shoal.models.types import ModelSpec
 from shoal.pipeline import Pipeline
 from shoal.store import Limits, Store
@@ -32,6 +33,7 @@ class GatewayState:
     limiter: Limiter
     metrics: Metrics
     collections: frozenset[str] = frozenset()
+    guards: tuple[StoreGuard, ...] = ()  # the database's, then Redis's when counters live there
     team_limits: dict[str, Limits] = field(default_factory=dict)
     _specs: dict[str, ModelSpec | None] = field(default_factory=dict)
 

@@ -33,7 +33,8 @@ def open_store(settings: Settings, *, background_writes: bool = False) -> Store:
     if isinstance(backend, SQLiteBackend) and not backend.path.is_absolute():
         backend.path = settings.resolve_path(str(backend.path))
     store = Store(backend, journal_dir=(data_dir / "journal") if cfg.journal else None, redis_url=cfg.redis_url,
-                  flush_interval_s=cfg.flush_interval_s, batch_size=cfg.batch_size, timeout_s=cfg.timeout_s)
+                  flush_interval_s=cfg.flush_interval_s, batch_size=cfg.batch_size, timeout_s=cfg.timeout_s,
+                  redis_prefix=cfg.redis_prefix)
     if background_writes:
         store.start_writer()
     return store

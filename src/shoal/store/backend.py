@@ -80,7 +80,7 @@ class Watchdog:
                 if not self._heap:
                     self._cond.wait(1.0)
                     continue
-                deadline, token, callback = self._heap[0]
+                deadline, _, callback = self._heap[0]
                 wait = deadline - time.monotonic()
                 if wait > 0:
                     self._cond.wait(wait)
@@ -288,8 +288,8 @@ class PostgresBackend(Backend):
                 self._all.remove(conn)
         try:
             conn.close()
-        except Exception:  # noqa: BLE001 - already broken
-            pass
+        except Exception as exc:  # noqa: BLE001 - already broken
+            log.debug("closing a broken store connection: %s", exc)
 
     def is_transient(self, exc: BaseException) -> bool:
         import psycopg

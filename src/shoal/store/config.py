@@ -18,6 +18,8 @@ class StoreConfig(BaseModel):
 
     url: str | None = Field(default=None, description="sqlite:///path, a path, or postgresql://...")
     redis_url: str | None = Field(default=None, description="redis://host:6379/0 for shared counters")
+    redis_prefix: str = Field(default="shoal", min_length=1, max_length=100,
+                              description="prefix of Shoal's Redis keys (several deployments on one Redis)")
     journal: bool = Field(default=True, description="append each request record to a local journal "
                                                     "before the database write (survives kill -9)")
     flush_interval_s: float = Field(default=0.2, gt=0, le=60, description="background write batching")

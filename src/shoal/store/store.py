@@ -35,13 +35,14 @@ class Store:
     """
 
     def __init__(self, backend: Backend, *, journal_dir: Path | None = None, redis_url: str | None = None,
-                 flush_interval_s: float = 0.2, batch_size: int = 500, timeout_s: float = 5.0) -> None:
+                 flush_interval_s: float = 0.2, batch_size: int = 500, timeout_s: float = 5.0,
+                 redis_prefix: str = "shoal") -> None:
         self.backend = backend
         self.journal_dir = journal_dir
         self.flush_interval_s = flush_interval_s
         self.batch_size = batch_size
         self.writer: RecordWriter | None = None
-        self.counters: Counters = (RedisCounters(redis_url, timeout_s=min(timeout_s, 2.0)) if redis_url
+        self.counters: Counters = (RedisCounters(redis_url, timeout_s=min(timeout_s, 2.0), prefix=redis_prefix) if redis_url
                                    else SqlCounters(backend))
         migrate(backend, log=log.info)
 
@@ -97,8 +98,8 @@ class Store:
         if refused and self.journal_dir is not None:
             self.journal_dir.mkdir(parents=True, exist_ok=True)
             target = self.journal_dir / f"replay-{os.getpid()}-{uuid.uuid4().hex[:8]}.rejected"
-            for record, exc in refused:
-                write_rejected(target, record, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            for record, error in refused:
+                write_rejected(target, record, f"{type(error).__name__}: {error}".splitlines()[0])
         return len(refused)
 
     def rejected(self) -> list[tuple[Path, float, str, RequestRecord]]:

@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 import orjson
 
-from shoal.store.journal import Journal
-from shoal.store.journal import record_to_json as record_to_json
+from shoal.store.journal import Journal, record_to_json
 from shoal.store.records import RequestRecord
 
 log = logging.getLogger("shoal.store")
@@ -82,12 +81,12 @@ class RecordWriter:
                     self.last_error = _describe(exc)
                     return False
                 bad.append((record, exc))
-        for record, exc in bad:
+        for record, error in bad:
             self.rejected += 1
             log.error("request %s was refused by a healthy database and set aside (see `shoal logs --rejected`, "
-                      "`shoal store replay`): %s", record.request_id, _describe(exc))
+                      "`shoal store replay`): %s", record.request_id, _describe(error))
             if self.journal is not None:
-                write_rejected(self.journal.rejected_path, record, _describe(exc))
+                write_rejected(self.journal.rejected_path, record, _describe(error))
         return True
 
     @property
