@@ -58,6 +58,8 @@ class Store:
         """
         if self.journal_dir is None:
             return 0
+        if self.writer is None:
+            self.ping()
         total = 0
         for path, fd in orphaned_journals(self.journal_dir):
             try:
@@ -116,6 +118,7 @@ class Store:
         """
         if self.journal_dir is None:
             return 0, 0
+        self.ping()
         stored = refused = 0
         for path in sorted(self.journal_dir.glob(REJECTED_PATTERN)):
             # Move the file out of the way first: a live gateway appending to its own file then
@@ -170,10 +173,20 @@ class Store:
         return self.backend.describe()
 
     def ping(self) -> None:
-        """One round trip to the database (raises if it is unreachable)."""
-        with self.backend.transaction() as cur:
-            cur.execute("SELECT 1")
-            cur.fetchone()
+        """One round trip to the database (raises if it is unreachable).
+
+        A connection cut while idle (an outage, a failover) only shows on its next use: one
+        transient failure drops it, and the second try runs on a fresh connection.
+        """
+        for attempt in (1, 2):
+            try:
+                with self.backend.transaction() as cur:
+                    cur.execute("SELECT 1")
+                    cur.fetchone()
+                return
+            except Exception as exc:
+                if attempt == 2 or not self.backend.is_transient(exc):
+                    raise
 
     # --- request log ------------------------------------------------------------------------------
 

@@ -109,14 +109,18 @@ class RecordWriter:
                 self._done(batch)  # the good ones are in, the poison ones set aside
                 return True
             self.failures += 1
+            # Once per outage at error level, then quietly: the retries would flood the log.
+            (log.error if self.last_error is None else log.debug)(
+                "request log write failed (%d records kept in the journal, retrying with backoff): %s",
+                len(batch), _describe(exc))
             self.last_error = _describe(exc)
-            log.error("request log write failed (%d records kept in the journal, will retry): %s", len(batch),
-                      self.last_error)
             with self._lock:
                 self._queue.extendleft(reversed(batch))
                 self._in_flight = 0
             return False
-        self.last_error = None
+        if self.last_error is not None:
+            log.warning("request log writes resumed after %d failed attempt(s)", self.failures)
+            self.last_error = None
         self._done(batch)
         return True
 
