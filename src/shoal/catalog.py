@@ -109,7 +109,7 @@ class Catalog:
         pricing = Pricing(
             cfg.input_price if cfg.input_price is not None else (entry.input_per_mtok if entry else 0.0),
             cfg.output_price if cfg.output_price is not None else (entry.output_per_mtok if entry else 0.0),
-            cfg.hourly_cost,
+            cfg.hourly_cost, cfg.setup_cost, cfg.gpus, cfg.max_tokens_per_s,
         )
         caps = cfg.capabilities if cfg.capabilities is not None else (
             list(entry.capabilities) if entry else ["streaming"])

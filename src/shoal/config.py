@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shoal.costs.config import CostsConfig
 from shoal.errors import ConfigError, MissingSecretError
 from shoal.evals.config import EvalsConfig
 from shoal.gateway.config import GatewayConfig
@@ -47,7 +48,11 @@ class ModelConfig(Strict):
     locality: Literal["self_hosted", "external"] | None = None
     input_price: float | None = Field(default=None, ge=0, description="USD per 1M input tokens")
     output_price: float | None = Field(default=None, ge=0, description="USD per 1M output tokens")
-    hourly_cost: float | None = Field(default=None, ge=0, description="USD per hour of infrastructure")
+    hourly_cost: float | None = Field(default=None, ge=0, description="USD per GPU-hour of infrastructure "
+                                      "(self-hosted: charged by provisioned time, see README 'Cost')")
+    setup_cost: float | None = Field(default=None, ge=0, description="one-off USD to set the deployment up")
+    gpus: int = Field(default=1, ge=1, le=4096, description="GPUs the deployment holds")
+    max_tokens_per_s: float | None = Field(default=None, gt=0, description="tokens/s one GPU sustains")
     context_window: int | None = Field(default=None, gt=0)
     capabilities: list[Literal["streaming", "vision", "tools", "json"]] | None = None
     timeout: float = Field(default=60.0, gt=0)
@@ -73,6 +78,7 @@ class ShoalConfig(Strict):
     evals: EvalsConfig = Field(default_factory=EvalsConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
 
 
 class Settings:

@@ -164,3 +164,148 @@ def test_glob_rules() -> None:
     assert not glob_match("hr/**", "shr/x.md")
     assert glob_match("**/secret-*.md", "a/b/secret-1.md") and glob_match("**/secret-*.md", "secret-2.md")
     assert glob_match("*.pdf", "x.pdf") and not glob_match("*.pdf", "a/x.pdf")
+
+
+def labels_by_path(settings: Settings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    store = open_store(settings)
+    assert store is not None
+    try:
+        return {d.path: (d.label, d.groups) for d in store.documents().values()}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("subset", ["docs/hr/salaries.md", "docs/hr", "docs"])
+def test_reingesting_a_subset_keeps_labels_and_groups(settings: Settings, tmp_path: Path, subset: str) -> None:
+    """The rule `hr/**` is anchored to the collection root (docs/), not to the folder given this time."""
+    docs = make_tree(tmp_path)
+    ingest(settings, docs)
+    before = labels_by_path(settings)
+    assert before["docs/hr/salaries.md"] == ("confidential", ("hr",))
+    summary = ingest(settings, tmp_path / subset)
+    assert summary.relabelled == []  # type: ignore[attr-defined]
+    assert summary.roots == ["docs"]  # type: ignore[attr-defined]
+    assert labels_by_path(settings) == before
+    assert "docs/hr/salaries.md" not in paths_for(settings, "salary band engineers")
+
+
+def test_subset_with_changed_content_keeps_labels(settings: Settings, tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    ingest(settings, docs)
+    (docs / "hr" / "salaries.md").write_text("# Salaries\nSalary band for engineers is 99000 dollars.\n")
+    summary = ingest(settings, docs / "hr" / "salaries.md")
+    assert (summary.ingested, summary.relabelled) == (1, [])  # type: ignore[attr-defined]
+    assert labels_by_path(settings)["docs/hr/salaries.md"] == ("confidential", ("hr",))
+    assert paths_for(settings, "salary band engineers", Principal.of("ann", "hr"))[0] == "docs/hr/salaries.md"
+    assert "docs/hr/salaries.md" not in paths_for(settings, "salary band engineers")
+
+
+def test_root_survives_reopening_and_new_folders_get_their_own(settings: Settings, tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    other = tmp_path / "other" / "hr"
+    other.mkdir(parents=True)
+    (other / "plan.md").write_text("# Plan\nHiring plan for next year.\n")
+    ingest(settings, docs / "policies")  # first ingest: docs/policies is the root
+    summary = ingest(settings, tmp_path / "other")  # outside every root: a second root
+    assert summary.roots == ["other"]  # type: ignore[attr-defined]
+    assert labels_by_path(settings)["other/hr/plan.md"] == ("confidential", ("hr",))
+    ingest(settings, tmp_path / "other" / "hr" / "plan.md")
+    assert labels_by_path(settings)["other/hr/plan.md"] == ("confidential", ("hr",))
+    store = open_store(settings)
+    assert store is not None
+    assert store.roots() == ((docs / "policies").resolve().as_posix(), (tmp_path / "other").resolve().as_posix())
+    store.close()
+
+
+def test_label_change_on_reingest_is_reported(tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    ingest(make_settings(tmp_path), docs)
+    strict = make_settings(tmp_path, rules=[{"glob": "hr/**", "label": "restricted", "groups": ["hr"]}])
+    summary = ingest(strict, docs / "hr")
+    assert summary.relabelled == [("docs/hr/salaries.md", "internal (no groups)",  # type: ignore[attr-defined]
+                                   "restricted (groups: hr)")]
+
+
+def test_cli_prints_relabel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from shoal.cli import cli
+
+    make_tree(tmp_path)
+    config = {"data_dir": ".shoal", "models": {"minilm": {"provider": "testing", "kind": "embedding",
+                                                          "options": {"dim": 64}}}}
+    (tmp_path / "shoal.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHOAL_CONFIG", raising=False)
+    out = CliRunner().invoke(cli, ["ingest", "docs", "--no-progress"], catch_exceptions=False).output
+    assert "relabelled" not in out and "relative to docs" in out
+    config["rag"] = {"rules": [{"glob": "hr/**", "label": "confidential", "groups": ["hr"]}]}
+    (tmp_path / "shoal.yaml").write_text(yaml.safe_dump(config))
+    out = CliRunner().invoke(cli, ["ingest", "docs/hr/salaries.md", "--no-progress"], catch_exceptions=False).output
+    assert "relabelled docs/hr/salaries.md: internal (no groups) → confidential (groups: hr)" in out
+
+
+def test_symlinks_are_skipped_and_reported_by_default(settings: Settings, tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.md").write_text("# passwd\nroot:x:0:0:root:/root:/bin/bash\n")
+    (docs / "policies" / "passwd.md").symlink_to(outside / "passwd.md")
+    (docs / "policies" / "salaries.md").symlink_to(docs / "hr" / "salaries.md")  # inside, but a link
+    (docs / "linked").symlink_to(outside, target_is_directory=True)
+    summary = ingest(settings, docs)
+    skipped = dict(summary.skipped)  # type: ignore[attr-defined]
+    for name in ("policies/passwd.md", "policies/salaries.md", "linked"):
+        assert "symbolic link, not followed" in skipped[str(docs / name)]
+    assert not any("passwd" in p for p in labels_by_path(settings))
+    assert not any("passwd" in p for p in paths_for(settings, "root bash"))
+    explicit = ingest(settings, docs / "policies" / "passwd.md")
+    assert "symbolic link, not followed" in dict(explicit.skipped)[str(docs / "policies" / "passwd.md")]  # type: ignore[attr-defined]
+
+
+def test_follow_links_stays_inside_the_root(settings: Settings, tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.md").write_text("# passwd\nroot:x:0:0:root:/root:/bin/bash\n")
+    (docs / "policies" / "passwd.md").symlink_to(outside / "passwd.md")
+    (docs / "linked").symlink_to(outside, target_is_directory=True)
+    (docs / "loop").symlink_to(docs, target_is_directory=True)
+    # A link inside the root that exposes a confidential file under a public folder: labelled by
+    # where the file really is.
+    (docs / "policies" / "pay.md").symlink_to(docs / "hr" / "salaries.md")
+    summary = ingest(settings, docs, follow_links=True)
+    skipped = dict(summary.skipped)  # type: ignore[attr-defined]
+    assert "outside" in skipped[str(docs / "policies" / "passwd.md")]
+    assert "outside" in skipped[str(docs / "linked")]
+    labels = labels_by_path(settings)
+    assert not any("passwd" in p or "pay.md" in p for p in labels)
+    assert labels["docs/hr/salaries.md"] == ("confidential", ("hr",))
+    assert not any("passwd" in p for p in paths_for(settings, "root bash"))
+    assert "docs/hr/salaries.md" not in paths_for(settings, "salary band engineers")
+    explicit = ingest(settings, docs / "policies" / "passwd.md", follow_links=True)
+    assert "outside" in dict(explicit.skipped)[str(docs / "policies" / "passwd.md")]  # type: ignore[attr-defined]
+
+
+def test_follow_links_includes_links_inside(settings: Settings, tmp_path: Path) -> None:
+    docs = make_tree(tmp_path)
+    shared = docs / "shared"
+    shared.mkdir()
+    (shared / "faq.md").write_text("# FAQ\nThe cafeteria opens at eight.\n")
+    (docs / "policies" / "faq-link.md").symlink_to(shared / "faq.md")
+    ingest(settings, docs, follow_links=True)
+    assert [p for p in labels_by_path(settings) if "faq" in p] == ["docs/shared/faq.md"]
+
+
+def test_index_file_is_owner_only(settings: Settings, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        ingest(settings, make_tree(tmp_path))
+    finally:
+        os.umask(old)
+    index = tmp_path / ".shoal" / "index" / "default"
+    files = [p for p in index.iterdir() if p.name.startswith("index.sqlite3")]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)

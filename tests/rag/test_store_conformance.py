@@ -179,3 +179,15 @@ def test_empty_store_and_no_access(store_factory: Factory) -> None:
     nobody = Access(frozenset())
     assert store.search("annual leave", query_vector("annual leave"), 5, access=nobody) == []
     assert store.count(nobody) == 0
+
+
+def test_roots_are_remembered_across_reopen(store_factory: Factory) -> None:
+    store = store_factory()
+    assert store.roots() == ()
+    store.add_root("/data/docs")
+    seed(store)  # document writes keep the roots
+    store.add_root("/data/other")
+    store.add_root("/data/docs")
+    store.close()
+    again = store_factory()
+    assert again.roots() == ("/data/docs", "/data/other")

@@ -224,3 +224,21 @@ def test_a_record_the_database_refuses_does_not_block_the_log(tmp_path: Path) ->
 def test_nul_bytes_are_stored(store: Store) -> None:
     store.record_request(_record(1, response_text="a\x00b"))
     assert store.get_request("req-1").response_text == "a\ufffdb"
+
+
+def test_files_shoal_creates_are_owner_only(tmp_path: Path) -> None:
+    """The request log holds prompts: the database, its WAL and the journal are 0600 whatever the umask."""
+    old = os.umask(0o022)
+    try:
+        store = Store(SQLiteBackend(tmp_path / "shoal.db"), journal_dir=tmp_path / "journal", flush_interval_s=3600)
+        store.start_writer()
+        store.record_request(_record(1))
+        created = [tmp_path / "shoal.db", *(tmp_path / "journal").glob("*.jsonl")]
+        store.query_requests(RequestFilter(), 10)
+        created += [p for p in (tmp_path / "shoal.db-wal", tmp_path / "shoal.db-shm") if p.exists()]
+        modes = {p.name: p.stat().st_mode & 0o777 for p in created}
+        store.close()
+    finally:
+        os.umask(old)
+    assert len(modes) >= 3
+    assert set(modes.values()) == {0o600}, modes

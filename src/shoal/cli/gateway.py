@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -15,6 +16,7 @@ from shoal.cli.common import settings_from
 if TYPE_CHECKING:
     from shoal.store import RequestRecord, Store
 
+log = logging.getLogger("shoal.cli")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -288,52 +290,99 @@ def logs(ctx: click.Context, team: str | None, user: str | None, segment: str | 
 
 
 def strongest_model(catalog: Any) -> Any:
-    """The most expensive configured chat model (the "send everything to the best" baseline)."""
-    specs = [s for s in catalog.specs(kind="chat")]
+    """The most expensive token-priced chat model (the "send everything to the best" baseline).
+
+    Self-hosted models charged by the hour are not candidates: their cost is not a list price.
+    """
+    specs = [s for s in catalog.specs(kind="chat") if not s.pricing.self_hosted_cost]
     if not specs:
         return None
     return max(specs, key=lambda s: (s.pricing.input_per_mtok + s.pricing.output_per_mtok, s.name))
+
+
+def pricing_of(catalog: Any) -> dict[str, Any]:
+    """Pricing of every configured chat model that can be described (name → Pricing)."""
+    out: dict[str, Any] = {}
+    for name in catalog.configured_names():
+        try:
+            out[name] = catalog.spec(name, resolve_secret=False).pricing
+        except Exception as exc:  # noqa: BLE001 - a model that cannot be described has no price to allocate
+            log.debug("no pricing for %s: %s", name, exc)
+    return out
 
 
 @click.command()
 @click.option("--by", "group_by", default="team", show_default=True,
               type=click.Choice(["team", "user", "segment", "model", "key", "route", "sensitivity"]))
 @click.option("--since", default="30d", show_default=True, help="30m, 2h, 7d or an ISO date.")
+@click.option("--until", help="End of the window (ISO date/time; default: now).")
 @click.option("--team", help="Only this team.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def usage(ctx: click.Context, group_by: str, since: str, team: str | None, as_json: bool) -> None:
+def usage(ctx: click.Context, group_by: str, since: str, until: str | None, team: str | None,
+          as_json: bool) -> None:
     """Requests, tokens and cost by team/user/segment/model, and what routing saved.
 
-    The saving compares the actual cost with sending every chat request's tokens to the most
-    expensive configured chat model.
+    Self-hosted models with an hourly cost are charged by provisioned time over the window,
+    shared by tokens served (README: "What a self-hosted model costs"). The saving compares that
+    cost with sending every chat request's tokens to the most expensive token-priced chat model.
     """
     from shoal.cli.common import catalog_from
+    from shoal.costs.allocation import UsageCell, allocate, window_hours
 
     store = _store(ctx)
     start = parse_since(since)
+    stop = parse_since(until)  # None: no upper bound on the records; provisioned time ends now
+    end = stop if stop is not None else time.time()
+    everyone: list[Any] = []
     try:
-        rows = store.usage(group_by, since=start, team=team)
+        cells = store.usage_by_model(group_by, since=start, until=stop, team=team)
+        first = store.first_request_ts()
         chat_tokens: dict[str | None, tuple[int, int]] = {}
         for endpoint in ("chat", "messages"):
-            for r in store.usage(group_by, since=start, team=team, endpoint=endpoint):
+            for r in store.usage(group_by, since=start, until=stop, team=team, endpoint=endpoint):
                 p, c = chat_tokens.get(r.group, (0, 0))
                 chat_tokens[r.group] = (p + r.prompt_tokens, c + r.completion_tokens)
+        if team is not None:
+            # A self-hosted model serves every team: its allocation needs all teams' tokens.
+            everyone = store.usage_by_model("team", since=start, until=stop)
     finally:
         store.close()
-    best = strongest_model(catalog_from(ctx))
+    catalog = catalog_from(ctx)
+    best = strongest_model(catalog)
+    pricing = pricing_of(catalog)
+    hours = window_hours(start if start is not None else (first or end), end, first)
+    rows: dict[str | None, list[Any]] = {}
+    for model, r in cells:
+        acc = rows.setdefault(r.group, [0, 0, 0, 0])
+        acc[0] += r.requests
+        acc[1] += r.errors
+        acc[2] += r.prompt_tokens
+        acc[3] += r.completion_tokens
+    alloc_cells = [UsageCell(r.group, model, r.total_tokens, r.cost_usd) for model, r in cells]
+    served: dict[str, int] | None = None
+    if team is not None:
+        # A self-hosted model serves every team: one team carries its share of all tokens served.
+        served = {}
+        for model, r in everyone:
+            if model is not None:
+                served[model] = served.get(model, 0) + r.total_tokens
+    allocation = allocate(alloc_cells, pricing, hours, served_by_model=served)
+    cost_by_group = allocation.by_group
+    idle = sum(allocation.idle_usd.values())
     out: list[dict[str, Any]] = []
-    for r in rows:
-        p, c = chat_tokens.get(r.group, (0, 0))
+    for group, (n, errors, p_tok, c_tok) in sorted(rows.items(), key=lambda kv: -cost_by_group.get(kv[0], 0.0)):
+        p, c = chat_tokens.get(group, (0, 0))
         baseline = (p * best.pricing.input_per_mtok + c * best.pricing.output_per_mtok) / 1e6 if best else None
-        out.append({"group": r.group, "requests": r.requests, "errors": r.errors, "prompt_tokens": r.prompt_tokens,
-                    "completion_tokens": r.completion_tokens, "cost_usd": r.cost_usd,
-                    "baseline_usd": baseline, "saved_usd": None if baseline is None else baseline - r.cost_usd})
+        cost = cost_by_group.get(group, 0.0)
+        out.append({"group": group, "requests": n, "errors": errors, "prompt_tokens": p_tok,
+                    "completion_tokens": c_tok, "cost_usd": cost,
+                    "baseline_usd": baseline, "saved_usd": None if baseline is None else baseline - cost})
     if as_json:
         import orjson
 
         click.echo(orjson.dumps({"group_by": group_by, "baseline_model": best.name if best else None,
-                                 "rows": out}).decode())
+                                 "window_hours": hours, "idle_self_hosted_usd": idle, "rows": out}).decode())
         return
     from rich.console import Console
     from rich.table import Table
@@ -353,10 +402,16 @@ def usage(ctx: click.Context, group_by: str, since: str, team: str | None, as_js
         for i, k in enumerate(("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")):
             totals[i] += o[k]
         totals[5] += base or 0.0
+    if idle:
+        table.add_row("(idle self-hosted)", "", "", "", "", f"{idle:.4f}", "", "")
+        totals[4] += idle
     saved_total = "" if not totals[5] else f"{(totals[5] - totals[4]) / totals[5] * 100:.0f}%"
     table.add_row("total", str(totals[0]), str(totals[1]), str(totals[2]), str(totals[3]), f"{totals[4]:.4f}",
                   f"{totals[5]:.4f}", saved_total, style="bold")
     Console().print(table)
+    if any(p.self_hosted_cost for p in pricing.values()):
+        click.echo(f"self-hosted models are charged by provisioned time over {hours:.1f} h, shared by tokens served",
+                   err=True)
 
 
 # --- store maintenance ----------------------------------------------------------------------------

@@ -28,6 +28,10 @@ def _print_summary(summary: IngestSummary) -> None:
         f"[bold]collection {summary.collection}[/]: {summary.files} files · {summary.ingested} ingested · "
         f"{summary.unchanged} unchanged · {summary.chunks} chunks written · {len(summary.removed)} removed · "
         f"{len(summary.skipped)} skipped · {summary.seconds:.1f} s")
+    if summary.roots:
+        console.print(f"  rules matched relative to {', '.join(summary.roots)}", soft_wrap=True)
+    for path, before, after in summary.relabelled:
+        console.print(f"  [magenta]relabelled[/] {path}: {before} → {after}", soft_wrap=True)
     for path, reason in summary.skipped:
         console.print(f"  [yellow]skipped[/] {path}: {reason}", soft_wrap=True)
     for path in summary.removed:
@@ -42,11 +46,18 @@ def _print_summary(summary: IngestSummary) -> None:
 @click.option("--groups", help="Comma-separated groups that may see these files (default: everyone, by label).")
 @click.option("--collection", help="Collection name (default: rag.collection).")
 @click.option("--prune", is_flag=True, help="Remove indexed documents whose files are gone from PATHS.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links whose target is inside the ingested folder (default: skip links).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups: str | None,
-           collection: str | None, prune: bool, no_progress: bool) -> None:
-    """Index PATHS (files or folders: md, txt, pdf, docx, html) for search and `shoal ask`."""
+           collection: str | None, prune: bool, follow_links: bool, no_progress: bool) -> None:
+    """Index PATHS (files or folders: md, txt, pdf, docx, html) for search and `shoal ask`.
+
+    Label rules match paths relative to the collection's root: the folder of the first ingest
+    (a file ingested first makes its folder the root). Re-ingesting a subfolder or one file keeps
+    the labels of the full ingest; a label that changes is printed.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from shoal.rag.ingest import Ingestor
@@ -60,7 +71,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups
     try:
         ingestor = Ingestor(settings, store, embedder)
         if no_progress:
-            summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune)
+            summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune,
+                                   follow_links=follow_links)
         else:
             columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                        TextColumn("{task.description}", style="dim"))
@@ -71,7 +83,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups
                     bar.update(task, completed=done, total=total, description=current[-60:])
 
                 summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune,
-                                       progress=on_progress)
+                                       follow_links=follow_links, progress=on_progress)
     finally:
         store.close()
     _print_summary(summary)

@@ -130,17 +130,52 @@ class Usage:
                      self.completion_tokens + other.completion_tokens)
 
 
+# Tokens per second one GPU sustains for a self-hosted model when its config says nothing
+# (``max_tokens_per_s``). A deliberately round, conservative figure of the order vLLM reports for
+# 7-70B models under concurrent load on one A100/H100-class GPU; measure yours and set it.
+DEFAULT_TOKENS_PER_S_PER_GPU = 1000.0
+
+
 @dataclass(frozen=True, slots=True)
 class Pricing:
-    """List price in USD per 1M tokens; a self-hosted model may carry an hourly cost instead."""
+    """What a model costs: list prices in USD per 1M tokens, or, for a self-hosted model, the
+    infrastructure it holds (``hourly_usd`` per GPU-hour × ``gpus``, plus a one-off ``setup_usd``).
+
+    Self-hosted cost is the provisioned time, not the tokens: over a window the deployment costs
+    ``hourly_usd × gpus × hours``, and each request's share is its tokens over all tokens the model
+    served in that window (``shoal.costs.allocation``). A single request, priced on its own before
+    the window is known, is charged at the capacity rate ``hourly_usd / (3600 × tokens_per_s)``
+    per token, the cost when the GPUs are fully busy; the allocation adds the idle time back.
+    """
 
     input_per_mtok: float = 0.0
     output_per_mtok: float = 0.0
     hourly_usd: float | None = None
+    setup_usd: float | None = None
+    gpus: int = 1
+    max_tokens_per_s: float | None = None  # per GPU
+
+    @property
+    def self_hosted_cost(self) -> bool:
+        """True when this model is charged by provisioned time (an hourly cost is set)."""
+        return self.hourly_usd is not None
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Throughput of one GPU (configured, or the documented default)."""
+        return self.max_tokens_per_s or DEFAULT_TOKENS_PER_S_PER_GPU
+
+    @property
+    def provisioned_per_hour(self) -> float:
+        """USD per hour the deployment costs, busy or idle (0 for token-priced models)."""
+        return (self.hourly_usd or 0.0) * max(1, self.gpus)
 
     def cost(self, usage: Usage) -> float:
-        return (usage.prompt_tokens * self.input_per_mtok
-                + usage.completion_tokens * self.output_per_mtok) / 1_000_000
+        token_cost = (usage.prompt_tokens * self.input_per_mtok
+                      + usage.completion_tokens * self.output_per_mtok) / 1_000_000
+        if self.hourly_usd is None:
+            return token_cost
+        return token_cost + usage.total_tokens * self.hourly_usd / (3600.0 * self.tokens_per_s)
 
 
 @dataclass(frozen=True, slots=True)

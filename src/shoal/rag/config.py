@@ -7,7 +7,7 @@ Example::
       chunk_overlap: 150
       default_label: internal
       everyone_labels: [public, internal]   # documents with these labels and no groups: visible to all
-      rules:                     # first match wins; paths are relative to the ingested folder
+      rules:                     # first match wins; paths are relative to the collection root
         - glob: "hr/**"
           label: confidential
           groups: [hr]
@@ -32,7 +32,11 @@ class _Strict(BaseModel):
 
 
 class PathRule(_Strict):
-    """Files matching ``glob`` (relative to the ingested folder, ``**`` spans folders) get this label/groups."""
+    """Files matching ``glob`` get this label/groups (``**`` spans folders).
+
+    The glob matches the file's path relative to the collection root (the folder of the first ingest
+    that reached the file, remembered by the collection) or relative to the project folder.
+    """
 
     glob: str = Field(min_length=1)
     label: Label | None = None

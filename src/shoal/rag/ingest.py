@@ -2,7 +2,11 @@
 
 Labels and groups come from configuration only (``rag.rules`` first, then ``--label/--groups``,
 then ``rag.default_label``); nothing inside a document can change them, so a page that says
-"this document is public" stays as labelled. Each document is written atomically by the store;
+"this document is public" stays as labelled. Rules match a file's path inside the collection —
+relative to the collection root remembered at the first ingest that reached it — so re-ingesting
+one file or one subfolder gives the same label and groups as ingesting the whole tree; a label
+that does change on re-ingest (a rule was edited) is reported. Symbolic links are not followed
+unless asked, and never out of the ingested folder. Each document is written atomically by the store;
 unchanged files (same bytes, labels and chunk settings) are skipped; ``prune`` removes documents
 whose files are gone. Unreadable files are skipped with a reason and the batch goes on.
 """
@@ -45,6 +49,8 @@ class IngestSummary:
     chunks: int = 0
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    relabelled: list[tuple[str, str, str]] = field(default_factory=list)  # (path, before, after)
+    roots: list[str] = field(default_factory=list)  # collection roots the files were labelled against
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -101,31 +107,103 @@ def resolve_access(config: RagConfig, relpaths: Sequence[str], label: str | None
     return final_label, tuple(sorted({g for g in final_groups if g}))
 
 
-def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
-    """(file, root) pairs to ingest, and (path, reason) for explicit paths that cannot be."""
+_LINK_SKIPPED = "symbolic link, not followed (--follow-links follows links that stay inside the folder)"
+
+
+def _link_problem(link: Path, inside: Path, follow_links: bool) -> str | None:
+    """Why the symbolic link ``link`` is not ingested, or None when it may be followed."""
+    if not follow_links:
+        return _LINK_SKIPPED
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop of links
+        return "broken symbolic link"
+    if not target.is_relative_to(inside):
+        return f"symbolic link to a target outside {inside.name or inside}/, not followed"
+    return None
+
+
+def discover(paths: Iterable[Path], extensions: Sequence[str], *, follow_links: bool = False,
+             ) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
+    """(file, folder it was found in) pairs to ingest, and (path, reason) for paths that cannot be.
+
+    Symbolic links are skipped and reported unless ``follow_links``; even then a link is followed
+    only when its target lies inside the folder being ingested (for a link named on the command
+    line: inside the link's own folder), so a link to ``/etc/passwd`` is never indexed. A file
+    reached through a link is keyed, labelled and cited by its real path.
+    """
     found: dict[Path, Path] = {}
     problems: list[tuple[str, str]] = []
     exts = {e.lower() for e in extensions}
     for raw in paths:
         path = Path(raw)
+        if path.is_symlink():
+            problem = _link_problem(path, path.absolute().parent.resolve(), follow_links)
+            if problem is not None and not (follow_links and path.is_dir()):
+                problems.append((str(path), problem))
+                continue
         if path.is_file():
             if path.suffix.lower() not in LOADERS:
                 problems.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
             else:
-                found.setdefault(path.resolve(), path.resolve().parent)
+                real = path.resolve()
+                found.setdefault(real, real.parent)
         elif path.is_dir():
-            root = path.resolve()
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # .git, .shoal…
-                for name in sorted(filenames):
-                    if name.startswith("."):
-                        continue
-                    file = Path(dirpath) / name
-                    if file.suffix.lower() in exts and file.suffix.lower() in LOADERS:
-                        found.setdefault(file, root)
+            _walk(path.resolve(), exts, follow_links, found, problems)
         else:
             problems.append((str(path), "no such file or folder"))
     return sorted(found.items()), problems
+
+
+def _walk(root: Path, exts: set[str], follow_links: bool, found: dict[Path, Path],
+          problems: list[tuple[str, str]]) -> None:
+    visited: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_links):
+        real_dir = os.path.realpath(dirpath)
+        if real_dir in visited:  # reached again through a link: a loop or a second way in
+            dirnames[:] = []
+            continue
+        visited.add(real_dir)
+        kept = []
+        for d in sorted(dirnames):
+            if d.startswith("."):  # .git, .shoal…
+                continue
+            folder = Path(dirpath) / d
+            problem = _link_problem(folder, root, follow_links) if folder.is_symlink() else None
+            if problem is not None:
+                problems.append((str(folder), problem))
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            file = Path(dirpath) / name
+            if name.startswith(".") or file.suffix.lower() not in exts or file.suffix.lower() not in LOADERS:
+                continue
+            if file.is_symlink():
+                problem = _link_problem(file, root, follow_links)
+                if problem is not None:
+                    problems.append((str(file), problem))
+                    continue
+            real = Path(os.path.realpath(file)) if follow_links else file
+            if real.is_file():
+                found.setdefault(real, root)
+
+
+def anchor_root(file: Path, roots: Sequence[Path]) -> Path | None:
+    """The collection root ``file`` is labelled against: the innermost root that contains it.
+
+    Roots are only ever added for folders outside every existing root, so a file's anchor never
+    changes once set: re-ingesting any subset (one file, one subfolder) matches the same rules.
+    """
+    best: Path | None = None
+    for root in roots:
+        if file.is_relative_to(root) and (best is None or len(root.parts) > len(best.parts)):
+            best = root
+    return best
+
+
+def _access_text(label: str, groups: Sequence[str]) -> str:
+    return f"{label} (groups: {', '.join(groups)})" if groups else f"{label} (no groups)"
 
 
 class Ingestor:
@@ -154,6 +232,10 @@ class Ingestor:
         shown = self._display_path(file)
         relpaths = [file.relative_to(root).as_posix(), shown]
         doc_label, doc_groups = resolve_access(self.config, relpaths, label, groups)
+        previous = known.get(file.as_posix())
+        if previous is not None and (previous.label, previous.groups) != (doc_label, doc_groups):
+            summary.relabelled.append((shown, _access_text(previous.label, previous.groups),
+                                       _access_text(doc_label, doc_groups)))
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -161,7 +243,6 @@ class Ingestor:
             return None
         doc_id = file.as_posix()
         version = self._version(data, doc_label, doc_groups)
-        previous = known.get(doc_id)
         if previous is not None and previous.version == version:
             summary.unchanged += 1
             return None
@@ -208,19 +289,36 @@ class Ingestor:
             summary.chunks += n
         pending.clear()
 
+    def _anchor(self, file: Path, found_in: Path, roots: list[Path], summary: IngestSummary) -> Path:
+        """The root ``file``'s rules are matched against; a folder outside every root becomes one."""
+        root = anchor_root(file, roots)
+        if root is None:
+            root = found_in
+            self.store.add_root(root.as_posix())
+            roots.append(root)
+        shown = self._display_path(root)
+        if shown not in summary.roots:
+            summary.roots.append(shown)
+        return root
+
     def run(self, paths: Sequence[str | Path], *, label: str | None = None, groups: Sequence[str] | None = None,
-            prune: bool = False, progress: ProgressFn | None = None) -> IngestSummary:
+            prune: bool = False, follow_links: bool = False, progress: ProgressFn | None = None) -> IngestSummary:
+        """Ingest ``paths`` (files or folders). Label rules match each file's path relative to the
+        collection root that contains it (the folder of the first ingest that reached it; see
+        ``anchor_root``), or relative to the project."""
         start = time.perf_counter()
         summary = IngestSummary(self.store.collection)
-        files, problems = discover([Path(p) for p in paths], self.config.extensions)
+        files, problems = discover([Path(p) for p in paths], self.config.extensions, follow_links=follow_links)
         summary.skipped.extend(problems)
         summary.files = len(files)
         known = self.store.documents()
+        roots = [Path(r) for r in self.store.roots()]
         pending: list[_Pending] = []
         queued = 0
-        for i, (file, root) in enumerate(files):
+        for i, (file, found_in) in enumerate(files):
             if progress is not None:
                 progress(i, len(files), self._display_path(file))
+            root = self._anchor(file, found_in, roots, summary)
             item = self._prepare(file, root, label, groups, known, summary)
             if item is not None:
                 pending.append(item)

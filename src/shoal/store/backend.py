@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import socket
 import sqlite3
 import threading
@@ -171,6 +172,13 @@ class SQLiteBackend(Backend):
         except OSError as exc:
             raise ConfigError(f"cannot create the store directory {self.path.parent}: {exc.strerror}",
                               key="store.url") from None
+        try:
+            # The request log holds prompts and answers: owner-only from the first byte (SQLite
+            # gives its -wal and -shm files the database file's mode).
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot create SQLite store {self.path}: {exc.strerror}",
+                             hint="check the path in store.url and its permissions") from None
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shoal.store.backend import Backend
+from shoal.store import rollups
+from shoal.store.backend import Backend, Cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,9 @@ class Migration:
     number: int
     name: str
     statements: tuple[str, ...]
+    # Python run after the statements, in the same transaction (e.g. filling a new table from
+    # existing rows when SQL alone would differ between SQLite and PostgreSQL).
+    after: Callable[[Cursor], None] | None = None
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -79,6 +83,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (scope, win))""",
         "CREATE INDEX usage_counters_expiry ON usage_counters (expires_at)",
     )),
+    # Dashboard rollups, kept up to date by every insert (shoal.store.rollups). Records written
+    # before this migration are counted once, here.
+    Migration(5, "rollups", rollups.SCHEMA, after=rollups.backfill),
+    # Keyset pagination of the request log per team and model (dashboard Requests page).
+    Migration(6, "request_log_indexes", (
+        "CREATE INDEX requests_ts_id ON requests (ts, request_id)",
+        "CREATE INDEX requests_model_ts ON requests (served_model, ts)",
+    )),
+    # Tokens per minute per scope (everything, team, model): peak load for GPU sizing (shoal tco).
+    Migration(7, "rollup_peak", rollups.PEAK_SCHEMA),
 )
 
 
@@ -97,6 +111,8 @@ def migrate(backend: Backend, *, migrations: tuple[Migration, ...] = MIGRATIONS,
                 continue
             for statement in migration.statements:
                 cur.execute(statement)
+            if migration.after is not None:
+                migration.after(cur)
             cur.execute("INSERT INTO _shoal_migrations (number, name, applied_at) VALUES (?, ?, ?)",
                         (migration.number, migration.name, time.time()))
             applied_now.append(migration)

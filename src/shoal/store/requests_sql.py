@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from shoal.errors import ShoalError
+from shoal.store import rollups
 from shoal.store.backend import Backend
 from shoal.store.records import RequestFilter, RequestRecord, UsageRow
 
@@ -17,22 +18,23 @@ COLUMNS = ("request_id", "ts", "endpoint", "key_id", "team", "user_name", "segme
            "sensitivity_reasons", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms", "status",
            "error", "stream", "collection", "citations", "request_messages", "response_text")
 _JSON_COLUMNS = {"route_reasons", "sensitivity_reasons", "citations", "request_messages"}
-_INSERT = (f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-           "ON CONFLICT (request_id) DO NOTHING")
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM requests"
+SELECT_COLUMNS = _SELECT = f"SELECT {', '.join(COLUMNS)} FROM requests"
 # SQLite: many rows per INSERT statement. executemany would step once per row, and CPython releases
 # and re-takes the GIL around every step; under load the event loop holds the GIL, so each re-take
 # waits up to a switch interval and the writer falls behind the gateway. Unpacking one JSON array
 # with json_each/json_extract avoided that but cost SQLite ~3x the CPU per row, which the gateway
 # paid in tail latency whenever a batch ran beside it on a small machine.
 _SQLITE_MAX_VARIABLES = 999  # SQLite's limit before 3.32; newer builds allow more, this is plenty
+_PG_ROWS_PER_STATEMENT = 1000  # 25 columns × 1000 rows stays far below PostgreSQL's 65535 parameters
 
 
 @lru_cache(maxsize=4)
 def _insert_rows_sql(n: int) -> str:
     row = "(" + ", ".join("?" * len(COLUMNS)) + ")"
+    # RETURNING names the rows really inserted: only those are added to the rollups (a replayed
+    # journal line that is already stored must not be counted twice).
     return (f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES " + ", ".join([row] * n)
-            + " ON CONFLICT (request_id) DO NOTHING")
+            + " ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
 
 
 # group_by name -> SQL expression; a dict, so user input never reaches the SQL text.
@@ -73,18 +75,26 @@ def from_row(row: tuple[Any, ...]) -> RequestRecord:
 
 
 def insert(backend: Backend, records: list[RequestRecord]) -> None:
+    """Insert records (duplicates ignored) and add the new ones to the rollups, in one transaction."""
     if not records:
         return
     rows = [_to_row(r) for r in records]
-    if backend.dialect == "sqlite":
-        per_statement = max(1, _SQLITE_MAX_VARIABLES // len(COLUMNS))
-        with backend.transaction() as cur:
-            for i in range(0, len(rows), per_statement):
-                part = rows[i:i + per_statement]
-                cur.execute(_insert_rows_sql(len(part)), list(itertools.chain.from_iterable(part)))
-        return
+    per_statement = (max(1, _SQLITE_MAX_VARIABLES // len(COLUMNS)) if backend.dialect == "sqlite"
+                     else _PG_ROWS_PER_STATEMENT)
+    inserted: set[str] = set()
     with backend.transaction() as cur:
-        cur.executemany(_INSERT, rows)
+        for i in range(0, len(rows), per_statement):
+            part = rows[i:i + per_statement]
+            cur.execute(_insert_rows_sql(len(part)), list(itertools.chain.from_iterable(part)))
+            inserted.update(str(r[0]) for r in cur.fetchall())
+        if len(inserted) < len(records):
+            fresh: list[RequestRecord] = []
+            for r in records:
+                if r.request_id in inserted:
+                    inserted.discard(r.request_id)  # a duplicate inside the batch counts once
+                    fresh.append(r)
+            records = fresh
+        rollups.apply(cur, records)
 
 
 def get(backend: Backend, request_id: str) -> RequestRecord | None:
@@ -139,3 +149,21 @@ def usage(backend: Backend, group_by: str, filters: RequestFilter) -> list[Usage
                      prompt_tokens=int(r[3] or 0), completion_tokens=int(r[4] or 0), cost_usd=float(r[5] or 0.0))
             for r in rows]
 
+
+
+def usage_by_model(backend: Backend, group_by: str, filters: RequestFilter) -> list[tuple[str | None, UsageRow]]:
+    """Like ``usage`` but split by served model too: ``(model, row)`` pairs (for cost allocation)."""
+    expr = GROUPS.get(group_by)
+    if expr is None:
+        raise ShoalError(f"cannot group usage by {group_by!r}", hint=f"use one of: {', '.join(GROUPS)}")
+    where, params = _where(filters)
+    sql = (f"SELECT {expr} AS g, served_model, COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), "
+           f"SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM requests{where} "
+           f"GROUP BY {expr}, served_model")
+    with backend.transaction() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    return [(None if r[1] is None else str(r[1]),
+             UsageRow(group=None if r[0] is None else str(r[0]), requests=int(r[2]), errors=int(r[3] or 0),
+                      prompt_tokens=int(r[4] or 0), completion_tokens=int(r[5] or 0), cost_usd=float(r[6] or 0.0)))
+            for r in rows]

@@ -12,6 +12,7 @@ from shoal.errors import NotFoundError
 from shoal.store import feedback_sql, keys_sql, requests_sql
 from shoal.store.backend import Backend
 from shoal.store.counters import Counters, RedisCounters, SqlCounters
+from shoal.store.dashboard_sql import first_ts
 from shoal.store.journal import (
     REJECTED_PATTERN,
     Journal,
@@ -219,6 +220,18 @@ class Store:
         self.flush(5.0)
         return requests_sql.usage(self.backend, group_by,
                                   RequestFilter(team=team, since=since, until=until, endpoint=endpoint))
+
+    def usage_by_model(self, group_by: str = "team", *, since: float | None = None, until: float | None = None,
+                       team: str | None = None, endpoint: str | None = None) -> list[tuple[str | None, UsageRow]]:
+        """``usage`` split by served model: ``(model, row)`` pairs (self-hosted cost allocation)."""
+        self.flush(5.0)
+        return requests_sql.usage_by_model(self.backend, group_by,
+                                           RequestFilter(team=team, since=since, until=until, endpoint=endpoint))
+
+    def first_request_ts(self) -> float | None:
+        """When the log starts (hour precision, from the rollups), or None when it is empty."""
+        self.flush(5.0)
+        return first_ts(self.backend)
 
     # --- feedback ---------------------------------------------------------------------------------
 

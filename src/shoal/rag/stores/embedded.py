@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -93,6 +94,8 @@ class EmbeddedStore:
         self.fusion = fusion
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
+        # Chunks of confidential documents live here: owner-only (SQLite's -wal/-shm inherit the mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -122,6 +125,25 @@ class EmbeddedStore:
     def _meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def roots(self) -> tuple[str, ...]:
+        with self._lock:
+            raw = self._meta("roots")
+        return tuple(json.loads(raw)) if raw else ()
+
+    def add_root(self, path: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                raw = self._meta("roots")
+                roots = json.loads(raw) if raw else []
+                if path not in roots:
+                    roots.append(path)
+                    self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('roots', ?)", (json.dumps(roots),))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def info(self) -> StoreInfo:
         with self._lock:

@@ -119,6 +119,15 @@ class QdrantStore:
         self._call(self.client.upsert, self.docs_name,
                    points=[self.m.PointStruct(id=_META_ID, vector={}, payload={**meta, "kind": "meta"})])
 
+    def roots(self) -> tuple[str, ...]:
+        return tuple(self._meta().get("roots") or ())
+
+    def add_root(self, path: str) -> None:
+        meta = self._meta()
+        roots = list(meta.get("roots") or ())
+        if path not in roots:
+            self._put_meta({**meta, "roots": [*roots, path]})
+
     def info(self) -> StoreInfo:
         meta = self._meta()
         chunks = 0

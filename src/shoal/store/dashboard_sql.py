@@ -1,0 +1,208 @@
+"""Reads for the dashboard: everything from the rollups, plus keyset pages of the request log.
+
+No query here scans the request log: time series and breakdowns read ``rollup_*`` tables (a month
+is a few thousand rows), and the log itself is only read a page at a time through an index
+(``ts, request_id``), whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shoal.errors import ShoalError
+from shoal.store.backend import Backend
+from shoal.store.records import RequestRecord
+from shoal.store.requests_sql import SELECT_COLUMNS, from_row
+from shoal.store.rollups import LAT_COLUMNS, LATENCY_EDGES_MS, N_LAT
+
+TIME_DIMENSIONS = {"team": "team", "model": "model", "route": "route", "sensitivity": "sensitivity"}
+WHO_DIMENSIONS = {"team": "team", "user": "user_name", "segment": "segment", "key": "key_id", "model": "model"}
+_SUMS = "SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)"
+_LAT_SUMS = ", ".join(f"SUM({c})" for c in LAT_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """``[since, until)`` in unix seconds and, optionally, one team (``None``: every team)."""
+
+    since: float
+    until: float
+    team: str | None = None
+
+
+def quantile(hist: list[int], q: float) -> float | None:
+    """Quantile of a latency histogram (linear inside the bucket; the open bucket reports its edge)."""
+    total = sum(hist)
+    if total == 0:
+        return None
+    rank = q * total
+    seen = 0
+    for i, n in enumerate(hist):
+        if n and seen + n >= rank:
+            lo = 0.0 if i == 0 else float(LATENCY_EDGES_MS[i - 1])
+            if i >= len(LATENCY_EDGES_MS):
+                return lo
+            hi = float(LATENCY_EDGES_MS[i])
+            return lo + (hi - lo) * (rank - seen) / n
+        seen += n
+    return float(LATENCY_EDGES_MS[-1])
+
+
+def _where(w: Window, *, grain_seconds: int) -> tuple[str, list[Any]]:
+    # A bucket belongs to the window when it starts inside it (buckets align to their grain).
+    lo = int(w.since // grain_seconds) * grain_seconds
+    clauses = ["bucket >= ?", "bucket < ?"]
+    params: list[Any] = [lo, w.until]
+    if w.team is not None:
+        clauses.append("team = ?")
+        params.append(w.team)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def _totals(row: Any) -> dict[str, Any]:
+    return {"requests": int(row[0] or 0), "errors": int(row[1] or 0), "prompt_tokens": int(row[2] or 0),
+            "completion_tokens": int(row[3] or 0), "cost_usd": float(row[4] or 0.0)}
+
+
+def grain_for(w: Window) -> str:
+    """Minutes for spans up to 6 hours, hours beyond."""
+    return "minute" if w.until - w.since <= 6 * 3600 else "hour"
+
+
+def timeseries(backend: Backend, w: Window, grain: str | None = None) -> dict[str, Any]:
+    """Per bucket: requests, errors, tokens, cost, mean and p50/p95 latency; plus the totals."""
+    grain = grain or grain_for(w)
+    seconds = 60 if grain == "minute" else 3600
+    where, params = _where(w, grain_seconds=seconds)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT bucket, {_SUMS}, SUM(latency_ms_sum), {_LAT_SUMS} FROM rollup_{grain}{where} "
+                    "GROUP BY bucket ORDER BY bucket", params)
+        rows = cur.fetchall()
+    points = []
+    total_hist = [0] * N_LAT
+    totals: dict[str, float] = {"requests": 0, "errors": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                "cost_usd": 0.0}
+    latency_sum = 0.0
+    for r in rows:
+        t = _totals(r[1:6])
+        hist = [int(x or 0) for x in r[7:7 + N_LAT]]
+        for i, n in enumerate(hist):
+            total_hist[i] += n
+        for k in totals:
+            totals[k] += t[k]
+        latency_sum += float(r[6] or 0.0)
+        points.append({"t": int(r[0]), **t, "latency_ms_mean": float(r[6] or 0.0) / t["requests"]
+                       if t["requests"] else None, "latency_ms_p50": quantile(hist, 0.5),
+                       "latency_ms_p95": quantile(hist, 0.95)})
+    n = int(totals["requests"])
+    summary: dict[str, Any] = {**totals, "error_rate": totals["errors"] / n if n else None,
+               "latency_ms_mean": latency_sum / n if n else None,
+               "latency_ms_p50": quantile(total_hist, 0.5), "latency_ms_p95": quantile(total_hist, 0.95)}
+    return {"grain": grain, "bucket_seconds": seconds, "points": points, "totals": summary}
+
+
+def breakdown(backend: Backend, w: Window, by: str | tuple[str, ...]) -> list[dict[str, Any]]:
+    """Totals per value of one or more of team/model/route/sensitivity (hourly rollup)."""
+    dims = (by,) if isinstance(by, str) else by
+    cols = []
+    for d in dims:
+        col = TIME_DIMENSIONS.get(d)
+        if col is None:
+            raise ShoalError(f"cannot break down by {d!r}", hint=f"use one of: {', '.join(TIME_DIMENSIONS)}")
+        cols.append(col)
+    where, params = _where(w, grain_seconds=3600)
+    group = ", ".join(cols)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT {group}, {_SUMS}, SUM(latency_ms_sum) FROM rollup_hour{where} GROUP BY {group} "
+                    "ORDER BY SUM(cost_usd) DESC, SUM(requests) DESC", params)
+        rows = cur.fetchall()
+    k = len(cols)
+    return [{**{d: (r[i] or None) for i, d in enumerate(dims)}, **_totals(r[k:k + 5]),
+             "latency_ms_mean": float(r[k + 5] or 0.0) / int(r[k]) if r[k] else None} for r in rows]
+
+
+def who(backend: Backend, w: Window, by: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Totals per team, user, segment, key or model (daily rollup), biggest spenders first."""
+    col = WHO_DIMENSIONS.get(by)
+    if col is None:
+        raise ShoalError(f"cannot group spend by {by!r}", hint=f"use one of: {', '.join(WHO_DIMENSIONS)}")
+    where, params = _where(w, grain_seconds=86400)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT {col}, {_SUMS} FROM rollup_day_who{where} GROUP BY {col} "
+                    f"ORDER BY SUM(cost_usd) DESC, SUM(requests) DESC LIMIT {int(limit)}", params)
+        rows = cur.fetchall()
+    return [{"group": r[0] or None, **_totals(r[1:6])} for r in rows]
+
+
+def reasons(backend: Backend, w: Window, kind: str, limit: int = 20) -> list[dict[str, Any]]:
+    """How often each route or sensitivity reason was given (numbers masked), most frequent first."""
+    where, params = _where(w, grain_seconds=86400)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT reason, SUM(requests) FROM rollup_day_reason{where} AND kind = ? GROUP BY reason "
+                    f"ORDER BY SUM(requests) DESC, reason LIMIT {int(limit)}", (*params, kind))
+        rows = cur.fetchall()
+    return [{"reason": r[0], "requests": int(r[1])} for r in rows]
+
+
+def router_scores(backend: Backend, w: Window) -> list[dict[str, Any]]:
+    """Requests the learned router decided, by recorded score (hundredths) and routed model."""
+    where, params = _where(w, grain_seconds=86400)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT score, model, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens) "
+                    f"FROM rollup_day_router{where} GROUP BY score, model ORDER BY score, model", params)
+        rows = cur.fetchall()
+    return [{"score": int(r[0]) / 100.0, "model": r[1] or None, "requests": int(r[2]),
+             "prompt_tokens": int(r[3]), "completion_tokens": int(r[4])} for r in rows]
+
+
+def peak_tokens_per_s(backend: Backend, w: Window, scope: str = "*") -> float:
+    """Tokens/s of the busiest minute in the window for a scope (``*``, ``team:X``, ``model:Y``)."""
+    lo = int(w.since // 60) * 60
+    with backend.transaction() as cur:
+        cur.execute("SELECT MAX(tokens) FROM rollup_peak WHERE scope = ? AND bucket >= ? AND bucket < ?",
+                    (scope, lo, w.until))
+        row = cur.fetchone()
+    return 0.0 if row is None or row[0] is None else float(row[0]) / 60.0
+
+
+def first_ts(backend: Backend) -> float | None:
+    """Start of the first hour with a record (from the rollup; no log scan)."""
+    with backend.transaction() as cur:
+        cur.execute("SELECT MIN(bucket) FROM rollup_hour")
+        row = cur.fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+# --- the request log, a page at a time ---------------------------------------------------------
+
+PAGE_FILTERS = {"team": "team", "user": "user_name", "model": "served_model", "route": "route",
+                "sensitivity": "sensitivity", "status": "status", "key": "key_id"}
+
+
+def page(backend: Backend, filters: dict[str, Any], *, limit: int, before: tuple[float, str] | None,
+         since: float | None = None, until: float | None = None) -> list[RequestRecord]:
+    """Newest first; ``before`` is the (ts, request_id) of the last row of the previous page."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, value in filters.items():
+        col = PAGE_FILTERS.get(name)
+        if col is None:
+            raise ShoalError(f"cannot filter requests by {name!r}", hint=f"use one of: {', '.join(PAGE_FILTERS)}")
+        if value is not None:
+            clauses.append(f"{col} = ?")
+            params.append(value)
+    if since is not None:
+        clauses.append("ts >= ?")
+        params.append(since)
+    if until is not None:
+        clauses.append("ts < ?")
+        params.append(until)
+    if before is not None:
+        clauses.append("(ts < ? OR (ts = ? AND request_id < ?))")
+        params.extend([before[0], before[0], before[1]])
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    with backend.transaction() as cur:
+        cur.execute(f"{SELECT_COLUMNS}{where} ORDER BY ts DESC, request_id DESC LIMIT ?", (*params, int(limit)))
+        rows = cur.fetchall()
+    return [from_row(tuple(r)) for r in rows]

@@ -1,0 +1,248 @@
+"""Rollups of the request log, maintained in the same transaction as the records they count.
+
+The dashboard reads these small tables instead of scanning the log:
+
+- ``rollup_minute`` / ``rollup_hour``: per bucket × team × model × route × sensitivity: requests,
+  errors, tokens, cost, latency sum and a latency histogram (p50/p95 without the rows);
+- ``rollup_day_who``: per day × team × user × segment × key × model: requests, tokens, cost;
+- ``rollup_day_reason``: per day × team × kind (route / sensitivity) × reason (numbers masked):
+  how often each routing or privacy reason was given;
+- ``rollup_day_router``: per day × team × router score (p_ok, in hundredths) × routed model:
+  requests and tokens, so a what-if on the router threshold re-decides a month of traffic from a
+  few thousand rows;
+- ``rollup_peak``: tokens per minute for each scope (``*`` = everything, ``team:X``, ``model:Y``),
+  so the busiest minute of a month (GPU sizing) reads one index range of ~43,000 rows.
+
+Only records actually inserted are counted (the insert returns their ids), so replaying a journal
+never counts a record twice. NULL dimensions are stored as ``''`` (primary keys cannot hold NULL).
+``apply`` aggregates a batch in Python first: a batch of 500 records becomes a few dozen upserts,
+and the bulk loader of ``bench/dashboard.py`` uses the same function on large batches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from shoal.store.backend import Cursor
+from shoal.store.records import RequestRecord
+
+# Upper edges (ms) of the latency histogram's buckets; the last bucket is open-ended.
+LATENCY_EDGES_MS: tuple[float, ...] = (25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500,
+                                       10000, 20000)
+N_LAT = len(LATENCY_EDGES_MS) + 1
+LAT_COLUMNS = tuple(f"lat_{i}" for i in range(N_LAT))
+MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms_sum", *LAT_COLUMNS)
+TIME_DIMS = ("team", "model", "route", "sensitivity")
+WHO_DIMS = ("team", "user_name", "segment", "key_id", "model")
+WHO_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
+GRAINS = {"minute": 60, "hour": 3600}
+
+_ROUTER = re.compile(r"^router:p_ok=([0-9.]+)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _bigint_cols(names: Sequence[str]) -> str:
+    return ", ".join(f"{n} BIGINT NOT NULL DEFAULT 0" for n in names)
+
+
+def _text_cols(names: Sequence[str]) -> str:
+    return ", ".join(f"{n} TEXT NOT NULL DEFAULT ''" for n in names)
+
+
+def _time_table(name: str) -> tuple[str, ...]:
+    return (
+        f"""CREATE TABLE {name} (
+            bucket BIGINT NOT NULL, {_text_cols(TIME_DIMS)},
+            requests BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0,
+            prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0,
+            cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, latency_ms_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
+            {_bigint_cols(LAT_COLUMNS)},
+            PRIMARY KEY (bucket, {', '.join(TIME_DIMS)}))""",
+        f"CREATE INDEX {name}_team ON {name} (team, bucket)",
+    )
+
+
+# Schema for the migration that creates the rollup tables (see shoal.store.migrations).
+SCHEMA: tuple[str, ...] = (
+    *_time_table("rollup_minute"),
+    *_time_table("rollup_hour"),
+    f"""CREATE TABLE rollup_day_who (
+        bucket BIGINT NOT NULL, {_text_cols(WHO_DIMS)},
+        requests BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0,
+        prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0,
+        cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        PRIMARY KEY (bucket, {', '.join(WHO_DIMS)}))""",
+    "CREATE INDEX rollup_day_who_team ON rollup_day_who (team, bucket)",
+    """CREATE TABLE rollup_day_reason (
+        bucket BIGINT NOT NULL, team TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, reason TEXT NOT NULL,
+        requests BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (bucket, team, kind, reason))""",
+    """CREATE TABLE rollup_day_router (
+        bucket BIGINT NOT NULL, team TEXT NOT NULL DEFAULT '', score INTEGER NOT NULL,
+        model TEXT NOT NULL DEFAULT '', requests BIGINT NOT NULL DEFAULT 0,
+        prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (bucket, team, score, model))""",
+)
+
+
+# Added by a later migration than SCHEMA (tables are never edited after release).
+PEAK_SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE rollup_peak (
+        scope TEXT NOT NULL, bucket BIGINT NOT NULL, tokens BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, bucket))""",
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT '*', bucket, SUM(prompt_tokens + completion_tokens) "
+     "FROM rollup_minute GROUP BY bucket"),
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT 'team:' || team, bucket, "
+     "SUM(prompt_tokens + completion_tokens) FROM rollup_minute GROUP BY team, bucket"),
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT 'model:' || model, bucket, "
+     "SUM(prompt_tokens + completion_tokens) FROM rollup_minute GROUP BY model, bucket"),
+)
+
+
+def latency_bucket(ms: float) -> int:
+    for i, edge in enumerate(LATENCY_EDGES_MS):
+        if ms <= edge:
+            return i
+    return N_LAT - 1
+
+
+def reason_key(reason: str) -> str:
+    """A reason with its numbers masked, so ``router:p_ok=0.83>=0.71→x`` rolls up as one line."""
+    return _NUMBER.sub("#", reason)[:120]
+
+
+def router_score(reasons: Iterable[str]) -> float | None:
+    """The learned router's p_ok recorded in a request's route reasons, if it decided."""
+    for reason in reasons:
+        m = _ROUTER.match(reason)
+        if m:
+            try:
+                return float(m.group(1))
+            except ValueError:
+                return None
+    return None
+
+
+def _upsert_sql(table: str, keys: Sequence[str], measures: Sequence[str]) -> str:
+    cols = (*keys, *measures)
+    sets = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}")
+
+
+_TIME_KEYS = ("bucket", *TIME_DIMS)
+_WHO_KEYS = ("bucket", *WHO_DIMS)
+_SQL = {
+    "rollup_minute": _upsert_sql("rollup_minute", _TIME_KEYS, MEASURES),
+    "rollup_hour": _upsert_sql("rollup_hour", _TIME_KEYS, MEASURES),
+    "rollup_day_who": _upsert_sql("rollup_day_who", _WHO_KEYS, WHO_MEASURES),
+    "rollup_day_reason": _upsert_sql("rollup_day_reason", ("bucket", "team", "kind", "reason"), ("requests",)),
+    "rollup_day_router": _upsert_sql("rollup_day_router", ("bucket", "team", "score", "model"),
+                                     ("requests", "prompt_tokens", "completion_tokens")),
+    "rollup_peak": _upsert_sql("rollup_peak", ("scope", "bucket"), ("tokens",)),
+}
+
+
+_KEY_LEN = {"rollup_minute": len(_TIME_KEYS), "rollup_hour": len(_TIME_KEYS), "rollup_day_who": len(_WHO_KEYS),
+            "rollup_day_reason": 4, "rollup_day_router": 4, "rollup_peak": 2}
+
+
+def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows to upsert per rollup table for these records (pure; no database)."""
+    time_acc: dict[str, dict[tuple[Any, ...], list[float]]] = {g: defaultdict(lambda: [0.0] * len(MEASURES))
+                                                               for g in GRAINS}
+    who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
+    reasons: dict[tuple[Any, ...], int] = defaultdict(int)
+    router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    peak: dict[tuple[str, int], int] = defaultdict(int)
+    for r in records:
+        team, model = r.team or "", r.served_model or ""
+        err = 0 if 200 <= r.status < 300 else 1
+        dims = (team, model, r.route or "", r.sensitivity or "")
+        lat = 6 + latency_bucket(r.latency_ms)
+        for grain, seconds in GRAINS.items():
+            acc = time_acc[grain][(int(r.ts // seconds) * seconds, *dims)]
+            acc[0] += 1
+            acc[1] += err
+            acc[2] += r.prompt_tokens
+            acc[3] += r.completion_tokens
+            acc[4] += r.cost_usd
+            acc[5] += r.latency_ms
+            acc[lat] += 1
+        minute = int(r.ts // 60) * 60
+        tokens = r.prompt_tokens + r.completion_tokens
+        for scope in ("*", "team:" + team, "model:" + model):
+            peak[(scope, minute)] += tokens
+        day = int(r.ts // 86400) * 86400
+        w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", model)]
+        w[0] += 1
+        w[1] += err
+        w[2] += r.prompt_tokens
+        w[3] += r.completion_tokens
+        w[4] += r.cost_usd
+        for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
+            for reason in set(map(reason_key, items)):
+                reasons[(day, team, kind, reason)] += 1
+        score = router_score(r.route_reasons)
+        if score is not None:
+            acc_r = router[(day, team, max(0, min(100, round(score * 100))), model)]
+            acc_r[0] += 1
+            acc_r[1] += r.prompt_tokens
+            acc_r[2] += r.completion_tokens
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for grain in GRAINS:
+        out[f"rollup_{grain}"] = [(*k, *_ints(v)) for k, v in time_acc[grain].items()]
+    out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in who.items()]
+    out["rollup_day_reason"] = [(*k, n) for k, n in reasons.items()]
+    out["rollup_day_router"] = [(*k, *v) for k, v in router.items()]
+    out["rollup_peak"] = [(*k, n) for k, n in peak.items()]
+    return out
+
+
+def _ints(values: list[float]) -> list[float | int]:
+    # cost and latency sums stay floats (indexes 4, 5); the rest are counts
+    return [v if i in (4, 5) else int(v) for i, v in enumerate(values)]
+
+
+def apply(cur: Cursor, records: Sequence[RequestRecord], *, skip: frozenset[str] = frozenset()) -> None:
+    """Add ``records`` (already inserted, in this transaction) to every rollup (but ``skip``)."""
+    if not records:
+        return
+    for table, rows in aggregate(records).items():
+        if rows and table not in skip:
+            # Sorted keys: concurrent writers (PostgreSQL, several gateways) take row locks in the
+            # same order and cannot deadlock on each other's batches.
+            n = _KEY_LEN[table]
+            cur.executemany(_SQL[table], sorted(rows, key=lambda row: tuple(str(x) for x in row[:n])))
+
+
+_BACKFILL_COLUMNS = ("request_id", "ts", "team", "user_name", "segment", "key_id", "served_model", "route",
+                     "sensitivity", "status", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms",
+                     "route_reasons", "sensitivity_reasons")
+
+
+def backfill(cur: Cursor, chunk: int = 20_000) -> None:
+    """Count the records already in the log (run once, by the migration that creates the tables)."""
+    import orjson
+
+    last: tuple[float, str] | None = None
+    while True:
+        where = "" if last is None else " WHERE ts > ? OR (ts = ? AND request_id > ?)"
+        params: tuple[Any, ...] = () if last is None else (last[0], last[0], last[1])
+        cur.execute(f"SELECT {', '.join(_BACKFILL_COLUMNS)} FROM requests{where} "
+                    f"ORDER BY ts, request_id LIMIT {int(chunk)}", params)
+        rows = cur.fetchall()
+        if not rows:
+            return
+        records = [RequestRecord(
+            request_id=r[0], ts=float(r[1]), team=r[2], user=r[3], segment=r[4], key_id=r[5], served_model=r[6],
+            route=r[7], sensitivity=r[8], status=int(r[9]), prompt_tokens=int(r[10]),
+            completion_tokens=int(r[11]), cost_usd=float(r[12]), latency_ms=float(r[13]),
+            route_reasons=orjson.loads(r[14] or "[]"), sensitivity_reasons=orjson.loads(r[15] or "[]"))
+            for r in rows]
+        # rollup_peak does not exist yet: its own migration fills it from rollup_minute.
+        apply(cur, records, skip=frozenset({"rollup_peak"}))
+        last = (float(rows[-1][1]), str(rows[-1][0]))

@@ -1,0 +1,126 @@
+"""Rollups: maintained in the insert transaction, equal to a scan of the log, never double counted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shoal.store import RequestRecord, Store, requests_sql
+from shoal.store import dashboard_sql as dash
+from shoal.store.backend import Backend, PostgresBackend, SQLiteBackend
+from shoal.store.migrations import MIGRATIONS, migrate
+from shoal.store.rollups import reason_key, router_score
+from tests.store.test_store import pg_url  # noqa: F401 - the fixture, shared with the store tests
+
+T0 = 1_700_000_000.0 - 1_700_000_000.0 % 86400  # a UTC midnight
+
+
+def _rec(i: int, **kw: object) -> RequestRecord:
+    base: dict[str, object] = {
+        "request_id": f"r{i:05d}", "ts": T0 + i * 61.0, "team": ("hr", "eng")[i % 2], "user": f"u{i % 3}",
+        "served_model": ("local", "gpt")[i % 3 == 0], "route": ("privacy", "router")[i % 2],
+        "sensitivity": ("confidential", "none")[i % 2], "prompt_tokens": 10 + i, "completion_tokens": 5,
+        "cost_usd": 0.001 * (i % 4), "latency_ms": 40.0 * (1 + i % 5), "status": 500 if i % 7 == 0 else 200,
+        "route_reasons": [f"router:p_ok={0.5 + (i % 5) / 10:.2f}>=0.70→gpt"] if i % 2 else ["privacy:self_hosted-only"],
+        "sensitivity_reasons": ["pii:PERSON"] if i % 2 == 0 else []}
+    base.update(kw)
+    return RequestRecord(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        b: Backend = SQLiteBackend(tmp_path / "shoal.db")
+    else:
+        b = PostgresBackend(request.getfixturevalue("pg_url"))
+    yield b
+    b.close()
+
+
+def _scan(backend: Backend, sql: str) -> list[tuple[object, ...]]:
+    with backend.transaction() as cur:
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def test_rollups_equal_a_scan_and_ignore_duplicates(backend: Backend) -> None:
+    store = Store(backend)
+    records = [_rec(i) for i in range(200)]
+    requests_sql.insert(backend, records[:120])
+    requests_sql.insert(backend, records[100:])  # 20 replayed duplicates
+    requests_sql.insert(backend, [records[5], records[5]])
+    w = dash.Window(T0, T0 + 86400)
+    ts = dash.timeseries(backend, w, "minute")
+    expect = _scan(backend, "SELECT COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens), "
+                            "SUM(cost_usd) FROM requests")[0]
+    assert ts["totals"]["requests"] == expect[0] == 200
+    assert ts["totals"]["errors"] == expect[1]
+    assert ts["totals"]["prompt_tokens"] == expect[2]
+    assert ts["totals"]["cost_usd"] == pytest.approx(float(expect[3]))  # type: ignore[arg-type]
+    assert dash.timeseries(backend, w, "hour")["totals"]["requests"] == 200
+    by_team = {r["team"]: r["requests"] for r in dash.breakdown(backend, w, "team")}
+    assert by_team == {"hr": 100, "eng": 100}
+    users = {r["group"]: r["requests"] for r in dash.who(backend, w, "user")}
+    assert users == {"u0": 67, "u1": 67, "u2": 66}
+    team_only = dash.timeseries(backend, dash.Window(T0, T0 + 86400, team="hr"), "hour")
+    assert team_only["totals"]["requests"] == 100
+    reasons = {r["reason"]: r["requests"] for r in dash.reasons(backend, w, "sensitivity")}
+    assert reasons == {"pii:PERSON": 100}
+    scores = dash.router_scores(backend, w)
+    assert sum(s["requests"] for s in scores) == 100  # only odd records carry a router score
+    # odd i runs through every residue of 5: scores 0.5 .. 0.9, 20 requests each
+    per_score: dict[float, int] = {}
+    for s in scores:
+        per_score[s["score"]] = per_score.get(s["score"], 0) + s["requests"]
+    assert per_score == {0.5: 20, 0.6: 20, 0.7: 20, 0.8: 20, 0.9: 20}
+    # Peak per scope: r00199 alone in its minute is the biggest (10 + 199 + 5 tokens).
+    assert dash.peak_tokens_per_s(backend, w) == pytest.approx(214 / 60)
+    assert dash.peak_tokens_per_s(backend, w, "team:eng") == pytest.approx(214 / 60)
+    assert dash.peak_tokens_per_s(backend, w, "team:hr") == pytest.approx(213 / 60)
+    store.close()
+
+
+def test_backfill_counts_records_written_before_the_rollups_existed(backend: Backend) -> None:
+    migrate(backend, migrations=MIGRATIONS[:4])
+    rows = [requests_sql._to_row(_rec(i)) for i in range(30)]
+    with backend.transaction() as cur:
+        cur.executemany(f"INSERT INTO requests ({', '.join(requests_sql.COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(requests_sql.COLUMNS))})", rows)
+    Store(backend)  # applies the rollup migration, which counts the 30 records once
+    requests_sql.insert(backend, [_rec(i) for i in range(25, 40)])  # 5 old, 10 new
+    w = dash.Window(T0, T0 + 86400)
+    assert dash.timeseries(backend, w)["totals"]["requests"] == 40
+    # Peak minute: one record per 61 s, so each minute holds at most one record; the biggest is i=39.
+    assert dash.peak_tokens_per_s(backend, w) == pytest.approx((10 + 39 + 5) / 60)
+
+
+def test_keyset_pages_walk_the_log_without_gaps(backend: Backend) -> None:
+    Store(backend)
+    requests_sql.insert(backend, [_rec(i, ts=T0 + i // 3) for i in range(50)])  # ties on ts
+    seen: list[str] = []
+    before = None
+    while True:
+        page = dash.page(backend, {"team": "hr"}, limit=7, before=before)
+        if not page:
+            break
+        seen += [r.request_id for r in page]
+        before = (page[-1].ts, page[-1].request_id)
+    expected = sorted((r for r in (_rec(i, ts=T0 + i // 3) for i in range(50)) if r.team == "hr"),
+                      key=lambda r: (r.ts, r.request_id), reverse=True)
+    assert seen == [r.request_id for r in expected]
+
+
+def test_latency_quantiles_from_the_histogram() -> None:
+    # 10 requests in (0, 25] ms and 10 in (25, 50]: the median is the edge, p95 is 47.5 ms.
+    hist = [10, 10] + [0] * 14
+    assert dash.quantile(hist, 0.5) == pytest.approx(25.0)
+    assert dash.quantile(hist, 0.95) == pytest.approx(25 + 25 * 9 / 10)
+    assert dash.quantile([0] * 16, 0.5) is None
+
+
+def test_reason_keys_mask_numbers_and_scores_parse() -> None:
+    assert reason_key("router:p_ok=0.83>=0.71→gpt") == "router:p_ok=#>=#→gpt"
+    assert router_score(["pii:PERSON", "router:p_ok=0.83<0.90→big"]) == pytest.approx(0.83)
+    assert router_score(["team:finance"]) is None
