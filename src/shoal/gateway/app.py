@@ -243,6 +243,7 @@ class GatewayApp:
         await asyncio.to_thread(self.state.store.close)
         for guard in self.state.guards:
             guard.close()
+        self.state.scan_pool.shutdown(wait=False, cancel_futures=True)
         aclose = getattr(self.state.catalog, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -20,8 +20,11 @@ PER_IMAGE = 1_000
 
 
 def text_tokens(text: str) -> int:
-    """Upper estimate of the tokens in ``text``."""
-    return -(-len(text.encode("utf-8", "surrogatepass")) // 3)
+    """Upper estimate of the tokens in ``text``: a third of its UTF-8 size, which is known without
+    encoding (constant time: nothing user-sized runs on the event loop) — its length for ASCII,
+    at most four bytes per character otherwise."""
+    chars = len(text)
+    return -(-chars // 3) if text.isascii() else -(-chars * 4 // 3)
 
 
 def prompt_tokens(request: ChatRequest) -> int:
