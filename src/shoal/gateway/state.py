@@ -33,6 +33,7 @@ class GatewayState:
     metrics: Metrics
     collections: frozenset[str] = frozenset()
     team_limits: dict[str, Limits] = field(default_factory=dict)
+    dashboard: Any = None  # shoal.gateway.dashboard.DashboardSources (eval runs, registry, costs)
     _specs: dict[str, ModelSpec | None] = field(default_factory=dict)
 
     def scopes(self, caller: Caller) -> tuple[tuple[str, Limits], ...]:
