@@ -29,8 +29,8 @@ def gw(tmp_path: Path) -> Iterator[Live]:
             live.store.record_request(RequestRecord(
                 request_id=f"req-{i:03d}", ts=now - 3600 + i * 30, team=team, user=f"u{i % 3}",
                 served_model="llama" if sensitive else "gpt", route="privacy" if sensitive else "router",
-                route_reasons=["privacy:self_hosted-only"] if sensitive else [f"router:p_ok={0.3 + i % 5 / 10:.2f}"
-                                                                                ">=0.50→gpt"],
+                route_reasons=["privacy:self_hosted-only"] if sensitive else [(f"router:p_ok={0.3 + i % 5 / 10:.2f}"
+                                                                                ">=0.50→gpt")],
                 sensitivity="confidential" if sensitive else "public",
                 sensitivity_reasons=["topic:compensation"] if sensitive else [],
                 prompt_tokens=100, completion_tokens=50, cost_usd=0.0 if sensitive else 0.00075, latency_ms=120.0,

@@ -132,10 +132,11 @@ const render = {
       panel(`spend per ${d.grain}`, lineChart([{ name: "spend", points: ts("cost_usd") }], { xFmt: timeFmt, yFmt: fmt.usd })),
       panel("latency", legend(["p50", "p95"]), lineChart([{ name: "p50", points: ts("latency_ms_p50") },
         { name: "p95", points: ts("latency_ms_p95") }], { xFmt: timeFmt, yFmt: fmt.ms })),
-      panel("tokens and error rate", legend(["tokens", "errors"]), lineChart([
-        { name: "tokens", points: pts.map((p) => [p.t, p.prompt_tokens + p.completion_tokens]) }], { xFmt: timeFmt, yFmt: fmt.n }),
-      lineChart([{ name: "error rate", color: COLORS[2], points: pts.map((p) => [p.t, p.requests ? p.errors / p.requests : 0]) }],
-        { xFmt: timeFmt, yFmt: fmt.pct, yMin: 0 }))));
+      panel(`tokens per ${d.grain}`, lineChart([
+        { name: "tokens", points: pts.map((p) => [p.t, p.prompt_tokens + p.completion_tokens]) }], { xFmt: timeFmt, yFmt: fmt.n })),
+      panel("error rate", lineChart([{ name: "error rate", color: COLORS[2], points: pts.map((p) => [p.t, p.requests ? p.errors / p.requests : 0]) }],
+        { xFmt: timeFmt, yFmt: fmt.pct, yMin: 0 })),
+      panel("time to first token", el("p", { class: "muted" }, "Not recorded yet: request records carry total latency only."))));
   },
 
   async spend(main) {
@@ -300,10 +301,11 @@ const render = {
       main.append(panel(`what-if: router threshold (${fmt.n(w.requests)} router-decided requests; ${w.cheap_model} vs ${w.strong_model})`,
         el("div", { class: "grid2" },
           lineChart([{ name: "monthly cost", points: w.points.map((p) => [p.threshold, p.monthly_usd]) }], { dots: true, yFmt: fmt.usd, title: "cost by threshold" }),
-          lineChart([{ name: "estimated quality", color: COLORS[1], points: w.points.map((p) => [p.threshold, p.quality ?? (1 + p.quality_delta)]) }],
-            { dots: true, yFmt: (v) => v.toFixed(3), title: "quality by threshold" })),
-        el("p", { class: "muted" }, "x: threshold on p_ok; left: monthly cost of the router-decided traffic; right: estimated quality " +
-          (w.points[0].quality === null ? "relative to the strongest model (1 = as good)" : "from the latest eval"))));
+          lineChart([{ name: "estimated quality", color: COLORS[1], points: w.points.map((p) => [p.threshold, p.quality ?? p.quality_delta]) }],
+            { dots: true, yMin: w.points[0].quality === null ? undefined : 0, yFmt: (v) => v.toFixed(3), title: "quality by threshold" })),
+        el("p", { class: "muted" }, "x: threshold on p_ok; left: monthly cost of the router-decided traffic; right: " +
+          (w.points[0].quality === null ? `estimated change in quality score vs everything on ${w.strong_model} (no eval run yet)`
+            : `estimated quality (${w.strong_model}'s latest eval score + the router's predicted differences)`))));
     }
     const inputs = {};
     const form = el("form", { id: "assumptions", class: "assumptions", onsubmit: (e) => {
@@ -315,7 +317,7 @@ const render = {
     const arows = d.assumptions.map((a) => {
       const i = el("input", { name: a.name, value: a.value ?? "", dataset: { initial: String(a.value ?? "") } });
       inputs[a.name] = i;
-      return { cells: [a.name, i, a.default ? "default" : "shoal.yaml", a.source] };
+      return { cells: [a.name, i, a.from || (a.default ? "default" : "shoal.yaml"), a.source] };
     });
     form.append(table([{ label: "assumption" }, { label: "value" }, { label: "from" }, { label: "source of the default" }], arows),
       el("p", {}, el("button", { type: "submit", id: "recalculate" }, "Recalculate"), " ",
