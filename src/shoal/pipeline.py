@@ -10,13 +10,13 @@ importing them at import time.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from shoal.models.types import ChatRequest, Chunk, Completion
 from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
-from shoal.routing.types import Decision
+from shoal.routing.types import Attempt, CallRecord, Decision
 
 ANONYMOUS = Principal()
 
@@ -64,6 +64,14 @@ class Caller(Protocol):
     async def complete(self, decision: Decision, request: ChatRequest) -> Completion: ...
 
     def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]: ...
+
+    async def complete_recorded(self, decision: Decision,
+                                request: ChatRequest) -> tuple[Completion, CallRecord]: ...
+
+    def stream_recorded(self, decision: Decision, request: ChatRequest,
+                        record: CallRecord) -> AsyncIterator[Chunk]:
+        """Like ``stream``; ``record`` names the configured model that served once output starts."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +126,14 @@ class Pipeline:
     def stream(self, prepared: Prepared) -> AsyncIterator[Chunk]:
         return self.caller.stream(prepared.decision, prepared.request)
 
+    async def complete_recorded(self, prepared: Prepared) -> tuple[Completion, CallRecord]:
+        """The completion plus every attempt made for it (what the request log records)."""
+        return await self.caller.complete_recorded(prepared.decision, prepared.request)
+
+    def stream_recorded(self, prepared: Prepared, record: CallRecord) -> AsyncIterator[Chunk]:
+        """Stream, filling ``record`` as it goes: the served model is known, never guessed from an id."""
+        return self.caller.stream_recorded(prepared.decision, prepared.request, record)
+
 
 class DirectPolicy:
     """The simplest policy: the requested model, else the default. No privacy rules.
@@ -144,9 +160,26 @@ class DirectCaller:
         self.catalog = catalog
 
     async def complete(self, decision: Decision, request: ChatRequest) -> Completion:
-        result: Completion = await self.catalog.chat_model(decision.model).complete(request)
-        return result
+        completion, _ = await self.complete_recorded(decision, request)
+        return completion
 
-    async def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]:
+    def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]:
+        return self.stream_recorded(decision, request, CallRecord())
+
+    async def complete_recorded(self, decision: Decision, request: ChatRequest) -> tuple[Completion, CallRecord]:
+        record = CallRecord()
+        try:
+            result: Completion = await self.catalog.chat_model(decision.model).complete(request)
+        except Exception as exc:
+            record.attempts.append(Attempt(decision.model, 1, "error", type(exc).__name__, str(exc)))
+            raise
+        record.served = decision.model
+        record.attempts.append(Attempt(decision.model, 1, "ok", latency_s=result.latency_s))
+        return (result if result.name else replace(result, name=decision.model)), record
+
+    async def stream_recorded(self, decision: Decision, request: ChatRequest,
+                              record: CallRecord) -> AsyncIterator[Chunk]:
+        record.served = decision.model
         async for chunk in self.catalog.chat_model(decision.model).stream(request):
             yield chunk
+        record.attempts.append(Attempt(decision.model, 1, "ok"))
