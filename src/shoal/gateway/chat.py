@@ -33,6 +33,7 @@ from shoal.gateway.http import (
 )
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
 from shoal.gateway.state import GatewayState
+from shoal.models.scan_text import request_text
 from shoal.models.types import Chunk, Usage
 from shoal.pipeline import Prepared
 from shoal.recording import (
@@ -129,23 +130,21 @@ class ChatHandler:
             caller = await st.auth.authenticate(scope)
             rec.key_id, rec.team = caller.key_id, caller.principal.team
             rec.user, rec.segment = caller.principal.user, caller.principal.segment
-            data = parse_json(await read_body(scope, receive, st.config.max_body_bytes))
-            try:
-                parsed = fmt.parse(data)
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                # A shape the validators did not foresee: still the client's mistake, still a 400.
-                raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
-                               code="invalid_request") from None
+            body = await read_body(scope, receive, st.config.max_body_bytes)
+            # A large body is parsed and scanned in a worker thread: its size is the user's choice,
+            # and nothing user-sized may hold the event loop that serves everyone else.
+            large = st.is_large(len(body))
+            parsed, logged = await st.off_loop(large, self._parse, fmt, body)
             rec.requested_model, rec.stream = parsed.model, parsed.stream
-            if st.config.log_content:
-                rec.request_messages = _messages_for_log(parsed.request.messages)
+            if logged is not None:
+                rec.request_messages = logged
             scopes = st.scopes(caller)
             if scopes:
                 await st.limiter.admit(scopes)
             task = asyncio.current_task()
             assert task is not None
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
-            prepared = await self._prepare(parsed, caller, rec)
+            prepared = await self._prepare(parsed, caller, rec, large)
             headers += self._route_headers(prepared)
             if parsed.stream:
                 await self._stream(send, prepared, parsed, fmt, rec, headers, flags)
@@ -189,20 +188,38 @@ class ChatHandler:
                 watcher.cancel()
             record()
 
-    async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord) -> Prepared:
+    def _parse(self, fmt: WireFormat, body: bytes) -> tuple[ParsedChat, list[dict[str, Any]] | None]:
+        try:
+            parsed = fmt.parse(parse_json(body))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A shape the validators did not foresee: still the client's mistake, still a 400.
+            raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
+                           code="invalid_request") from None
+        logged = messages_for_log(parsed.request.messages) if self.state.config.log_content else None
+        return parsed, logged
+
+    async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord, large: bool) -> Prepared:
         st = self.state
         # Who asks travels with the request: providers that split traffic (the registry's canary)
         # keep each user on one version.
         principal = caller.principal
         parsed.request.metadata.update(user=principal.user, team=principal.team, segment=principal.segment,
                                        request_id=rec.request_id)
-        if parsed.model in st.collections:
-            rec.collection = parsed.model
+        collection = parsed.model if parsed.model in st.collections else None
+
+        def prepare() -> Prepared:
+            # Every field the model will see is scanned: one extraction for every endpoint.
+            text = request_text(parsed.request)
+            st.check_scan_size(len(text))
+            return st.pipeline.prepare(parsed.request, requested=None if collection else parsed.model,
+                                       principal=principal, collection=collection, text=text)
+
+        if collection is not None:
+            rec.collection = collection
             # Retrieval embeds and searches: keep it off the event loop.
-            prepared = await asyncio.to_thread(st.pipeline.prepare, parsed.request, requested=None,
-                                               principal=caller.principal, collection=parsed.model)
+            prepared = await asyncio.to_thread(prepare)
         else:
-            prepared = st.pipeline.prepare(parsed.request, requested=parsed.model, principal=caller.principal)
+            prepared = await st.off_loop(large, prepare)
         note_route(rec, prepared)
         return prepared
 
