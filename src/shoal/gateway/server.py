@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from shoal.gateway.app import GatewayApp
 from shoal.gateway.auth import Authenticator
+from shoal.gateway.dashboard_sources import sources_for
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
 from shoal.gateway.state import GatewayState, limits_of
@@ -67,7 +68,8 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
                            revocation_check_s=cfg.revocation_check_s),
         limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s, guard=counter_guard),
         metrics=Metrics(), guards=(db_guard,) if counter_guard is db_guard else (db_guard, counter_guard),
-        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()})
+        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()},
+        dashboard=sources_for(settings, catalog))
     return GatewayApp(state, tune_process=tune_process)
 
 

@@ -41,6 +41,7 @@ class GatewayState:
     collections: frozenset[str] = frozenset()
     guards: tuple[StoreGuard, ...] = ()  # the database's, then Redis's when counters live there
     team_limits: dict[str, Limits] = field(default_factory=dict)
+    dashboard: Any = None  # shoal.gateway.dashboard.DashboardSources (eval runs, registry, costs)
     # Large requests are parsed and scanned here, off the event loop. Two threads: big scans queue
     # behind each other instead of all competing with the event loop for the interpreter at once.
     scan_pool: ThreadPoolExecutor = field(
