@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from shoal.models.scan_text import request_text
 from shoal.models.types import ChatRequest, Chunk, Completion
 from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
@@ -100,10 +101,11 @@ class Pipeline:
 
     def prepare(self, request: ChatRequest, *, requested: str | None = None,
                 principal: Principal | None = None, collection: str | None = None,
-                retrieve: bool = False) -> Prepared:
+                retrieve: bool = False, text: str | None = None) -> Prepared:
         """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it.
 
         ``principal`` defaults to an anonymous caller, who sees only documents visible to everyone.
+        ``text`` is ``request_text(request)`` when the caller has already built it (to size the scan).
         """
         principal = principal or ANONYMOUS
         augmented = Augmented(request)
@@ -111,10 +113,11 @@ class Pipeline:
             augmented = self.retriever.augment(request, principal, collection)
         sensitivity = NOT_SENSITIVE
         if self.scanner is not None:
-            # Scan what the user wrote plus retrieved labels; document text is labelled data and
+            # Scan every field of what the caller sent (messages, names, tool calls and results, tool
+            # definitions, images: ``request_text``) plus retrieved labels; document text is labelled data and
             # is judged by its label, not re-scanned (that would make every HR page "sensitive"
             # by keyword regardless of how it is labelled).
-            sensitivity = self.scanner.scan(request.prompt_text, augmented.doc_labels)
+            sensitivity = self.scanner.scan(request_text(request) if text is None else text, augmented.doc_labels)
         decision = self.policy.route(augmented.request, sensitivity, requested=requested, principal=principal)
         return Prepared(request=augmented.request, decision=decision, principal=principal,
                         requested_model=requested, citations=augmented.citations, sensitivity=sensitivity,

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("shoal.cli.gateway", "serve", "Run the OpenAI/Anthropic-compatible gateway."),
     "keys": ("shoal.cli.gateway", "keys", "Create, list and revoke gateway API keys."),
     "logs": ("shoal.cli.gateway", "logs", "Show or tail the request log (filter by team, user, model...)."),
+    "store": ("shoal.cli.gateway", "store", "Request-log maintenance: replay journals and set-aside records."),
     "usage": ("shoal.cli.gateway", "usage", "Cost and tokens by team/user/segment/model, and routing savings."),
     "tco": ("shoal.cli.costs", "tco", "Cost of ownership: a month of observed traffic under Buy, Build, Blend."),
     "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),

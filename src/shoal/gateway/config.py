@@ -31,6 +31,12 @@ class GatewayConfig(BaseModel):
     auth: bool = Field(default=True, description="require API keys (turn off only on a trusted laptop)")
     admin_key_env: str = Field(default="SHOAL_ADMIN_KEY", description="env var holding the admin key")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="larger bodies get 413")
+    scan_inline_bytes: int = Field(
+        default=64 * 1024, ge=0, description="request bodies up to this size are parsed and privacy-scanned on "
+        "the event loop; larger ones in a worker thread, so a huge prompt does not stall other requests")
+    max_scan_chars: int = Field(
+        default=2_000_000, ge=1, description="requests with more text than this, counting every field the "
+        "privacy scan reads, get 413 prompt_too_large (images' pixel data does not count)")
     log_content: bool = Field(default=True, description="keep prompts and answers in the request log "
                                                         "(the feedback loop needs them)")
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://app.example.com"] or ["*"]')
@@ -39,7 +45,18 @@ class GatewayConfig(BaseModel):
     sync_interval_s: float = Field(default=0.2, gt=0, le=60,
                                    description="how often counters are exchanged with the shared store")
     key_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600,
-                                   description="how long a key lookup is cached (revocation delay)")
+                                   description="how long a key lookup is cached before it is read again")
+    key_cache_stale_s: float = Field(default=600.0, ge=0, le=86400,
+                                     description="while the store is down, how old a cached key may be and "
+                                                 "still be served")
+    revocation_check_s: float = Field(default=0.5, ge=0, le=60,
+                                      description="how often each process checks for revoked keys "
+                                                  "(0: only the key cache TTL)")
+    reserve_completion_tokens: int = Field(default=1024, ge=1, le=10_000_000,
+                                           description="completion tokens a request without max_tokens "
+                                                       "reserves against budgets and token limits")
+    reserve_usd_cap: float | None = Field(default=None, gt=0,
+                                          description="at most this many USD reserved per request")
     metrics: bool = True
     collections: list[str] = Field(default_factory=list,
                                    description="RAG collections clients may name as `model`")

@@ -14,8 +14,11 @@ from shoal.errors import PolicyRefusedError
 from shoal.gateway.chat import finish_record
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import JSON_CT, ClientGone, Receive, Scope, Send, parse_json, read_body, send_error
+from shoal.gateway.limits import NO_RESERVATION
+from shoal.gateway.reserve import max_cost, text_tokens
 from shoal.gateway.state import GatewayState, log
 from shoal.gateway.validate import bad, req_str
+from shoal.models.scan_text import inputs_text
 from shoal.store import RequestRecord
 
 MAX_INPUTS = 2048
@@ -39,13 +42,15 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
     rid = uuid.uuid4().hex
     rec = RequestRecord(request_id=rid, ts=time.time(), endpoint="embeddings")
     headers = [(b"x-shoal-request-id", rid.encode())]
-    scopes: tuple[Any, ...] = ()
+    reservation = NO_RESERVATION
     recorded = False
     try:
         caller = await state.auth.authenticate(scope)
         rec.key_id, rec.team = caller.key_id, caller.principal.team
         rec.user, rec.segment = caller.principal.user, caller.principal.segment
-        data = parse_json(await read_body(scope, receive, state.config.max_body_bytes))
+        body = await read_body(scope, receive, state.config.max_body_bytes)
+        large = state.is_large(len(body))  # parsed and scanned off the event loop
+        data = await state.off_loop(large, parse_json, body)
         name = req_str(data, "model")
         texts = _inputs(data)
         fmt = data.get("encoding_format", "float")
@@ -57,7 +62,11 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
             raise bad("model", f"{name!r} is a chat model; use an embedding model")
         scanner = state.pipeline.scanner
         if scanner is not None:
-            sensitivity = scanner.scan("\n".join(texts))
+            # Inputs go to the embedding model just like prompts: an external embedder gets nothing
+            # sensitive, scanned the same way (normalised, every input).
+            text = inputs_text(texts)
+            state.check_scan_size(len(text))
+            sensitivity = await state.off_loop(large, scanner.scan, text)
             rec.sensitivity, rec.sensitivity_reasons = sensitivity.level, list(sensitivity.reasons)
             if sensitivity.is_sensitive and model.spec.locality != "self_hosted":
                 raise PolicyRefusedError(
@@ -66,7 +75,9 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
                     hint="use a self-hosted embedding model such as 'minilm'")
         scopes = state.scopes(caller)
         if scopes:
-            await state.limiter.admit(scopes)
+            tokens = sum(text_tokens(t) for t in texts)
+            reservation = await state.limiter.admit(scopes, tokens=tokens,
+                                                    usd=max_cost(tokens, 0, (model.spec,), None))
         result = await model.embed(texts)
         rec.served_model_id = result.model
         rec.prompt_tokens, rec.cost_usd = result.usage.prompt_tokens, result.cost_usd
@@ -84,7 +95,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
                     "headers": [JSON_CT, *headers, (b"x-shoal-model", name.encode("latin-1", "replace")),
                                 (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]})
         rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        finish_record(state, rec, scopes)
+        finish_record(state, rec, reservation)
         recorded = True
         await send({"type": "http.response.body", "body": body})
     except ClientGone:
@@ -95,7 +106,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
             log.exception("request %s failed", rid)
         rec.status, rec.error = err.status, err.message
         rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        finish_record(state, rec, scopes)
+        finish_record(state, rec, reservation)
         recorded = True
         try:
             await send_error(send, err, headers)
@@ -104,4 +115,4 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
     finally:
         if not recorded:
             rec.latency_ms = (time.perf_counter() - start) * 1000.0
-            finish_record(state, rec, scopes)
+            finish_record(state, rec, reservation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shoal import errors
 from shoal.gateway.http import ApiError
+from shoal.store.backend import StoreError
 
 # exception class -> (status, type, code). Upstream auth problems are 502: the client's key is
 # fine, Shoal's key for the provider is not — a 401 would send the client hunting the wrong bug.
@@ -26,6 +27,7 @@ _MAP: dict[type[BaseException], tuple[int, str, str]] = {
     errors.ProviderError: (502, "api_error", "upstream_error"),
     errors.DependencyMissingError: (503, "api_error", "model_unavailable"),
     errors.ConfigError: (500, "api_error", "server_config_error"),
+    StoreError: (503, "api_error", "store_unavailable"),
     errors.ShoalError: (400, "invalid_request_error", "invalid_request"),
 }
 
