@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -64,7 +64,7 @@ class Load:
                 i += 1
                 time.sleep(0.02)
 
-    def __enter__(self) -> Load:
+    def __enter__(self) -> Self:
         for t in self._threads:
             t.start()
         return self
@@ -94,7 +94,7 @@ def test_two_gateways_serve_and_record_through_store_outages(
     _, key = direct.create_key(team="t")
     _, stranger = direct.create_key(team="t")  # valid, but no process has seen it before the outages
     direct.close()
-    with gateway_process(config) as (a, proc_a), gateway_process(config) as (b, proc_b):
+    with gateway_process(config) as (a, _), gateway_process(config) as (b, _):
         with Load([a, b], key) as load:
             time.sleep(1.0)
             for phase, proxy, mode, seconds in (("pg-refuse", pg, "refuse", 3.0), ("pg-hang", pg, "hang", 3.0),
@@ -151,21 +151,21 @@ def test_budget_rate_limit_and_revocation_hold_across_two_processes(tmp_path: Pa
     burst_key = store.create_key(team="burst")[1]
     doomed_id, doomed = store.create_key(team="other")
     store.close()
-    with gateway_process(config) as (a, _), gateway_process(config) as (b, _):
-        with httpx.Client(timeout=20) as client, ThreadPoolExecutor(16) as pool:
-            rate = list(pool.map(lambda i: _chat(client, (a, b)[i % 2], burst_key).status_code, range(8)))
-            spent = list(pool.map(lambda i: _chat(client, (a, b)[i % 2], spend_key), range(60)))
-            assert _chat(client, a, doomed).status_code == 200 and _chat(client, b, doomed).status_code == 200
-            revoker = open_store(settings)
-            try:
-                revoker.revoke_key(doomed_id.key_id)
-            finally:
-                revoker.close()
-            revoked_at = time.monotonic()
-            waiting = {a, b}
-            while waiting and time.monotonic() - revoked_at < 5:
-                waiting = {u for u in waiting if _chat(client, u, doomed).status_code != 401}
-            took = time.monotonic() - revoked_at
+    with (gateway_process(config) as (a, _), gateway_process(config) as (b, _),
+          httpx.Client(timeout=20) as client, ThreadPoolExecutor(16) as pool):
+        rate = list(pool.map(lambda i: _chat(client, (a, b)[i % 2], burst_key).status_code, range(8)))
+        spent = list(pool.map(lambda i: _chat(client, (a, b)[i % 2], spend_key), range(60)))
+        assert _chat(client, a, doomed).status_code == 200 and _chat(client, b, doomed).status_code == 200
+        revoker = open_store(settings)
+        try:
+            revoker.revoke_key(doomed_id.key_id)
+        finally:
+            revoker.close()
+        revoked_at = time.monotonic()
+        waiting = {a, b}
+        while waiting and time.monotonic() - revoked_at < 5:
+            waiting = {u for u in waiting if _chat(client, u, doomed).status_code != 401}
+        took = time.monotonic() - revoked_at
     assert sorted(rate) == [200, 200, 200, 429, 429, 429, 429, 429]  # rate-limit overshoot: 0
     ok = [r for r in spent if r.status_code == 200]
     total = sum(float(r.headers["x-shoal-cost-usd"]) for r in ok)
