@@ -7,7 +7,6 @@ stays fast. A package adds a command by adding one line to ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Any
 
@@ -62,10 +61,6 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Shoal: one interface to every model, privacy-aware routing, RAG, evals, feedback loop."""
-    if config_path:
-        # Providers that read project state themselves (e.g. `provider: registry`) find the same
-        # config the command was given, as do subprocesses (gateway workers).
-        os.environ["SHOAL_CONFIG"] = os.path.abspath(config_path)
     ctx.obj = {"config_path": config_path}
 
 

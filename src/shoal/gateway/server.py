@@ -41,9 +41,9 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
     ``tune_process``: the app owns its process (``serve``); see ``shoal.gateway.app.tune_interpreter``.
     """
     if catalog is None:
-        from shoal.catalog import Catalog
+        from shoal.wiring import catalog as build_catalog
 
-        catalog = Catalog(settings)
+        catalog = build_catalog(settings)
     if pipeline is None:
         pipeline = default_pipeline(settings, catalog)
     cfg = settings.config.gateway
