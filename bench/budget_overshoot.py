@@ -21,6 +21,7 @@ the bound the design guarantees: the last admitted request's cost beyond the rem
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 import time
 import uuid
@@ -108,6 +109,7 @@ def run(counters: str, processes: int, pg: str, redis: str) -> list[tuple[str, f
         settings = load_settings(config)
         st = open_store(settings)
         keys = {team: st.create_key(team=team)[1] for team in teams}
+        doomed_key, doomed = st.create_key(team="other")
         st.close()
         with gateways(config, processes) as procs:
             urls = [g.url for g in procs]
@@ -119,6 +121,7 @@ def run(counters: str, processes: int, pg: str, redis: str) -> list[tuple[str, f
             results["rate-burst"] = burst(urls, keys["rate-burst"], "fast", 3 * RPM)
             _wait_for_fresh_minute()
             results["rate-paced"] = paced(urls, keys["rate-paced"], "fast", 3 * RPM, 20.0)
+            revocation = _revocation_delay(settings, urls, doomed_key.key_id, doomed)
         st = open_store(settings)
         try:
             logged = {team: sum(r.cost_usd for r in st.query_requests(RequestFilter(team=team), limit=10_000))
@@ -133,7 +136,28 @@ def run(counters: str, processes: int, pg: str, redis: str) -> list[tuple[str, f
         for team in ("rate-burst", "rate-paced"):
             n, _ = _spent(results[team])
             rows.append((team, (n - RPM) / RPM * 100, f"{n} admitted of {len(results[team])}, limit {RPM}/min"))
+    detail = f"refused by all {processes} process(es) {revocation:.2f} s after `revoke_key` returned"
+    rows.append(("revocation", float("nan"), detail))
     return rows
+
+
+def _revocation_delay(settings: Any, urls: list[str], key_id: str, key: str) -> float:
+    from shoal.store import open_store
+
+    with httpx.Client(timeout=10) as client:
+        for url in urls:  # every process has the key cached as valid
+            if _send(client, url, key, "fast").status_code != 200:
+                raise RuntimeError("the key to revoke does not work")
+        st = open_store(settings)
+        try:
+            st.revoke_key(key_id)
+        finally:
+            st.close()
+        start = time.monotonic()
+        waiting = set(urls)
+        while waiting and time.monotonic() - start < 30:
+            waiting = {u for u in waiting if _send(client, u, key, "fast").status_code != 401}
+        return time.monotonic() - start
 
 
 def main() -> None:
@@ -150,7 +174,8 @@ def main() -> None:
     for counters in args.counters:
         for n in args.processes:
             for name, pct, detail in run(counters, n, args.pg, args.redis):
-                print(f"{counters:<9} {n:>5}  {name:<13} {pct:>8.1f}%  {detail}", flush=True)
+                shown = "" if math.isnan(pct) else f"{pct:.1f}%"
+                print(f"{counters:<9} {n:>5}  {name:<13} {shown:>9}  {detail}", flush=True)
 
 
 if __name__ == "__main__":
