@@ -41,5 +41,12 @@ class GatewayConfig(BaseModel):
     key_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600,
                                    description="how long a key lookup is cached (revocation delay)")
     metrics: bool = True
+    idle_timeout_s: float = Field(default=15.0, gt=0, le=3600,
+                                  description="close a connection that sends no request for this long "
+                                              "(after connecting or after a response)")
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                    description="close a connection whose request headers take longer (408)")
+    body_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+                                  description="close a connection whose request body takes longer in total")
     collections: list[str] = Field(default_factory=list,
                                    description="RAG collections clients may name as `model`")
