@@ -40,7 +40,11 @@ class GatewayConfig(BaseModel):
                                    description="how often counters are exchanged with the shared store")
     key_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600,
                                    description="how long a key lookup is cached (revocation delay)")
-    metrics: bool = True
+    metrics: bool = Field(default=True, description="serve /metrics (Prometheus); it needs the admin key or "
+                                                     "the scrape key")
+    metrics_key_env: str | None = Field(default="SHOAL_METRICS_KEY",
+                                        description="env var holding a key that may read /metrics and nothing "
+                                                    "else (for the Prometheus scrape config)")
     idle_timeout_s: float = Field(default=15.0, gt=0, le=3600,
                                   description="close a connection that sends no request for this long "
                                               "(after connecting or after a response)")
