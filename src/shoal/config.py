@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shoal.costs.config import CostsConfig
 from shoal.errors import ConfigError, MissingSecretError
 from shoal.evals.config import EvalsConfig
 from shoal.gateway.config import GatewayConfig
@@ -77,6 +78,7 @@ class ShoalConfig(Strict):
     evals: EvalsConfig = Field(default_factory=EvalsConfig)
     tuning: TuningConfig = Field(default_factory=TuningConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
 
 
 class Settings:

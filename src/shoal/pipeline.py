@@ -10,13 +10,14 @@ importing them at import time.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from shoal.models.scan_text import request_text
 from shoal.models.types import ChatRequest, Chunk, Completion
 from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
-from shoal.routing.types import Decision
+from shoal.routing.types import Attempt, CallRecord, Decision
 
 ANONYMOUS = Principal()
 
@@ -65,6 +66,14 @@ class Caller(Protocol):
 
     def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]: ...
 
+    async def complete_recorded(self, decision: Decision,
+                                request: ChatRequest) -> tuple[Completion, CallRecord]: ...
+
+    def stream_recorded(self, decision: Decision, request: ChatRequest,
+                        record: CallRecord) -> AsyncIterator[Chunk]:
+        """Like ``stream``; ``record`` names the configured model that served once output starts."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
@@ -92,10 +101,11 @@ class Pipeline:
 
     def prepare(self, request: ChatRequest, *, requested: str | None = None,
                 principal: Principal | None = None, collection: str | None = None,
-                retrieve: bool = False) -> Prepared:
+                retrieve: bool = False, text: str | None = None) -> Prepared:
         """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it.
 
         ``principal`` defaults to an anonymous caller, who sees only documents visible to everyone.
+        ``text`` is ``request_text(request)`` when the caller has already built it (to size the scan).
         """
         principal = principal or ANONYMOUS
         augmented = Augmented(request)
@@ -103,10 +113,11 @@ class Pipeline:
             augmented = self.retriever.augment(request, principal, collection)
         sensitivity = NOT_SENSITIVE
         if self.scanner is not None:
-            # Scan what the user wrote plus retrieved labels; document text is labelled data and
+            # Scan every field of what the caller sent (messages, names, tool calls and results, tool
+            # definitions, images: ``request_text``) plus retrieved labels; document text is labelled data and
             # is judged by its label, not re-scanned (that would make every HR page "sensitive"
             # by keyword regardless of how it is labelled).
-            sensitivity = self.scanner.scan(request.prompt_text, augmented.doc_labels)
+            sensitivity = self.scanner.scan(request_text(request) if text is None else text, augmented.doc_labels)
         decision = self.policy.route(augmented.request, sensitivity, requested=requested, principal=principal)
         return Prepared(request=augmented.request, decision=decision, principal=principal,
                         requested_model=requested, citations=augmented.citations, sensitivity=sensitivity,
@@ -117,6 +128,14 @@ class Pipeline:
 
     def stream(self, prepared: Prepared) -> AsyncIterator[Chunk]:
         return self.caller.stream(prepared.decision, prepared.request)
+
+    async def complete_recorded(self, prepared: Prepared) -> tuple[Completion, CallRecord]:
+        """The completion plus every attempt made for it (what the request log records)."""
+        return await self.caller.complete_recorded(prepared.decision, prepared.request)
+
+    def stream_recorded(self, prepared: Prepared, record: CallRecord) -> AsyncIterator[Chunk]:
+        """Stream, filling ``record`` as it goes: the served model is known, never guessed from an id."""
+        return self.caller.stream_recorded(prepared.decision, prepared.request, record)
 
 
 class DirectPolicy:
@@ -144,9 +163,26 @@ class DirectCaller:
         self.catalog = catalog
 
     async def complete(self, decision: Decision, request: ChatRequest) -> Completion:
-        result: Completion = await self.catalog.chat_model(decision.model).complete(request)
-        return result
+        completion, _ = await self.complete_recorded(decision, request)
+        return completion
 
-    async def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]:
+    def stream(self, decision: Decision, request: ChatRequest) -> AsyncIterator[Chunk]:
+        return self.stream_recorded(decision, request, CallRecord())
+
+    async def complete_recorded(self, decision: Decision, request: ChatRequest) -> tuple[Completion, CallRecord]:
+        record = CallRecord()
+        try:
+            result: Completion = await self.catalog.chat_model(decision.model).complete(request)
+        except Exception as exc:
+            record.attempts.append(Attempt(decision.model, 1, "error", type(exc).__name__, str(exc)))
+            raise
+        record.served = decision.model
+        record.attempts.append(Attempt(decision.model, 1, "ok", latency_s=result.latency_s))
+        return (result if result.name else replace(result, name=decision.model)), record
+
+    async def stream_recorded(self, decision: Decision, request: ChatRequest,
+                              record: CallRecord) -> AsyncIterator[Chunk]:
+        record.served = decision.model
         async for chunk in self.catalog.chat_model(decision.model).stream(request):
             yield chunk
+        record.attempts.append(Attempt(decision.model, 1, "ok"))

@@ -14,6 +14,7 @@ from shoal.pipeline import Pipeline
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
     from shoal.config import Settings
+    from shoal.rag.search import Searcher
     from shoal.routing.breaker import CircuitBreakers
     from shoal.routing.caller import FallbackCaller
     from shoal.routing.policy import PolicyEngine
@@ -27,6 +28,7 @@ class Wired:
     policy: PolicyEngine
     caller: FallbackCaller
     breakers: CircuitBreakers
+    searcher: Searcher
 
 
 def build(settings: Settings, catalog: Catalog) -> Wired:
@@ -44,8 +46,9 @@ def build(settings: Settings, catalog: Catalog) -> Wired:
     policy = PolicyEngine(routing, catalog, health=breakers.is_available)
     # Always scan: with privacy.enabled off the scanner still honours retrieved documents' labels.
     scanner = PrivacyScanner(settings.config.privacy)
-    pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=RagRetriever(settings, catalog))
-    return Wired(pipeline=pipeline, policy=policy, caller=caller, breakers=breakers)
+    retriever = RagRetriever(settings, catalog)
+    pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=retriever)
+    return Wired(pipeline=pipeline, policy=policy, caller=caller, breakers=breakers, searcher=retriever.searcher)
 
 
 def build_pipeline(settings: Settings, catalog: Catalog) -> Pipeline:

@@ -75,6 +75,10 @@ def test_rollups_equal_a_scan_and_ignore_duplicates(backend: Backend) -> None:
     for s in scores:
         per_score[s["score"]] = per_score.get(s["score"], 0) + s["requests"]
     assert per_score == {0.5: 20, 0.6: 20, 0.7: 20, 0.8: 20, 0.9: 20}
+    # Peak per scope: r00199 alone in its minute is the biggest (10 + 199 + 5 tokens).
+    assert dash.peak_tokens_per_s(backend, w) == pytest.approx(214 / 60)
+    assert dash.peak_tokens_per_s(backend, w, "team:eng") == pytest.approx(214 / 60)
+    assert dash.peak_tokens_per_s(backend, w, "team:hr") == pytest.approx(213 / 60)
     store.close()
 
 
@@ -86,7 +90,10 @@ def test_backfill_counts_records_written_before_the_rollups_existed(backend: Bac
                         f"({', '.join('?' * len(requests_sql.COLUMNS))})", rows)
     Store(backend)  # applies the rollup migration, which counts the 30 records once
     requests_sql.insert(backend, [_rec(i) for i in range(25, 40)])  # 5 old, 10 new
-    assert dash.timeseries(backend, dash.Window(T0, T0 + 86400))["totals"]["requests"] == 40
+    w = dash.Window(T0, T0 + 86400)
+    assert dash.timeseries(backend, w)["totals"]["requests"] == 40
+    # Peak minute: one record per 61 s, so each minute holds at most one record; the biggest is i=39.
+    assert dash.peak_tokens_per_s(backend, w) == pytest.approx((10 + 39 + 5) / 60)
 
 
 def test_keyset_pages_walk_the_log_without_gaps(backend: Backend) -> None:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("shoal.cli.gateway", "keys", "Create, list and revoke gateway API keys."),
     "logs": ("shoal.cli.gateway", "logs", "Show or tail the request log (filter by team, user, model...)."),
     "usage": ("shoal.cli.gateway", "usage", "Cost and tokens by team/user/segment/model, and routing savings."),
+    "tco": ("shoal.cli.costs", "tco", "Cost of ownership: a month of observed traffic under Buy, Build, Blend."),
     "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),
     "search": ("shoal.cli.rag", "search", "Hybrid search of the index as a given user (ACL applied)."),
     "eval": ("shoal.cli.evals", "eval_group", "Evaluate models on your data: run, report, compare, recommend."),

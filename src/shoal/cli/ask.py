@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import click
 
 from shoal.cli.common import catalog_from, settings_from
 from shoal.models.base import ChatModel
-from shoal.models.types import ChatRequest, Chunk, Message, Usage
+from shoal.models.types import ChatRequest, Message, Usage
 from shoal.principal import Principal
 
 if TYPE_CHECKING:
@@ -23,25 +20,6 @@ def _stats_line(model: ChatModel, served: str, usage: Usage, latency: float) -> 
     cost = model.cost(usage)
     return (f"[{model.name} · {served} · {model.locality} · tokens in {usage.prompt_tokens} / out "
             f"{usage.completion_tokens} · ${cost:.6f} · {latency:.2f} s]")
-
-
-async def stream_answer(chunks: AsyncIterator[Chunk], served: str) -> tuple[str, Usage, str, float]:
-    """Print deltas to stdout as they arrive; return (text, usage, served model id, latency)."""
-    start = time.perf_counter()
-    parts: list[str] = []
-    usage = Usage()
-    async for chunk in chunks:
-        if chunk.delta:
-            parts.append(chunk.delta)
-            sys.stdout.write(chunk.delta)
-            sys.stdout.flush()
-        if chunk.usage is not None:
-            usage = chunk.usage
-        if chunk.model:
-            served = chunk.model
-    sys.stdout.write("\n")
-    sys.stdout.flush()
-    return "".join(parts), usage, served, time.perf_counter() - start
 
 
 def _explain(prepared: Prepared, err: bool = True) -> None:
@@ -86,51 +64,50 @@ def ask(ctx: click.Context, question: tuple[str, ...], model_name: str | None, u
     (sensitive → self-hosted models only), and the answer streams with numbered citations.
     The embedded model needs no config or key.
     """
+    from shoal.client import SyncClient
     from shoal.errors import ConfigError, PolicyRefusedError
     from shoal.rag.retriever import has_index
-    from shoal.routing.caller import CallRecord
-    from shoal.wiring import build
 
     settings = settings_from(ctx)
     catalog = catalog_from(ctx)
-    wired = build(settings, catalog)
     principal = Principal.of(user, groups, team=team)
     indexed = has_index(settings, collection)
     if collection and not indexed:
         raise ConfigError(f"collection {collection!r} has no documents",
                           hint=f"run `shoal ingest PATH --collection {collection}` first")
-    request = ChatRequest.of(" ".join(question), system=system, max_tokens=max_tokens, temperature=temperature)
-    try:
-        prepared = wired.pipeline.prepare(request, requested=model_name, principal=principal,
-                                          collection=collection, retrieve=indexed and not no_docs)
-    except PolicyRefusedError as exc:
-        if explain:
-            click.echo("route: refused", err=True)
-            for reason in exc.reasons:
-                click.echo(f"  - {reason}", err=True)
-        raise
-    if explain:
-        _explain(prepared)
-    record = CallRecord()
-
-    async def run() -> tuple[str, Usage, str, float]:
+    with SyncClient(settings, catalog=catalog) as client:
+        stream = client.stream(" ".join(question), model=model_name, system=system, principal=principal,
+                               collection=collection, retrieve=indexed and not no_docs, max_tokens=max_tokens,
+                               temperature=temperature)
         try:
-            return await stream_answer(wired.caller.stream_recorded(prepared.decision, prepared.request, record),
-                                       prepared.decision.model)
-        finally:
-            await catalog.aclose()
-
-    _, usage, served, latency = asyncio.run(run())
-    if prepared.citations:
-        click.echo("\n".join(["", "Sources:", *_citation_lines(prepared)]))
-    elif indexed and not no_docs:
-        click.echo(click.style("(no document you can read matched this question)", dim=True), err=True)
-    model = catalog.chat_model(record.served or prepared.decision.model)
-    line = _stats_line(model, served, usage, latency)
-    if verbose:
-        click.echo(line)
-    elif not quiet:
-        click.echo(click.style(line, dim=True), err=True)
+            prepared = stream.start()
+        except PolicyRefusedError as exc:
+            if explain:
+                click.echo("route: refused", err=True)
+                for reason in exc.reasons:
+                    click.echo(f"  - {reason}", err=True)
+            raise
+        if explain:
+            _explain(prepared)
+        for chunk in stream:
+            if chunk.delta:
+                sys.stdout.write(chunk.delta)
+                sys.stdout.flush()
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        result = stream.result
+        if prepared.citations:
+            click.echo("\n".join(["", "Sources:", *_citation_lines(prepared)]))
+        elif indexed and not no_docs:
+            click.echo(click.style("(no document you can read matched this question)", dim=True), err=True)
+        model = catalog.chat_model(result.model)
+        line = _stats_line(model, result.model_id or model.spec.model_id, result.usage, result.latency_s)
+        if result.request_id:
+            line = line[:-1] + f" · request {result.request_id}]"
+        if verbose:
+            click.echo(line)
+        elif not quiet:
+            click.echo(click.style(line, dim=True), err=True)
 
 
 @click.command()
@@ -140,6 +117,7 @@ def ask(ctx: click.Context, question: tuple[str, ...], model_name: str | None, u
 @click.pass_context
 def chat(ctx: click.Context, model_name: str | None, system: str | None, max_tokens: int | None) -> None:
     """Interactive chat; history is kept for the session. /exit or Ctrl-D quits; Ctrl-C stops an answer."""
+    from shoal.client import SyncClient
     from shoal.errors import ProviderError
 
     catalog = catalog_from(ctx)
@@ -147,8 +125,7 @@ def chat(ctx: click.Context, model_name: str | None, system: str | None, max_tok
     history: list[Message] = [Message.system(system)] if system else []
     click.echo(f"Chatting with {model.name} ({model.spec.model_id}, {model.locality}). "
                "/exit to quit, /reset to forget the conversation.", err=True)
-    loop = asyncio.new_event_loop()
-    try:
+    with SyncClient(settings_from(ctx), catalog=catalog) as client:
         while True:
             try:
                 line = input("you> ")
@@ -167,20 +144,25 @@ def chat(ctx: click.Context, model_name: str | None, system: str | None, max_tok
             history.append(Message.user(text))
             request = ChatRequest(messages=tuple(history), max_tokens=max_tokens)
             sys.stdout.write(f"{model.name}> ")
+            stream = client.stream(request, model=model.name)
             try:
-                answer, usage, served, latency = loop.run_until_complete(
-                    stream_answer(model.stream(request), model.spec.model_id))
+                for chunk in stream:
+                    if chunk.delta:
+                        sys.stdout.write(chunk.delta)
+                        sys.stdout.flush()
+                sys.stdout.write("\n")
             except KeyboardInterrupt:
-                # Stop this answer, keep the chat: the unanswered question leaves the history.
+                # The stream is closed (model call cancelled) before we get here, so nothing of this
+                # answer reaches the next one; the unanswered question leaves the history.
                 history.pop()
                 click.echo("\n(interrupted)", err=True)
                 continue
             except ProviderError as exc:
                 history.pop()
-                click.echo(f"error: {exc}", err=True)
+                click.echo(f"\nerror: {exc}", err=True)
                 continue
-            history.append(Message.assistant(answer))
-            click.echo(click.style(_stats_line(model, served, usage, latency), dim=True), err=True)
-    finally:
-        loop.run_until_complete(catalog.aclose())
-        loop.close()
+            result = stream.result
+            history.append(Message.assistant(result.text))
+            served = catalog.chat_model(result.model)
+            click.echo(click.style(_stats_line(served, result.model_id or served.spec.model_id, result.usage,
+                                               result.latency_s), dim=True), err=True)

@@ -18,6 +18,7 @@ from shoal.errors import ConfigError, DependencyMissingError, UnknownModelError
 from shoal.evals.dataset import EvalItem
 from shoal.evals.metrics.base import RetrievedChunk
 from shoal.evals.spec import EvalSpec, TargetConfig
+from shoal.models.scan_text import request_text
 from shoal.models.types import ChatRequest, Message
 from shoal.principal import Principal
 
@@ -149,7 +150,7 @@ class RouteTarget(Target):
         if self._policy is None:
             self._load()
         request = self.base_request(item, sample)
-        sensitivity = self._scanner.scan(request.prompt_text) if self._scanner is not None else NOT_SENSITIVE
+        sensitivity = self._scanner.scan(request_text(request)) if self._scanner is not None else NOT_SENSITIVE
         decision = self._policy.route(request, sensitivity, requested=self.config.route, principal=Principal())
         return PlannedCall(model=decision.model, request=request, route_reasons=tuple(decision.reasons),
                            extra={"sensitive": sensitivity.is_sensitive})

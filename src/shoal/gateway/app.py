@@ -251,6 +251,7 @@ class GatewayApp:
         self.ready = False
         await self.state.limiter.stop()
         await asyncio.to_thread(self.state.store.close)
+        self.state.scan_pool.shutdown(wait=False, cancel_futures=True)
         aclose = getattr(self.state.catalog, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,8 +33,18 @@ from shoal.gateway.http import (
 )
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
 from shoal.gateway.state import GatewayState
-from shoal.models.types import Chunk, Message, Usage
+from shoal.models.scan_text import request_text
+from shoal.models.types import Chunk, Usage
 from shoal.pipeline import Prepared
+from shoal.recording import (
+    RequestIds,
+    citation_dict,
+    messages_for_log,
+    note_answer,
+    note_route,
+    response_meta,
+)
+from shoal.routing.types import CallRecord
 from shoal.store import RequestRecord
 
 log = logging.getLogger("shoal.gateway")
@@ -87,34 +95,14 @@ async def _watch(receive: Receive, task: asyncio.Task[Any], flags: _Flags) -> No
             return
 
 
-def _messages_for_log(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for m in messages:
-        item: dict[str, Any] = {"role": m.role, "content": m.text}
-        if m.images:
-            item["images"] = len(m.images)
-        if m.tool_calls:
-            item["tool_calls"] = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in m.tool_calls]
-        if m.tool_call_id:
-            item["tool_call_id"] = m.tool_call_id
-        out.append(item)
-    return out
+# Kept under this name: the request log's shape is defined once, in shoal.recording.
+_messages_for_log = messages_for_log
 
 
 class ChatHandler:
     def __init__(self, state: GatewayState) -> None:
         self.state = state
-        # Request ids only need to be unique (feedback lookups are checked against the caller's
-        # team), not secret: a PRNG seeded once from the OS spares a getrandom syscall per request.
-        self._ids = random.Random(os.urandom(32))
-
-    def new_id(self) -> str:
-        """32 hex digits: milliseconds since the epoch (12), then 80 random bits (20).
-
-        Time-ordered ids keep the request log's primary-key index append-mostly, which makes the
-        background inserts markedly cheaper than random ids scattered over the whole index.
-        """
-        return f"{int(time.time() * 1000):012x}{self._ids.getrandbits(80):020x}"
+        self.new_id = RequestIds().new
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, fmt: WireFormat) -> None:
         st = self.state
@@ -142,23 +130,21 @@ class ChatHandler:
             caller = await st.auth.authenticate(scope)
             rec.key_id, rec.team = caller.key_id, caller.principal.team
             rec.user, rec.segment = caller.principal.user, caller.principal.segment
-            data = parse_json(await read_body(scope, receive, st.config.max_body_bytes))
-            try:
-                parsed = fmt.parse(data)
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                # A shape the validators did not foresee: still the client's mistake, still a 400.
-                raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
-                               code="invalid_request") from None
+            body = await read_body(scope, receive, st.config.max_body_bytes)
+            # A large body is parsed and scanned in a worker thread: its size is the user's choice,
+            # and nothing user-sized may hold the event loop that serves everyone else.
+            large = st.is_large(len(body))
+            parsed, logged = await st.off_loop(large, self._parse, fmt, body)
             rec.requested_model, rec.stream = parsed.model, parsed.stream
-            if st.config.log_content:
-                rec.request_messages = _messages_for_log(parsed.request.messages)
+            if logged is not None:
+                rec.request_messages = logged
             scopes = st.scopes(caller)
             if scopes:
                 await st.limiter.admit(scopes)
             task = asyncio.current_task()
             assert task is not None
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
-            prepared = await self._prepare(parsed, caller, rec)
+            prepared = await self._prepare(parsed, caller, rec, large)
             headers += self._route_headers(prepared)
             if parsed.stream:
                 await self._stream(send, prepared, parsed, fmt, rec, headers, flags)
@@ -202,32 +188,44 @@ class ChatHandler:
                 watcher.cancel()
             record()
 
-    async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord) -> Prepared:
+    def _parse(self, fmt: WireFormat, body: bytes) -> tuple[ParsedChat, list[dict[str, Any]] | None]:
+        try:
+            parsed = fmt.parse(parse_json(body))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A shape the validators did not foresee: still the client's mistake, still a 400.
+            raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
+                           code="invalid_request") from None
+        logged = messages_for_log(parsed.request.messages) if self.state.config.log_content else None
+        return parsed, logged
+
+    async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord, large: bool) -> Prepared:
         st = self.state
         # Who asks travels with the request: providers that split traffic (the registry's canary)
         # keep each user on one version.
         principal = caller.principal
         parsed.request.metadata.update(user=principal.user, team=principal.team, segment=principal.segment,
                                        request_id=rec.request_id)
-        if parsed.model in st.collections:
-            rec.collection = parsed.model
+        collection = parsed.model if parsed.model in st.collections else None
+
+        def prepare() -> Prepared:
+            # Every field the model will see is scanned: one extraction for every endpoint.
+            text = request_text(parsed.request)
+            st.check_scan_size(len(text))
+            return st.pipeline.prepare(parsed.request, requested=None if collection else parsed.model,
+                                       principal=principal, collection=collection, text=text)
+
+        if collection is not None:
+            rec.collection = collection
             # Retrieval embeds and searches: keep it off the event loop.
-            prepared = await asyncio.to_thread(st.pipeline.prepare, parsed.request, requested=None,
-                                               principal=caller.principal, collection=parsed.model)
+            prepared = await asyncio.to_thread(prepare)
         else:
-            prepared = st.pipeline.prepare(parsed.request, requested=parsed.model, principal=caller.principal)
-        d = prepared.decision
-        rec.route, rec.route_reasons = d.route, list(d.reasons)
-        rec.sensitivity, rec.sensitivity_reasons = prepared.sensitivity.level, list(prepared.sensitivity.reasons)
-        rec.served_model = d.model
-        if prepared.citations:
-            rec.citations = [self._citation(c) for c in prepared.citations]
+            prepared = await st.off_loop(large, prepare)
+        note_route(rec, prepared)
         return prepared
 
     @staticmethod
     def _citation(c: Any) -> dict[str, Any]:
-        return {"number": c.number, "path": c.path, "title": c.title, "section": c.section, "page": c.page,
-                "label": c.label, "score": c.score}
+        return citation_dict(c)
 
     @staticmethod
     def _route_headers(prepared: Prepared) -> Headers:
@@ -237,24 +235,19 @@ class ChatHandler:
 
     def _account(self, rec: RequestRecord, name: str, model_id: str | None, usage: Usage, cost: float,
                  text: str | None) -> None:
-        rec.served_model, rec.served_model_id = name, model_id
-        rec.prompt_tokens, rec.completion_tokens, rec.cost_usd = usage.prompt_tokens, usage.completion_tokens, cost
-        if self.state.config.log_content:
-            rec.response_text = text
+        note_answer(rec, name, model_id, usage, cost, text, log_content=self.state.config.log_content)
 
     @staticmethod
     def _meta(rec: RequestRecord, prepared: Prepared) -> dict[str, Any]:
-        return {"request_id": rec.request_id, "model": rec.served_model, "model_id": rec.served_model_id,
-                "route": rec.route, "reasons": rec.route_reasons,
-                "fallback": rec.served_model != prepared.decision.model,
-                "sensitivity": {"level": rec.sensitivity, "reasons": rec.sensitivity_reasons},
-                "citations": rec.citations, "cost_usd": round(rec.cost_usd, 10)}
+        return response_meta(rec, prepared)
 
     async def _stream(self, send: Send, prepared: Prepared, parsed: ParsedChat, fmt: WireFormat,
                       rec: RequestRecord, headers: Headers, flags: _Flags) -> None:
         st = self.state
         decision = prepared.decision
-        agen = st.pipeline.stream(prepared).__aiter__()
+        # The caller says which configured model served: two candidates may share a model id.
+        call = CallRecord()
+        agen = st.pipeline.stream_recorded(prepared, call).__aiter__()
         try:
             # Wait for the first chunk before answering 200: failures before any output (including
             # every fallback failing) still get a proper HTTP error status and JSON body.
@@ -263,7 +256,7 @@ class ChatHandler:
             except StopAsyncIteration:
                 chunk = None
             served_id = chunk.model if chunk is not None else None
-            name = st.served_name(decision.candidates, served_id)
+            name = call.served or st.served_name(decision.candidates, served_id)
             writer = fmt.writer(fmt.id_prefix + rec.request_id, name, parsed.include_usage)
             await send({"type": "http.response.start", "status": 200,
                         "headers": [*SSE_HEADERS, *headers, (b"x-shoal-model", latin1(name))]})
@@ -304,7 +297,7 @@ class ChatHandler:
             closer = getattr(agen, "aclose", None)
             if closer is not None:
                 await closer()  # cancels the upstream call if we stopped early
-        name = st.served_name(decision.candidates, served_id)
+        name = call.served or st.served_name(decision.candidates, served_id)
         usage = usage or Usage()
         spec = st.spec(name)
         cost = spec.pricing.cost(usage) if spec is not None else 0.0

@@ -31,6 +31,12 @@ class GatewayConfig(BaseModel):
     auth: bool = Field(default=True, description="require API keys (turn off only on a trusted laptop)")
     admin_key_env: str = Field(default="SHOAL_ADMIN_KEY", description="env var holding the admin key")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="larger bodies get 413")
+    scan_inline_bytes: int = Field(
+        default=64 * 1024, ge=0, description="request bodies up to this size are parsed and privacy-scanned on "
+        "the event loop; larger ones in a worker thread, so a huge prompt does not stall other requests")
+    max_scan_chars: int = Field(
+        default=2_000_000, ge=1, description="requests with more text than this, counting every field the "
+        "privacy scan reads, get 413 prompt_too_large (images' pixel data does not count)")
     log_content: bool = Field(default=True, description="keep prompts and answers in the request log "
                                                         "(the feedback loop needs them)")
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://app.example.com"] or ["*"]')

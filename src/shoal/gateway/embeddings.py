@@ -16,6 +16,7 @@ from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import JSON_CT, ClientGone, Receive, Scope, Send, parse_json, read_body, send_error
 from shoal.gateway.state import GatewayState, log
 from shoal.gateway.validate import bad, req_str
+from shoal.models.scan_text import inputs_text
 from shoal.store import RequestRecord
 
 MAX_INPUTS = 2048
@@ -45,7 +46,9 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
         caller = await state.auth.authenticate(scope)
         rec.key_id, rec.team = caller.key_id, caller.principal.team
         rec.user, rec.segment = caller.principal.user, caller.principal.segment
-        data = parse_json(await read_body(scope, receive, state.config.max_body_bytes))
+        body = await read_body(scope, receive, state.config.max_body_bytes)
+        large = state.is_large(len(body))  # parsed and scanned off the event loop
+        data = await state.off_loop(large, parse_json, body)
         name = req_str(data, "model")
         texts = _inputs(data)
         fmt = data.get("encoding_format", "float")
@@ -57,7 +60,11 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
             raise bad("model", f"{name!r} is a chat model; use an embedding model")
         scanner = state.pipeline.scanner
         if scanner is not None:
-            sensitivity = scanner.scan("\n".join(texts))
+            # Inputs go to the embedding model just like prompts: an external embedder gets nothing
+            # sensitive, scanned the same way (normalised, every input).
+            text = inputs_text(texts)
+            state.check_scan_size(len(text))
+            sensitivity = await state.off_loop(large, scanner.scan, text)
             rec.sensitivity, rec.sensitivity_reasons = sensitivity.level, list(sensitivity.reasons)
             if sensitivity.is_sensitive and model.spec.locality != "self_hosted":
                 raise PolicyRefusedError(

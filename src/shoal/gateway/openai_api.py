@@ -21,7 +21,13 @@ from shoal.gateway.validate import (
 )
 from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, Part, TextPart, ToolCall
 
-_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool"}
+_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool",
+          "function": "tool"}
+
+
+def _legacy_call_id(name: str) -> str:
+    # The deprecated function-calling fields carry no ids; the call and its result are paired by name.
+    return f"call_{name}"
 
 
 class ParsedChat:
@@ -98,14 +104,38 @@ def parse_messages(raw_messages: list[Any]) -> tuple[Message, ...]:
         else:
             raise bad(f"{where}.content", f"expected a string or an array of parts, got {type(content).__name__}")
         tool_calls = _tool_calls(msg.get("tool_calls"), f"{where}.tool_calls") if role == "assistant" else ()
+        if role == "assistant" and not tool_calls and msg.get("function_call") is not None:
+            # Legacy function calling: the same call, in the current shape (so it is scanned and sent).
+            fn = obj(msg["function_call"], f"{where}.function_call")
+            fname = req_str(fn, "name", f"{where}.function_call.name")
+            args = fn.get("arguments", "")
+            tool_calls = (ToolCall(id=_legacy_call_id(fname), name=fname,
+                                   arguments=args if isinstance(args, str) else orjson.dumps(args).decode()),)
         tool_call_id = None
-        if role == "tool":
+        if raw_role == "function":
+            tool_call_id = _legacy_call_id(req_str(msg, "name", f"{where}.name"))
+        elif role == "tool":
             tool_call_id = req_str(msg, "tool_call_id", f"{where}.tool_call_id")
         if content is None and not tool_calls:
             raise bad(f"{where}.content", "is required (null only for assistant messages with tool_calls)")
         messages.append(Message(role, parsed, name=opt_str(msg, "name", f"{where}.name"),  # type: ignore[arg-type]
                                 tool_call_id=tool_call_id, tool_calls=tool_calls))
     return tuple(messages)
+
+
+def _legacy_functions(value: Any) -> tuple[dict[str, Any], ...]:
+    """The deprecated ``functions`` list as function tools (validated like ``tools``)."""
+    if not isinstance(value, list):
+        raise bad("functions", f"expected an array of functions, got {type(value).__name__}")
+    return tools_list({"functions": [{"type": "function", "function": f} for f in value]}, "functions")
+
+
+def _legacy_function_call(value: Any) -> str | dict[str, Any]:
+    """The deprecated ``function_call`` as the equivalent ``tool_choice``."""
+    if value in ("none", "auto"):
+        return str(value)
+    name = req_str(obj(value, "function_call"), "name", "function_call.name")
+    return {"type": "function", "function": {"name": name}}
 
 
 def parse_chat(data: dict[str, Any]) -> ParsedChat:
@@ -125,13 +155,18 @@ def parse_chat(data: dict[str, Any]) -> ParsedChat:
     tool_choice = data.get("tool_choice")
     if tool_choice is not None and not isinstance(tool_choice, (str, dict)):
         raise bad("tool_choice", "expected 'none', 'auto', 'required' or an object")
+    tools = tools_list(data)
+    if not tools and data.get("functions") is not None:
+        tools = _legacy_functions(data["functions"])
+    if tool_choice is None and data.get("function_call") is not None:
+        tool_choice = _legacy_function_call(data["function_call"])
     stream_options = data.get("stream_options")
     include_usage = bool(obj(stream_options, "stream_options").get("include_usage")) if stream_options else False
     seed = opt_int(data, "seed")
     request = ChatRequest(
         messages=messages, temperature=opt_number(data, "temperature", lo=0, hi=2), max_tokens=max_tokens,
         top_p=opt_number(data, "top_p", lo=0, hi=1), stop=stop_list(data, "stop"), json_mode=json_mode,
-        tools=tools_list(data), tool_choice=tool_choice, seed=seed)
+        tools=tools, tool_choice=tool_choice, seed=seed)
     return ParsedChat(request, model, opt_bool(data, "stream"), include_usage)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shoal.gateway.auth import Authenticator, Caller
 from shoal.gateway.config import GatewayConfig, LimitsConfig
+from shoal.gateway.http import ApiError
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
 from shoal.models.types import ModelSpec
@@ -15,6 +19,8 @@ from shoal.pipeline import Pipeline
 from shoal.store import Limits, Store
 
 log = logging.getLogger("shoal.gateway")
+
+_T = TypeVar("_T")
 
 
 def limits_of(cfg: LimitsConfig) -> Limits:
@@ -33,6 +39,10 @@ class GatewayState:
     metrics: Metrics
     collections: frozenset[str] = frozenset()
     team_limits: dict[str, Limits] = field(default_factory=dict)
+    # Large requests are parsed and scanned here, off the event loop. Two threads: big scans queue
+    # behind each other instead of all competing with the event loop for the interpreter at once.
+    scan_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="shoal-scan"))
     _specs: dict[str, ModelSpec | None] = field(default_factory=dict)
 
     def scopes(self, caller: Caller) -> tuple[tuple[str, Limits], ...]:
@@ -48,6 +58,24 @@ class GatewayState:
             if limits is not None and not limits.empty:
                 out.append((f"team:{team}", limits))
         return tuple(out)
+
+    async def off_loop(self, large: bool, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` right here for a small request; in the scan pool for a large one."""
+        if not large:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.scan_pool, fn, *args)
+
+    def is_large(self, body_size: int) -> bool:
+        """Whether a request body is big enough to be parsed and scanned off the event loop."""
+        return body_size > self.config.scan_inline_bytes
+
+    def check_scan_size(self, chars: int) -> None:
+        """``ApiError(413, prompt_too_large)`` when a request has more text than the scan takes."""
+        limit = self.config.max_scan_chars
+        if chars > limit:
+            raise ApiError(413, f"the request has {chars:,} characters of text (all messages, tool calls and "
+                                f"tool definitions together); the limit is {limit:,}. Send less text per "
+                                "request, e.g. split the document", code="prompt_too_large")
 
     def spec(self, name: str) -> ModelSpec | None:
         """The spec of a configured chat model (cached), or None if it cannot be built."""

@@ -112,7 +112,8 @@ class ChatRequest:
 
     @property
     def prompt_text(self) -> str:
-        """All message text joined — what privacy scanning and routing look at."""
+        """All message text joined — what routing looks at. The privacy scan reads every field of the
+        request instead (``shoal.models.scan_text.request_text``)."""
         return "\n".join(m.text for m in self.messages)
 
 

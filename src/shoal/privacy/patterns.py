@@ -99,6 +99,8 @@ def _looks_grouped(raw: str) -> bool:
 
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-])")
 _SSN_CONTEXT = re.compile(r"\b(ssn|social security|social sec|ss#|ss #|taxpayer|tin)\b", _I)
+_SSN_LABELLED = re.compile(r"\b(?:ssn|social security(?: number| no\.?)?|social sec\.?|ss ?#)\s*(?:number|no\.?|#)?"
+                           r"\s*(?:is|was|:|=|-)?\s*$", _I)
 
 
 def detect_ssn(text: str) -> list[Span]:
@@ -107,6 +109,10 @@ def detect_ssn(text: str) -> list[Span]:
     spans = []
     for m in _SSN.finditer(text):
         if not ssn_valid(m.group()):
+            # "My SSN is 123-45-6789": a number given as someone's SSN is sensitive by intent, even one
+            # that can never be issued; only the label right before it counts, not a mention nearby.
+            if _SSN_LABELLED.search(_before(text, m.start(), 40)):
+                spans.append(Span(m.start(), m.end(), "US_SSN", m.group(), 0.9))
             continue
         context = bool(_SSN_CONTEXT.search(_before(text, m.start(), 40)))
         if not m.group(2) and not context:  # nine bare digits are an SSN only when labelled as one

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from shoal.privacy.addresses import AddressDetector
 from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.names import NameDetector
+from shoal.privacy.normalize import normalize
 from shoal.privacy.patterns import PATTERN_DETECTORS
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
 
@@ -73,8 +74,11 @@ class PrivacyScanner:
 
             model = load_name_model() if self.config.name_model_threshold < 1 else None
             self._hints = HintDetector(load_gazetteer(), load_vocabulary(), model, self.config.name_model_threshold)
-        return [(h.entity_type, h.rule) for h in self._hints.detect(text) if h.entity_type in self._enabled
-                and all(h.end <= s.start or h.start >= s.end for s in spans)]
+        hints = [h for h in self._hints.detect(text) if h.entity_type in self._enabled]
+        if not hints:
+            return []
+        covered = _coverage(spans, len(text))
+        return [(h.entity_type, h.rule) for h in hints if covered.find(1, h.start, h.end) == -1]
 
     # --- confidential topics -----------------------------------------------------------------------
 
@@ -106,42 +110,125 @@ class PrivacyScanner:
     def scan(self, text: str, doc_labels: Sequence[DocLabel] = ()) -> Sensitivity:
         """``Sensitivity`` of a request: its text plus the labels of the documents retrieved for it.
 
-        Reasons come in a fixed order: personal data (by position), hints (``pii-hint:PERSON``: likely
-        personal data that entity extraction did not report), topics (best first), labels.
+        The text is normalised first (``shoal.privacy.normalize``); the spans of the result point into
+        the normalised text, which is the input itself unless it had invisible characters, compatibility
+        forms, non-ASCII digits or spelled-out digits. Reasons come in a fixed order: personal data (by
+        position), hints (``pii-hint:PERSON``: likely personal data that entity extraction did not
+        report), topics (best first), labels.
         """
         findings: list[tuple[Level, str]] = []
         spans: list[Span] = []
         if self.config.enabled:
-            spans = self.detect_pii(text)
+            spans, hints, topics = self._detect_all(text)
             for span in spans:
                 findings.append((self.config.levels.get(span.entity_type, self.config.pii_level),
                                  f"pii:{span.entity_type}"))
             found = {s.entity_type for s in spans}
-            for entity_type, _rule in self.detect_hints(text, spans):
+            for entity_type in hints:
                 if entity_type not in found:  # a hint adds nothing where the entity itself was found
                     findings.append((self.config.hint_level, f"pii-hint:{entity_type}"))
-            person = "PERSON" in found
-            for topic, _p in self.detect_topics(text, person_found=person):
+            for topic in topics:
                 default = self._topic_detector().level_of(topic) or self.config.topic_level
                 findings.append((self.config.levels.get(f"topic:{topic}", default), f"topic:{topic}"))
         for label in doc_labels:
             if label.label != "public":
                 findings.append((label.label, f"doc-label:{label.label}({label.path})"))
         level: Level = "public"
-        reasons: list[str] = []
+        reasons: dict[str, None] = {}  # ordered, each reason once
         for finding_level, reason in findings:
-            if reason not in reasons:
-                reasons.append(reason)
+            reasons[reason] = None
             if level_rank(finding_level) > level_rank(level):
                 level = finding_level
         return Sensitivity(level=level, reasons=tuple(reasons), spans=tuple(spans))
 
+    def _detect_all(self, text: str) -> tuple[list[Span], list[str], list[str]]:
+        """Spans (normalised text), hint entity types and topics of ``text``, window by window.
+
+        Text up to ``WINDOW`` characters is one window. Longer text is cut at whitespace into pieces
+        of at most ``WINDOW`` characters, each normalised and scanned with the first ``OVERLAP``
+        characters of the next piece (an entity across a cut, or a label just before it, is still
+        seen whole); the spans of all windows are merged, duplicates from the overlaps resolved.
+        Windows bound what any one detector call sees, so the scan is linear in the text and no single
+        call holds the interpreter for long — the gateway scans big prompts in a worker thread,
+        and the event loop gets the interpreter back between calls.
+        """
+        pieces = [normalize(p) for p in _pieces(text, WINDOW)]
+        spans: list[Span] = []
+        hints: list[str] = []
+        topics: list[str] = []
+        offset = 0
+        for i, piece in enumerate(pieces):
+            window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
+            found = self.detect_pii(window)
+            hints.extend(entity_type for entity_type, _rule in self.detect_hints(window, found))
+            person = any(s.entity_type == "PERSON" for s in found)
+            topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
+            if offset:
+                found = [Span(s.start + offset, s.end + offset, s.entity_type, s.text, s.score) for s in found]
+                # Only spans reaching into this window's start (the previous window's overlap) can
+                # clash with its spans: resolve those few, not the whole list again.
+                tail: list[Span] = []
+                while spans and spans[-1].end > offset:
+                    tail.append(spans.pop())
+                if tail:
+                    found = resolve_overlaps(tail + found)
+            spans.extend(found)
+            offset += len(piece)
+        return spans, hints, topics
+
+
+WINDOW = 8_192
+"""Characters scanned in one window (see ``PrivacyScanner._detect_all``); most prompts are one window."""
+OVERLAP = 256
+"""Characters of the next window scanned with each window, so nothing is lost at a cut."""
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """``text`` cut into consecutive pieces of at most ``size`` characters, at whitespace where possible."""
+    if len(text) <= size:
+        return [text]
+    out: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        # The last line break, else the last space, in the window's final quarter; else a hard cut.
+        cut = text.rfind("\n", end - size // 4, end)
+        if cut < 0:
+            cut = text.rfind(" ", end - size // 4, end)
+        cut = cut + 1 if cut >= 0 else end
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return out
+
+
+def _coverage(spans: Sequence[Span], length: int) -> bytearray:
+    """One byte per character of the text, 1 where a span covers it (overlap tests in O(span length))."""
+    covered = bytearray(max([length, *(s.end for s in spans)]) + 1)
+    for s in spans:
+        if s.end > s.start:
+            covered[s.start:s.end] = b"\x01" * (s.end - s.start)
+    return covered
+
 
 def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
-    """Keep the best of overlapping spans: type priority, then length, then position (deterministic)."""
-    ordered = sorted(spans, key=lambda s: (_RANK.get(s.entity_type, len(PRIORITY)), -(s.end - s.start), s.start))
+    """Keep the best of overlapping spans: type priority, then length, then position (deterministic).
+
+    O(n log n + total span length): spans are taken best first and a span is kept when none of the
+    characters it covers is taken yet — one ``bytearray.find`` over its own range (C speed), not a
+    comparison with every span kept so far (which made a megabyte of detections quadratic).
+    """
+    if len(spans) < 2:
+        return list(spans)
+    ordered = sorted(spans, key=lambda s: (_RANK.get(s.entity_type, len(PRIORITY)), s.start - s.end, s.start))
+    taken = bytearray(max(s.end for s in spans) + 1)
     kept: list[Span] = []
     for span in ordered:
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
+        start, end = span.start, span.end
+        if end <= start:
+            continue  # an empty span covers nothing and overlaps nothing
+        if taken.find(1, start, end) == -1:
+            taken[start:end] = b"\x01" * (end - start)
             kept.append(span)
-    return sorted(kept, key=lambda s: (s.start, s.end))
+    kept.sort(key=lambda s: (s.start, s.end))
+    return kept

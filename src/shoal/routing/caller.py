@@ -22,8 +22,8 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from shoal import errors
 from shoal.catalog import Catalog
@@ -31,38 +31,18 @@ from shoal.models.base import ChatModel
 from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, TextPart
 from shoal.routing.breaker import CircuitBreakers
 from shoal.routing.config import RoutingConfig
-from shoal.routing.types import Decision
+from shoal.routing.types import Attempt, CallRecord, Decision
 
 if TYPE_CHECKING:
     from shoal.privacy.redact import Pseudonymizer, StreamRestorer
 
-Outcome = Literal["ok", "error", "circuit_open", "refused"]
+__all__ = ["Attempt", "CallRecord", "FallbackCaller"]
 
 # Transient: the same model may succeed on a retry.
 _RETRYABLE = (errors.RateLimitError, errors.ProviderTimeoutError, errors.UnavailableError,
               errors.MalformedResponseError)
 # Say nothing about the model's health (the request is the problem): no breaker verdict.
 _NEUTRAL = (errors.BadRequestError, errors.ContextLengthError, errors.ContentBlockedError)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    model: str
-    number: int  # 1-based attempt on this model
-    outcome: Outcome
-    error: str | None = None  # exception class name
-    detail: str | None = None
-    latency_s: float = 0.0
-    waited_s: float = 0.0  # backoff slept after this attempt
-
-
-@dataclass(slots=True)
-class CallRecord:
-    """What happened while serving one request."""
-
-    served: str | None = None
-    attempts: list[Attempt] = field(default_factory=list)
-    redacted: bool = False
 
 
 class FallbackCaller:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from shoal.privacy.types import NOT_SENSITIVE, Sensitivity
 
@@ -24,3 +25,28 @@ class Decision:
     @property
     def candidates(self) -> tuple[str, ...]:
         return (self.model, *self.fallbacks)
+
+
+Outcome = Literal["ok", "error", "circuit_open", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try of one model while serving a request."""
+
+    model: str
+    number: int  # 1-based attempt on this model
+    outcome: Outcome
+    error: str | None = None  # exception class name
+    detail: str | None = None
+    latency_s: float = 0.0
+    waited_s: float = 0.0  # backoff slept after this attempt
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """What happened while serving one request: which configured model served, every attempt."""
+
+    served: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    redacted: bool = False

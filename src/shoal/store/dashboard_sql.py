@@ -156,6 +156,16 @@ def router_scores(backend: Backend, w: Window) -> list[dict[str, Any]]:
              "prompt_tokens": int(r[3]), "completion_tokens": int(r[4])} for r in rows]
 
 
+def peak_tokens_per_s(backend: Backend, w: Window, scope: str = "*") -> float:
+    """Tokens/s of the busiest minute in the window for a scope (``*``, ``team:X``, ``model:Y``)."""
+    lo = int(w.since // 60) * 60
+    with backend.transaction() as cur:
+        cur.execute("SELECT MAX(tokens) FROM rollup_peak WHERE scope = ? AND bucket >= ? AND bucket < ?",
+                    (scope, lo, w.until))
+        row = cur.fetchone()
+    return 0.0 if row is None or row[0] is None else float(row[0]) / 60.0
+
+
 def first_ts(backend: Backend) -> float | None:
     """Start of the first hour with a record (from the rollup; no log scan)."""
     with backend.transaction() as cur:

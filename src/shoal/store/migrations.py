@@ -91,6 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX requests_ts_id ON requests (ts, request_id)",
         "CREATE INDEX requests_model_ts ON requests (served_model, ts)",
     )),
+    # Tokens per minute per scope (everything, team, model): peak load for GPU sizing (shoal tco).
+    Migration(7, "rollup_peak", rollups.PEAK_SCHEMA),
 )
 
 

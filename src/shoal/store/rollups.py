@@ -9,7 +9,9 @@ The dashboard reads these small tables instead of scanning the log:
   how often each routing or privacy reason was given;
 - ``rollup_day_router``: per day × team × router score (p_ok, in hundredths) × routed model:
   requests and tokens, so a what-if on the router threshold re-decides a month of traffic from a
-  few thousand rows.
+  few thousand rows;
+- ``rollup_peak``: tokens per minute for each scope (``*`` = everything, ``team:X``, ``model:Y``),
+  so the busiest minute of a month (GPU sizing) reads one index range of ~43,000 rows.
 
 Only records actually inserted are counted (the insert returns their ids), so replaying a journal
 never counts a record twice. NULL dimensions are stored as ``''`` (primary keys cannot hold NULL).
@@ -86,6 +88,20 @@ SCHEMA: tuple[str, ...] = (
 )
 
 
+# Added by a later migration than SCHEMA (tables are never edited after release).
+PEAK_SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE rollup_peak (
+        scope TEXT NOT NULL, bucket BIGINT NOT NULL, tokens BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, bucket))""",
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT '*', bucket, SUM(prompt_tokens + completion_tokens) "
+     "FROM rollup_minute GROUP BY bucket"),
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT 'team:' || team, bucket, "
+     "SUM(prompt_tokens + completion_tokens) FROM rollup_minute GROUP BY team, bucket"),
+    ("INSERT INTO rollup_peak (scope, bucket, tokens) SELECT 'model:' || model, bucket, "
+     "SUM(prompt_tokens + completion_tokens) FROM rollup_minute GROUP BY model, bucket"),
+)
+
+
 def latency_bucket(ms: float) -> int:
     for i, edge in enumerate(LATENCY_EDGES_MS):
         if ms <= edge:
@@ -126,11 +142,12 @@ _SQL = {
     "rollup_day_reason": _upsert_sql("rollup_day_reason", ("bucket", "team", "kind", "reason"), ("requests",)),
     "rollup_day_router": _upsert_sql("rollup_day_router", ("bucket", "team", "score", "model"),
                                      ("requests", "prompt_tokens", "completion_tokens")),
+    "rollup_peak": _upsert_sql("rollup_peak", ("scope", "bucket"), ("tokens",)),
 }
 
 
 _KEY_LEN = {"rollup_minute": len(_TIME_KEYS), "rollup_hour": len(_TIME_KEYS), "rollup_day_who": len(_WHO_KEYS),
-            "rollup_day_reason": 4, "rollup_day_router": 4}
+            "rollup_day_reason": 4, "rollup_day_router": 4, "rollup_peak": 2}
 
 
 def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...]]]:
@@ -140,6 +157,7 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
     who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
     reasons: dict[tuple[Any, ...], int] = defaultdict(int)
     router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    peak: dict[tuple[str, int], int] = defaultdict(int)
     for r in records:
         team, model = r.team or "", r.served_model or ""
         err = 0 if 200 <= r.status < 300 else 1
@@ -154,6 +172,10 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
             acc[4] += r.cost_usd
             acc[5] += r.latency_ms
             acc[lat] += 1
+        minute = int(r.ts // 60) * 60
+        tokens = r.prompt_tokens + r.completion_tokens
+        for scope in ("*", "team:" + team, "model:" + model):
+            peak[(scope, minute)] += tokens
         day = int(r.ts // 86400) * 86400
         w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", model)]
         w[0] += 1
@@ -176,6 +198,7 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
     out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in who.items()]
     out["rollup_day_reason"] = [(*k, n) for k, n in reasons.items()]
     out["rollup_day_router"] = [(*k, *v) for k, v in router.items()]
+    out["rollup_peak"] = [(*k, n) for k, n in peak.items()]
     return out
 
 
@@ -184,12 +207,12 @@ def _ints(values: list[float]) -> list[float | int]:
     return [v if i in (4, 5) else int(v) for i, v in enumerate(values)]
 
 
-def apply(cur: Cursor, records: Sequence[RequestRecord]) -> None:
-    """Add ``records`` (already inserted, in this transaction) to every rollup."""
+def apply(cur: Cursor, records: Sequence[RequestRecord], *, skip: frozenset[str] = frozenset()) -> None:
+    """Add ``records`` (already inserted, in this transaction) to every rollup (but ``skip``)."""
     if not records:
         return
     for table, rows in aggregate(records).items():
-        if rows:
+        if rows and table not in skip:
             # Sorted keys: concurrent writers (PostgreSQL, several gateways) take row locks in the
             # same order and cannot deadlock on each other's batches.
             n = _KEY_LEN[table]
@@ -220,5 +243,6 @@ def backfill(cur: Cursor, chunk: int = 20_000) -> None:
             completion_tokens=int(r[11]), cost_usd=float(r[12]), latency_ms=float(r[13]),
             route_reasons=orjson.loads(r[14] or "[]"), sensitivity_reasons=orjson.loads(r[15] or "[]"))
             for r in rows]
-        apply(cur, records)
+        # rollup_peak does not exist yet: its own migration fills it from rollup_minute.
+        apply(cur, records, skip=frozenset({"rollup_peak"}))
         last = (float(rows[-1][1]), str(rows[-1][0]))

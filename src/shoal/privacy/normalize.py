@@ -1,0 +1,100 @@
+"""Text normalisation before the privacy scan, so that writing a value differently does not hide it.
+
+``normalize(text)`` returns the text the detectors look at:
+
+* invisible characters are removed: zero-width spaces and joiners, the word joiner, soft hyphens,
+  the byte-order mark, and the bidirectional controls (embeddings, overrides, isolates, marks) —
+  "123\u200b-45-6789" and a right-to-left override around a card number scan like the plain value;
+* Unicode NFKC: full-width and other compatibility forms become their plain equivalents
+  ("１２３－４５－６７８９" → "123-45-6789", non-breaking space → space), and decimal digits of any
+  script become ASCII digits ("٤١٥" → "415");
+* spelled-out digits: a run of at least four digit words or single digits ("one two three four",
+  "oh four one five", "one 2 three 4", "1 2 3 4 5") becomes the digits; "dash"/"hyphen" inside a run becomes "-",
+  so "one two three dash four five dash six seven eight nine" scans as "123-45-6789".
+
+Every step is a single pass over the text (C-level ``str.translate``, ``unicodedata.normalize`` and
+one regular expression without nested repetition), so normalising costs time linear in its length.
+ASCII text skips the first two steps, and text without any digit word skips the last.
+
+The result is for detection only; it is never sent anywhere. Offsets of spans found in it refer to
+the normalised text (identical to the input whenever nothing had to change).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import unicodedata
+
+# Zero-width and format characters people (or tools) use to split a value so patterns miss it.
+_INVISIBLE = (
+    "\u00ad"  # soft hyphen
+    "\u034f"  # combining grapheme joiner
+    "\u061c"  # arabic letter mark
+    "\u115f\u1160\u3164\uffa0"  # hangul fillers (render as nothing)
+    "\u180e"  # mongolian vowel separator
+    "\u200b\u200c\u200d"  # zero-width space, non-joiner, joiner
+    "\u200e\u200f"  # left-to-right / right-to-left marks
+    "\u202a\u202b\u202c\u202d\u202e"  # bidi embeddings and overrides
+    "\u2060\u2061\u2062\u2063\u2064"  # word joiner, invisible operators
+    "\u2066\u2067\u2068\u2069"  # bidi isolates
+    "\ufeff"  # zero-width no-break space (BOM)
+)
+
+
+@functools.cache
+def _table() -> dict[int, int | None]:
+    table: dict[int, int | None] = {ord(c): None for c in _INVISIBLE}
+    # Decimal digits of every script → ASCII (NFKC leaves most of them alone).
+    for cp in range(128, sys.maxunicode + 1):
+        ch = chr(cp)
+        value = unicodedata.decimal(ch, None)
+        if value is not None:
+            table[cp] = ord("0") + value
+    return table
+
+
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_TOKEN = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)"
+# Atomic, so a long run of blanks is crossed once, never re-split on backtracking.
+_SEP = r"(?>\s*(?:-|dash|hyphen)\s*|[\s,]+)"
+# At least four tokens.
+_RUN = re.compile(rf"\b{_TOKEN}(?:{_SEP}{_TOKEN}){{3,}}\b", re.IGNORECASE)
+_RUN_PART = re.compile(r"(zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)|(-|dash|hyphen)", re.IGNORECASE)
+# Cheap gate: no digit word and no digit anywhere means nothing to rewrite.
+_ANY_TOKEN = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b|\d", re.IGNORECASE)
+
+
+def _digits(match: re.Match[str]) -> str:
+    run = match.group()
+    out: list[str] = []
+    for part in _RUN_PART.finditer(run):
+        digit, dash = part.group(1), part.group(2)
+        if digit is not None:
+            out.append(_DIGIT_WORDS.get(digit.lower(), digit))
+        elif dash is not None:
+            out.append("-")
+    return "".join(out)
+
+
+def spell_digits(text: str) -> str:
+    """``text`` with runs of spelled-out digits written as digits (see the module docstring)."""
+    if not _ANY_TOKEN.search(text):
+        return text
+    return _RUN.sub(_digits, text)
+
+
+def normalize(text: str) -> str:
+    """The text the detectors scan: invisible characters gone, NFKC, ASCII digits, spelled digits as digits."""
+    if not text.isascii():
+        table = _table()
+        text = unicodedata.normalize("NFKC", text.translate(table))
+        # NFKC can produce new non-ASCII digits (e.g. from circled or parenthesised numbers).
+        if not text.isascii():
+            text = text.translate(table)
+    return spell_digits(text)
+
+
+__all__ = ["normalize", "spell_digits"]
