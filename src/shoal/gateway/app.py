@@ -15,6 +15,7 @@ import orjson
 from shoal.gateway.admin import AdminApi, ReadApi
 from shoal.gateway.auth import Caller
 from shoal.gateway.chat import ANTHROPIC, OPENAI, ChatHandler
+from shoal.gateway.dashboard import DashboardApi, send_asset
 from shoal.gateway.embeddings import handle_embeddings
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import (
@@ -63,6 +64,7 @@ class GatewayApp:
         self.tune_process = tune_process
         self.chat = ChatHandler(state)
         read, admin = ReadApi(state), AdminApi(state)
+        dash = DashboardApi(state, state.dashboard)
         self._models: bytes | None = None
         self.ready = False
         self.routes: dict[tuple[str, str], Handler] = {
@@ -80,11 +82,19 @@ class GatewayApp:
             ("GET", "/v1/usage"): self._json(lambda c, s, d: read.usage(c, s)),
             ("POST", "/admin/keys"): self._json(lambda c, s, d: admin.create_key(c, d), body=True),
             ("GET", "/admin/keys"): self._json(lambda c, s, d: admin.list_keys(c, s)),
+            ("GET", "/dashboard"): self._asset(""),
+            ("GET", "/dashboard/"): self._asset(""),
         }
+        # The dashboard's JSON API (documented in /openapi.json): one GET per page.
+        for page in ("whoami", "overview", "spend", "routing", "privacy", "requests", "evals", "feedback", "models",
+                     "tco"):
+            self.routes[("GET", f"/v1/dashboard/{page}")] = self._page(getattr(dash, page))
         # path prefix → (method → handler taking the rest of the path)
         self.prefixed: dict[str, dict[str, Callable[[str], Handler]]] = {
             "/v1/requests/": {"GET": lambda rest: self._json(lambda c, s, d: read.request(c, rest))},
             "/admin/keys/": {"DELETE": lambda rest: self._json(lambda c, s, d: admin.revoke_key(c, rest))},
+            "/v1/dashboard/requests/": {"GET": lambda rest: self._json(lambda c, s, d: dash.request(c, rest))},
+            "/dashboard/": {"GET": self._asset},
         }
         self._paths = {path for _, path in self.routes}
         self._cors = tuple(state.config.cors_origins)
@@ -132,6 +142,17 @@ class GatewayApp:
                 err = to_api_error(exc)
                 if err.code == "internal_error":
                     log.exception("%s %s failed", scope["method"], scope["path"])
+                await send_error(send, err)
+        return handler
+
+    def _page(self, fn: Callable[[Caller, Scope], Awaitable[Any]]) -> Handler:
+        return self._json(lambda c, s, d: fn(c, s))
+
+    def _asset(self, rest: str) -> Handler:
+        async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await send_asset(send, rest)
+            except ApiError as err:
                 await send_error(send, err)
         return handler
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shoal.gateway.app import GatewayApp
 from shoal.gateway.auth import Authenticator
+from shoal.gateway.dashboard_sources import sources_for
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
 from shoal.gateway.state import GatewayState, limits_of
@@ -58,8 +59,10 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
         pipeline=pipeline, catalog=catalog, store=store, config=cfg,
         auth=Authenticator(store, admin_key=admin_key, ttl_s=cfg.key_cache_ttl_s, required=cfg.auth,
                            default_limits=limits_of(cfg.key_limits)),
-        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s), metrics=Metrics(frozenset(catalog.configured_names()) | collections),
-        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()})
+        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s),
+        metrics=Metrics(frozenset(catalog.configured_names()) | collections),
+        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()},
+        dashboard=sources_for(settings, catalog))
     metrics_key = os.environ.get(cfg.metrics_key_env) or None if cfg.metrics_key_env else None
     return GatewayApp(state, tune_process=tune_process, metrics_key=metrics_key)
 

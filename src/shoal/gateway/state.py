@@ -39,6 +39,7 @@ class GatewayState:
     metrics: Metrics
     collections: frozenset[str] = frozenset()
     team_limits: dict[str, Limits] = field(default_factory=dict)
+    dashboard: Any = None  # shoal.gateway.dashboard.DashboardSources (eval runs, registry, costs)
     # Large requests are parsed and scanned here, off the event loop. Two threads: big scans queue
     # behind each other instead of all competing with the event loop for the interpreter at once.
     scan_pool: ThreadPoolExecutor = field(
