@@ -32,10 +32,12 @@ from shoal.gateway.http import (
 )
 from shoal.gateway.openapi import openapi_document
 from shoal.gateway.state import GatewayState
+from shoal.gateway.storecall import StoreGuard
 from shoal.store.keys_sql import hash_key
 
 log = logging.getLogger("shoal.gateway")
 
+READYZ_TIMEOUT_S = 0.8  # /readyz answers within a second even when the store hangs
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
 
@@ -162,17 +164,25 @@ class GatewayApp:
         await send_json(send, 200, {"status": "ok"})
 
     async def _readyz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """200 when the store (and Redis, if used) answer; 503 otherwise — always within ~1 s."""
         store = self.state.store
-        try:
-            await asyncio.to_thread(store.ping)
-            db_ok = True
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            log.warning("readyz: store not reachable: %s", exc)
-            db_ok = False
+        checks = [store.ping, store.counters.ping][:len(self.state.guards)]
+
+        async def probe(guard: StoreGuard, ping: Callable[[], None]) -> bool:
+            try:
+                await guard.call(ping, timeout=READYZ_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                log.debug("readyz: %s: %s", guard.name, exc)
+                return False
+            return True
+
+        results = await asyncio.gather(*(probe(g, c) for g, c in zip(self.state.guards, checks, strict=True)))
+        db_ok = bool(results[0]) if results else True
+        counters_ok = bool(results[1]) if len(results) > 1 else db_ok
         backlog = store.writer.backlog if store.writer is not None else 0
-        ok = db_ok and self.ready
+        ok = db_ok and counters_ok and self.ready
         await send_json(send, 200 if ok else 503, {"status": "ready" if ok else "not ready", "store": db_ok,
-                                                   "request_log_backlog": backlog})
+                                                   "counters": counters_ok, "request_log_backlog": backlog})
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.state.config.metrics:
@@ -260,6 +270,7 @@ class GatewayApp:
 
     async def startup(self) -> None:
         self.state.limiter.start()
+        self.state.auth.start()
         warm_up = getattr(self.state.pipeline.scanner, "warm_up", None)
         if warm_up is not None:  # load the privacy data now, not on the first request
             await asyncio.to_thread(warm_up)
@@ -270,8 +281,11 @@ class GatewayApp:
     async def shutdown(self) -> None:
         """Hand the last counter deltas over, flush the request log, close model clients."""
         self.ready = False
+        await self.state.auth.stop()
         await self.state.limiter.stop()
         await asyncio.to_thread(self.state.store.close)
+        for guard in self.state.guards:
+            guard.close()
         self.state.scan_pool.shutdown(wait=False, cancel_futures=True)
         aclose = getattr(self.state.catalog, "aclose", None)
         if aclose is not None:

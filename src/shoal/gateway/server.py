@@ -13,8 +13,10 @@ from shoal.gateway.dashboard_sources import sources_for
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
 from shoal.gateway.state import GatewayState, limits_of
+from shoal.gateway.storecall import StoreGuard
 from shoal.pipeline import DirectCaller, DirectPolicy, Pipeline
 from shoal.store import Store, open_store
+from shoal.store.counters import SqlCounters
 
 if TYPE_CHECKING:
     from shoal.config import Settings
@@ -40,9 +42,9 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
     ``tune_process``: the app owns its process (``serve``); see ``shoal.gateway.app.tune_interpreter``.
     """
     if catalog is None:
-        from shoal.catalog import Catalog
+        from shoal.wiring import catalog as build_catalog
 
-        catalog = Catalog(settings)
+        catalog = build_catalog(settings)
     if pipeline is None:
         pipeline = default_pipeline(settings, catalog)
     cfg = settings.config.gateway
@@ -52,15 +54,22 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
         store.start_writer()
     if admin_key is None:
         admin_key = os.environ.get(cfg.admin_key_env) or None
+    timeout = min(store.backend.timeout_s or 5.0, 2.0)  # a request waits at most this for the store
+    db_guard = StoreGuard("the store database", timeout_s=timeout, is_transient=store.backend.is_transient)
+    # Redis errors are all about reaching it (the script itself is ours): every failure counts as down.
+    counter_guard = (db_guard if isinstance(store.counters, SqlCounters) else
+                     StoreGuard("the Redis counters", timeout_s=timeout, is_transient=lambda exc: True))
     collections = set(cfg.collections)
     if pipeline.retriever is not None:
         collections.add(settings.config.rag.collection)
     state = GatewayState(
         pipeline=pipeline, catalog=catalog, store=store, config=cfg,
         auth=Authenticator(store, admin_key=admin_key, ttl_s=cfg.key_cache_ttl_s, required=cfg.auth,
-                           default_limits=limits_of(cfg.key_limits)),
-        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s),
+                           default_limits=limits_of(cfg.key_limits), guard=db_guard, stale_s=cfg.key_cache_stale_s,
+                           revocation_check_s=cfg.revocation_check_s),
+        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s, guard=counter_guard),
         metrics=Metrics(frozenset(catalog.configured_names()) | collections),
+        guards=(db_guard,) if counter_guard is db_guard else (db_guard, counter_guard),
         collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()},
         dashboard=sources_for(settings, catalog))
     metrics_key = os.environ.get(cfg.metrics_key_env) or None if cfg.metrics_key_env else None
