@@ -66,7 +66,7 @@ class Catalog:
             entry = self._builtin(name)
             if entry is None:
                 raise UnknownModelError(
-                    f"no model named {name!r}", file=self.settings.source, key="models",
+                    f"no model named {name!r}", model=name, file=self.settings.source, key="models",
                     hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
                          "in shoal.yaml (`shoal init` writes a starter)")
             return self._from_entry(name, DEFAULT_IDS.get(name, name), entry, resolve_secret)

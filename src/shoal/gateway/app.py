@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from shoal.gateway.http import (
     Receive,
     Scope,
     Send,
+    header,
     parse_json,
     read_body,
     send_error,
@@ -31,10 +33,11 @@ from shoal.gateway.http import (
 from shoal.gateway.openapi import openapi_document
 from shoal.gateway.state import GatewayState
 from shoal.gateway.storecall import StoreGuard
+from shoal.store.keys_sql import hash_key
 
 log = logging.getLogger("shoal.gateway")
 
-READYZ_TIMEOUT_S = 0.8  # /readyz answers within a second even when the store hangs
+READYZ_TIMEOUT_S = 0.7  # /readyz answers within a second even when the store hangs
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
 
@@ -55,8 +58,10 @@ def tune_interpreter() -> None:
 class GatewayApp:
     """ASGI callable. Construct with ``shoal.gateway.server.build_app`` (or directly, for tests)."""
 
-    def __init__(self, state: GatewayState, *, tune_process: bool = False) -> None:
+    def __init__(self, state: GatewayState, *, tune_process: bool = False, metrics_key: str | None = None) -> None:
         self.state = state
+        # /metrics shows teams, models and traffic: the admin key or this scrape-only key reads it.
+        self._metrics_hash = hash_key(metrics_key) if metrics_key else None
         # True when this app owns the process (``shoal serve``): startup then tunes the interpreter.
         self.tune_process = tune_process
         self.chat = ChatHandler(state)
@@ -181,13 +186,30 @@ class GatewayApp:
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.state.config.metrics:
-            await send_error(send, ApiError(404, "metrics are disabled (gateway.metrics: false)", code="not_found"))
+            await send_error(send, ApiError(404, "metrics are disabled on this gateway", code="not_found"))
+            return
+        try:
+            await self._metrics_reader(scope)
+        except Exception as exc:  # noqa: BLE001 - every refusal is answered, none raised
+            await send_error(send, to_api_error(exc))
             return
         store = self.state.store
         self.state.metrics.gauges["shoal_request_log_backlog"] = float(store.writer.backlog if store.writer else 0)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
         await send({"type": "http.response.body", "body": self.state.metrics.render()})
+
+    async def _metrics_reader(self, scope: Scope) -> None:
+        """Admit the scrape key or the admin key; anything else is refused (401/403)."""
+        value = header(scope, b"authorization")
+        scheme, _, secret = (value or b"").decode("latin-1").partition(" ")
+        if self._metrics_hash is not None and scheme.lower() == "bearer" and secret.strip() and hmac.compare_digest(
+                hash_key(secret.strip()), self._metrics_hash):
+            return
+        caller = await self.state.auth.authenticate(scope)
+        if not caller.admin:
+            raise ApiError(403, "/metrics needs the admin key or the metrics scrape key", type="permission_error",
+                           code="admin_required")
 
     async def _openapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 200, openapi_document())

@@ -57,6 +57,17 @@ class GatewayConfig(BaseModel):
                                                        "reserves against budgets and token limits")
     reserve_usd_cap: float | None = Field(default=None, gt=0,
                                           description="at most this many USD reserved per request")
-    metrics: bool = True
+    metrics: bool = Field(default=True, description="serve /metrics (Prometheus); it needs the admin key or "
+                                                     "the scrape key")
+    metrics_key_env: str | None = Field(default="SHOAL_METRICS_KEY",
+                                        description="env var holding a key that may read /metrics and nothing "
+                                                    "else (for the Prometheus scrape config)")
+    idle_timeout_s: float = Field(default=15.0, gt=0, le=3600,
+                                  description="close a connection that sends no request for this long "
+                                              "(after connecting or after a response)")
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                    description="close a connection whose request headers take longer (408)")
+    body_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+                                  description="close a connection whose request body takes longer in total")
     collections: list[str] = Field(default_factory=list,
                                    description="RAG collections clients may name as `model`")
