@@ -286,6 +286,8 @@ class AnthropicProvider:
     """``provider: anthropic`` — Claude models via the Messages API (no embeddings endpoint)."""
 
     name = "anthropic"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"headers", "max_tokens", "anthropic_version"})
     default_locality = "external"
     default_base_url: str | None = DEFAULT_BASE_URL
     api_key_env: str | None = "ANTHROPIC_API_KEY"

@@ -239,6 +239,9 @@ class LlamaCppProvider:
     """``provider: llama_cpp`` — in-process GGUF models (self-hosted by definition)."""
 
     name = PROVIDER
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"path", "n_ctx", "n_threads", "n_gpu_layers", "seed", "verbose", "lora_path", "chat_format",
+                   "system_prompt", "max_tokens"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None

@@ -288,6 +288,8 @@ class OpenAIProvider:
     """``provider: openai`` — OpenAI and every OpenAI-compatible server."""
 
     name = "openai"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"headers", "max_tokens_param", "stream_usage", "extra_body", "dimensions"})
     default_locality = "external"
     default_base_url: str | None = DEFAULT_BASE_URL
     api_key_env: str | None = "OPENAI_API_KEY"
