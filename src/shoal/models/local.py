@@ -143,7 +143,10 @@ class LlamaCppChatModel(ChatModel):
             kw["stop"] = list(request.stop)
         if request.seed is not None:
             kw["seed"] = request.seed
-        if request.json_mode:
+        if request.json_schema is not None and request.json_schema.get("schema"):
+            # llama-cpp-python turns the schema into a grammar: the output is valid against it.
+            kw["response_format"] = {"type": "json_object", "schema": request.json_schema["schema"]}
+        elif request.json_mode:
             kw["response_format"] = {"type": "json_object"}
         return kw
 

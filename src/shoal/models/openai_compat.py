@@ -150,7 +150,9 @@ class OpenAIWire:
             body["stop"] = list(request.stop)
         if request.seed is not None:
             body["seed"] = request.seed
-        if request.json_mode:
+        if request.json_schema is not None:
+            body["response_format"] = {"type": "json_schema", "json_schema": request.json_schema}
+        elif request.json_mode:
             body["response_format"] = {"type": "json_object"}
         if request.tools:
             body["tools"] = [dict(t) for t in request.tools]
