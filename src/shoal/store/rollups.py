@@ -194,7 +194,9 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
         for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
             for reason in set(map(reason_key, items)):
                 reasons[(day, team, kind, reason)] += 1
-        score = router_score(r.route_reasons)
+        # Only requests the router decided: a privacy-pinned request may carry the router's score
+        # too (computed, then overridden), but no threshold would change where it goes.
+        score = router_score(r.route_reasons) if r.route == "router" else None
         if score is not None:
             acc_r = router[(day, team, max(0, min(100, round(score * 100))), model)]
             acc_r[0] += 1
