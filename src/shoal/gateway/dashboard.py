@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,9 +74,12 @@ def _num(params: dict[str, str], name: str) -> float | None:
     if name not in params:
         return None
     try:
-        return float(params[name])
+        value = float(params[name])
     except ValueError:
         raise bad(name, "expected a number (unix seconds)") from None
+    if not math.isfinite(value) or not 0 <= value < 1e11:
+        raise bad(name, "expected unix seconds")
+    return value
 
 
 class DashboardApi:
