@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from shoal.gateway.http import (
     Receive,
     Scope,
     Send,
+    header,
     parse_json,
     read_body,
     send_error,
@@ -30,9 +32,12 @@ from shoal.gateway.http import (
 )
 from shoal.gateway.openapi import openapi_document
 from shoal.gateway.state import GatewayState
+from shoal.gateway.storecall import StoreGuard
+from shoal.store.keys_sql import hash_key
 
 log = logging.getLogger("shoal.gateway")
 
+READYZ_TIMEOUT_S = 0.7  # /readyz answers within a second even when the store hangs
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
 
@@ -53,8 +58,10 @@ def tune_interpreter() -> None:
 class GatewayApp:
     """ASGI callable. Construct with ``shoal.gateway.server.build_app`` (or directly, for tests)."""
 
-    def __init__(self, state: GatewayState, *, tune_process: bool = False) -> None:
+    def __init__(self, state: GatewayState, *, tune_process: bool = False, metrics_key: str | None = None) -> None:
         self.state = state
+        # /metrics shows teams, models and traffic: the admin key or this scrape-only key reads it.
+        self._metrics_hash = hash_key(metrics_key) if metrics_key else None
         # True when this app owns the process (``shoal serve``): startup then tunes the interpreter.
         self.tune_process = tune_process
         self.chat = ChatHandler(state)
@@ -157,27 +164,52 @@ class GatewayApp:
         await send_json(send, 200, {"status": "ok"})
 
     async def _readyz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """200 when the store (and Redis, if used) answer; 503 otherwise — always within ~1 s."""
         store = self.state.store
-        try:
-            await asyncio.to_thread(store.ping)
-            db_ok = True
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            log.warning("readyz: store not reachable: %s", exc)
-            db_ok = False
+        checks = [store.ping, store.counters.ping][:len(self.state.guards)]
+
+        async def probe(guard: StoreGuard, ping: Callable[[], None]) -> bool:
+            try:
+                await guard.call(ping, timeout=READYZ_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                log.debug("readyz: %s: %s", guard.name, exc)
+                return False
+            return True
+
+        results = await asyncio.gather(*(probe(g, c) for g, c in zip(self.state.guards, checks, strict=True)))
+        db_ok = bool(results[0]) if results else True
+        counters_ok = bool(results[1]) if len(results) > 1 else db_ok
         backlog = store.writer.backlog if store.writer is not None else 0
-        ok = db_ok and self.ready
+        ok = db_ok and counters_ok and self.ready
         await send_json(send, 200 if ok else 503, {"status": "ready" if ok else "not ready", "store": db_ok,
-                                                   "request_log_backlog": backlog})
+                                                   "counters": counters_ok, "request_log_backlog": backlog})
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.state.config.metrics:
-            await send_error(send, ApiError(404, "metrics are disabled (gateway.metrics: false)", code="not_found"))
+            await send_error(send, ApiError(404, "metrics are disabled on this gateway", code="not_found"))
+            return
+        try:
+            await self._metrics_reader(scope)
+        except Exception as exc:  # noqa: BLE001 - every refusal is answered, none raised
+            await send_error(send, to_api_error(exc))
             return
         store = self.state.store
         self.state.metrics.gauges["shoal_request_log_backlog"] = float(store.writer.backlog if store.writer else 0)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
         await send({"type": "http.response.body", "body": self.state.metrics.render()})
+
+    async def _metrics_reader(self, scope: Scope) -> None:
+        """Admit the scrape key or the admin key; anything else is refused (401/403)."""
+        value = header(scope, b"authorization")
+        scheme, _, secret = (value or b"").decode("latin-1").partition(" ")
+        if self._metrics_hash is not None and scheme.lower() == "bearer" and secret.strip() and hmac.compare_digest(
+                hash_key(secret.strip()), self._metrics_hash):
+            return
+        caller = await self.state.auth.authenticate(scope)
+        if not caller.admin:
+            raise ApiError(403, "/metrics needs the admin key or the metrics scrape key", type="permission_error",
+                           code="admin_required")
 
     async def _openapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 200, openapi_document())
@@ -238,6 +270,7 @@ class GatewayApp:
 
     async def startup(self) -> None:
         self.state.limiter.start()
+        self.state.auth.start()
         warm_up = getattr(self.state.pipeline.scanner, "warm_up", None)
         if warm_up is not None:  # load the privacy data now, not on the first request
             await asyncio.to_thread(warm_up)
@@ -248,8 +281,11 @@ class GatewayApp:
     async def shutdown(self) -> None:
         """Hand the last counter deltas over, flush the request log, close model clients."""
         self.ready = False
+        await self.state.auth.stop()
         await self.state.limiter.stop()
         await asyncio.to_thread(self.state.store.close)
+        for guard in self.state.guards:
+            guard.close()
         self.state.scan_pool.shutdown(wait=False, cancel_futures=True)
         aclose = getattr(self.state.catalog, "aclose", None)
         if aclose is not None:
