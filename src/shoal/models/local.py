@@ -143,7 +143,10 @@ class LlamaCppChatModel(ChatModel):
             kw["stop"] = list(request.stop)
         if request.seed is not None:
             kw["seed"] = request.seed
-        if request.json_mode:
+        if request.json_schema is not None and request.json_schema.get("schema"):
+            # llama-cpp-python turns the schema into a grammar: the output is valid against it.
+            kw["response_format"] = {"type": "json_object", "schema": request.json_schema["schema"]}
+        elif request.json_mode:
             kw["response_format"] = {"type": "json_object"}
         return kw
 
@@ -239,6 +242,9 @@ class LlamaCppProvider:
     """``provider: llama_cpp`` — in-process GGUF models (self-hosted by definition)."""
 
     name = PROVIDER
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"path", "n_ctx", "n_threads", "n_gpu_layers", "seed", "verbose", "lora_path", "chat_format",
+                   "system_prompt", "max_tokens"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
