@@ -18,6 +18,7 @@ from shoal.gateway.state import GatewayState
 from shoal.gateway.validate import bad, obj, opt_int, opt_str
 from shoal.privacy.types import LEVELS, level_rank
 from shoal.store import Limits, RequestFilter, RequestRecord
+from shoal.store.backend import StoreError
 from shoal.store.requests_sql import GROUPS
 
 # Levels whose request content only the admin key reads.
@@ -169,6 +170,8 @@ class AdminApi:
             key, secret = await asyncio.to_thread(
                 self.state.store.create_key, team=opt_str(data, "team"), user=opt_str(data, "user"),
                 segment=opt_str(data, "segment"), groups=groups, name=opt_str(data, "name") or "", limits=limits)
+        except StoreError:
+            raise  # the database is down: 503, not the caller's mistake
         except ShoalError as exc:
             raise bad("body", exc.message) from None
         return {**key.public(), "key": secret, "object": "api_key"}
