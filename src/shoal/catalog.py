@@ -9,6 +9,7 @@ unless config redefines them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +106,18 @@ class Catalog:
         try:
             provider = self.registry.get(provider_name)
         except ConfigError as exc:
+            close = difflib.get_close_matches(provider_name, self.registry.names(), n=1)
             raise ConfigError(exc.message, file=self.settings.source, key=f"models.{name}.provider",
-                              hint=exc.hint) from None
+                              hint=f"did you mean {close[0]!r}? ({exc.hint})" if close else exc.hint) from None
+        known = getattr(provider, "options", None)
+        if known is not None:
+            for key in cfg.options:
+                if key not in known:
+                    close = difflib.get_close_matches(key, sorted(known), n=1)
+                    raise ConfigError(f"unknown option {key!r} for provider {provider_name!r}",
+                                      file=self.settings.source, key=f"models.{name}.options.{key}",
+                                      hint=f"did you mean {close[0]!r}?" if close else
+                                      f"options of {provider_name}: {', '.join(sorted(known))}")
         if entry is not None and entry.provider != provider_name:
             entry = None  # e.g. gpt-4o-mini served by a proxy under another provider: prices unknown
         key_ref = cfg.api_key
@@ -123,7 +134,9 @@ class Catalog:
             name=name, provider=provider_name, model_id=model_id,
             locality=cfg.locality or provider.default_locality,  # type: ignore[arg-type]
             pricing=pricing,
-            context_window=cfg.context_window or (entry.context_window if entry else None),
+            # An explicit llama.cpp n_ctx is the window the runtime enforces.
+            context_window=cfg.context_window or _positive_int(cfg.options.get("n_ctx")) or (
+                entry.context_window if entry else None),
             capabilities=frozenset(caps),
             base_url=cfg.base_url or provider.default_base_url,
             api_key_ref=key_ref,
@@ -135,6 +148,24 @@ class Catalog:
 
     def _secret(self, ref: str, key: str) -> str:
         return self.settings.resolve_secret(ref, key=key if "." in key else f"models.{key}.api_key")
+
+    def check(self) -> None:
+        """Raise the first ``ConfigError`` among the configured models (unknown provider, unknown
+        option key ...), so a typo stops the command instead of surfacing at the first request.
+        Secrets are not resolved here: a missing key only matters to the model that needs it."""
+        for name in self.settings.config.models:
+            self.spec(name, resolve_secret=False)
+
+    def capabilities_declared(self, name: str) -> bool:
+        """Whether ``name``'s capabilities are known (config ``capabilities:`` or a built-in entry),
+        as opposed to the bare default a model nobody described gets."""
+        cfg = self.settings.config.models.get(name)
+        if cfg is None:
+            return self._builtin(name) is not None
+        if cfg.capabilities is not None:
+            return True
+        entry = self._builtin(cfg.model or name) or self._builtin(name)
+        return entry is not None and (cfg.provider is None or entry.provider == cfg.provider)
 
     # --- instances -------------------------------------------------------------------------------
 
@@ -160,3 +191,7 @@ class Catalog:
             await model.aclose()
         for emb in self._embed.values():
             await emb.aclose()
+
+
+def _positive_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

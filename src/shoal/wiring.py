@@ -36,7 +36,9 @@ def catalog(settings: Settings) -> Catalog:
     from shoal.catalog import Catalog
     from shoal.tuning.registry import provider_options
 
-    return Catalog(settings, provider_options=provider_options(settings))
+    catalog = Catalog(settings, provider_options=provider_options(settings))
+    catalog.check()  # `provider: opneai` or `options: {n_thread: 2}` is an error now, not at the first call
+    return catalog
 
 
 def build(settings: Settings, catalog: Catalog) -> Wired:

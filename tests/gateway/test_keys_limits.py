@@ -106,7 +106,12 @@ def test_team_isolation_of_logs_usage_and_feedback(live: Live) -> None:
     # the answer as the request log keeps it (masked by default: the detectors may take Paris for a name)
     assert stored.original_response == live.store.get_request(rid).response_text and stored.team == "search"
     assert (stored.original_response or "").startswith("The capital of France is ")
-    assert len(_get(live, search, "/v1/feedback").json()["data"]) == 1
+    # the words the CLI takes work here too
+    up = _post(live, search, "/v1/feedback", {"request_id": rid, "rating": "up"})
+    assert up.status_code == 200, up.text
+    assert live.store.get_feedback(up.json()["id"]).rating == live.store.get_feedback(fb.json()["id"]).rating * -1
+    assert _post(live, search, "/v1/feedback", {"request_id": rid, "rating": "meh"}).status_code == 400
+    assert len(_get(live, search, "/v1/feedback").json()["data"]) == 2
     assert _get(live, ads, "/v1/feedback").json()["data"] == []
     assert len(_get(live, ADMIN_KEY, "/v1/requests").json()["data"]) == 2
 

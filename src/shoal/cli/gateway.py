@@ -198,7 +198,7 @@ def _when(ts: float | None) -> str:
 def _log_line(r: RequestRecord, content: bool) -> str:
     tokens = f"{r.prompt_tokens}+{r.completion_tokens}"
     route = f"{r.route or '-'}[{','.join(r.route_reasons)}]" if r.route_reasons else (r.route or "-")
-    line = (f"{_when(r.ts)} {r.request_id[:12]} {r.status} {r.endpoint:<10} team={r.team or '-'} "
+    line = (f"{_when(r.ts)} {r.request_id} {r.status} {r.endpoint:<10} team={r.team or '-'} "
             f"user={r.user or '-'} {r.requested_model or '-'}→{r.served_model or '-'} route={route} "
             f"sens={r.sensitivity or '-'} tok={tokens} ${r.cost_usd:.6f} {r.latency_ms:.0f}ms")
     if r.error:

@@ -134,7 +134,16 @@ class ReadApi:
         request_id = opt_str(data, "request_id")
         if not request_id:
             raise bad("request_id", "is required (the x-shoal-request-id of the answer)")
-        rating = opt_int(data, "rating", lo=-1, hi=5)
+        raw = data.get("rating")
+        if isinstance(raw, str):  # the words the CLI takes: up, down, or "1".."5" stars
+            from shoal.feedback.capture import rating_value
+
+            try:
+                rating = rating_value(raw)
+            except ShoalError:
+                raise bad("rating", "must be up, down, or an integer from -1 to 5") from None
+        else:
+            rating = opt_int(data, "rating", lo=-1, hi=5)
         correction, comment = opt_str(data, "correction"), opt_str(data, "comment")
         if rating is None and not correction and not comment:
             raise bad("rating", "send at least one of rating, correction, comment")

@@ -91,7 +91,8 @@ _EMBED_REQUEST = {"type": "object", "required": ["model", "input"], "properties"
     "encoding_format": {"enum": ["float", "base64"]}}}
 
 _FEEDBACK_REQUEST = {"type": "object", "required": ["request_id"], "properties": {
-    "request_id": {"type": "string", "minLength": 1}, "rating": {"type": "integer", "minimum": -1, "maximum": 5},
+    "request_id": {"type": "string", "minLength": 1}, "rating": {"oneOf": [
+        {"type": "integer", "minimum": -1, "maximum": 5}, {"enum": ["up", "down", "1", "2", "3", "4", "5"]}]},
     "correction": {"type": "string"}, "comment": {"type": "string"}}}
 
 

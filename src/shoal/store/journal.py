@@ -74,7 +74,7 @@ class Journal:
     """
 
     def __init__(self, directory: Path, *, segment_bytes: int = 1 << 20) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # journals hold prompts: owner only
         self.directory = directory
         self.segment_bytes = segment_bytes
         self._current = _Segment(directory)

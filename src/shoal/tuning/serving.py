@@ -136,6 +136,8 @@ class RegistryProvider:
     """``provider: registry`` — fine-tuned versions from the model registry (always self-hosted)."""
 
     name = "registry"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({*_LLAMA_OPTIONS, "registry_dir", "canary_share"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
