@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,9 +74,12 @@ def _num(params: dict[str, str], name: str) -> float | None:
     if name not in params:
         return None
     try:
-        return float(params[name])
+        value = float(params[name])
     except ValueError:
         raise bad(name, "expected a number (unix seconds)") from None
+    if not math.isfinite(value) or not 0 <= value < 1e11:
+        raise bad(name, "expected unix seconds")
+    return value
 
 
 class DashboardApi:
@@ -85,6 +89,7 @@ class DashboardApi:
         self.state = state
         self.sources = sources or DashboardSources()
         self._specs: tuple[float, dict[str, ModelSpec]] | None = None
+        self._teams_cache: tuple[float, list[str]] | None = None  # the admin's team picker, 60 s
 
     # --- who, which team, which window -------------------------------------------------------------
 
@@ -131,9 +136,12 @@ class DashboardApi:
                 "teams": await self._teams() if caller.admin else [team]}
 
     async def _teams(self) -> list[str]:
-        w = dash.Window(time.time() - 90 * _DAY, time.time() + 60)
-        rows = await self._db(dash.breakdown, w, "team")
-        return sorted(r["team"] for r in rows if r["team"])
+        now = time.monotonic()
+        if self._teams_cache is None or now - self._teams_cache[0] > 60:
+            w = dash.Window(time.time() - 90 * _DAY, time.time() + 60)
+            rows = await self._db(dash.who, w, "team", 1000)
+            self._teams_cache = (now, sorted(r["group"] for r in rows if r["group"]))
+        return self._teams_cache[1]
 
     async def overview(self, caller: Caller, scope: Scope) -> Any:
         w, p = self.window(caller, scope)

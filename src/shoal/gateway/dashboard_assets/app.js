@@ -392,7 +392,10 @@ function logout() {
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("nav").append(...PAGES.map(([id, label]) => el("a", { href: "#/" + id, dataset: { page: id } }, label)));
   window.addEventListener("hashchange", () => { if (state.me) show(current()); });
-  for (const id of ["range", "team"]) document.getElementById(id).addEventListener("change", () => show(current()));
+  const range = document.getElementById("range");
+  if (sessionStorage.getItem("shoal-range")) range.value = sessionStorage.getItem("shoal-range");
+  range.addEventListener("change", () => { sessionStorage.setItem("shoal-range", range.value); show(current()); });
+  document.getElementById("team").addEventListener("change", () => show(current()));
   document.getElementById("logout").addEventListener("click", logout);
   document.getElementById("login-form").addEventListener("submit", async (e) => {
     e.preventDefault();
