@@ -21,7 +21,7 @@ LAYERS: dict[str, int] = {
     "models": 1,
     "catalog": 2, "catalog_data": 2, "privacy": 2, "store": 2,
     "routing": 3, "rag": 3,
-    "pipeline": 4, "recording": 4,
+    "pipeline": 4, "recording": 4, "content_log": 4,
     "evals": 5, "costs": 5,
     "feedback": 6, "tuning": 6,
     "config": 7, "wiring": 7, "client": 7,

@@ -103,7 +103,9 @@ def test_team_isolation_of_logs_usage_and_feedback(live: Live) -> None:
     fb = _post(live, search, "/v1/feedback", {"request_id": rid, "rating": -1, "correction": "Paris, France."})
     assert fb.status_code == 200, fb.text
     stored = live.store.get_feedback(fb.json()["id"])
-    assert stored.original_response == "The capital of France is Paris." and stored.team == "search"
+    # the answer as the request log keeps it (masked by default: the detectors may take Paris for a name)
+    assert stored.original_response == live.store.get_request(rid).response_text and stored.team == "search"
+    assert (stored.original_response or "").startswith("The capital of France is ")
     # the words the CLI takes work here too
     up = _post(live, search, "/v1/feedback", {"request_id": rid, "rating": "up"})
     assert up.status_code == 200, up.text

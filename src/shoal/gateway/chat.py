@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shoal.content_log import INLINE_CHARS, ContentLog
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
 from shoal.gateway.completions_api import TextChunkWriter, parse_completion, text_completion_body
@@ -79,10 +80,11 @@ COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_c
 
 
 class _Flags:
-    __slots__ = ("disconnected", "done", "headers_sent", "record")
+    __slots__ = ("disconnected", "done", "headers_sent", "masked", "record")
 
     def __init__(self) -> None:
         self.record: Callable[[], None] | None = None
+        self.masked = False  # log_content applied to the record's content
         self.done = False
         self.disconnected = False
         self.headers_sent = False
@@ -107,6 +109,7 @@ class ChatHandler:
     def __init__(self, state: GatewayState) -> None:
         self.state = state
         self.new_id = RequestIds().new
+        self.content = ContentLog.for_scanner(state.config.log_content, state.pipeline.scanner)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, fmt: WireFormat) -> None:
         st = self.state
@@ -126,6 +129,9 @@ class ChatHandler:
             nonlocal recorded
             if not recorded:
                 recorded = True
+                if not flags.masked:  # the rare paths (hang-ups); the others masked off the loop
+                    flags.masked = True
+                    self.content.apply(rec)
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
                 finish_record(st, rec, reservation)
 
@@ -161,6 +167,7 @@ class ChatHandler:
                                 meta=meta)
                 headers += [(b"x-shoal-model", latin1(rec.served_model or "")),
                             (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
+                await self._mask(rec, flags)
                 flags.done = True
                 await send({"type": "http.response.start", "status": 200,
                             "headers": [JSON_CT, content_length(body), *headers]})
@@ -181,6 +188,7 @@ class ChatHandler:
                 log.exception("request %s failed", rid)
             rec.status, rec.error = err.status, err.message
             if not flags.headers_sent and not flags.disconnected:
+                await self._mask(rec, flags)  # a refused prompt is stored masked too
                 flags.done = True
                 record()
                 try:
@@ -211,7 +219,7 @@ class ChatHandler:
             # A shape the validators did not foresee: still the client's mistake, still a 400.
             raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
                            code="invalid_request") from None
-        logged = messages_for_log(parsed.request.messages) if self.state.config.log_content else None
+        logged = messages_for_log(parsed.request.messages) if self.content.keeps_content else None
         return parsed, logged
 
     async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord, large: bool) -> Prepared:
@@ -251,7 +259,20 @@ class ChatHandler:
 
     def _account(self, rec: RequestRecord, name: str, model_id: str | None, usage: Usage, cost: float,
                  text: str | None) -> None:
-        note_answer(rec, name, model_id, usage, cost, text, log_content=self.state.config.log_content)
+        note_answer(rec, name, model_id, usage, cost, text, log_content=self.content.keeps_content)
+
+    async def _mask(self, rec: RequestRecord, flags: _Flags) -> None:
+        """Apply ``log_content`` to the record's prompt and answer: the entity detectors are
+        user-sized work, so large content is masked in a worker thread (and assigned here, so a
+        cancellation mid-way leaves the record to be masked by ``record``)."""
+        if flags.masked:
+            return
+        if self.content.size(rec) > INLINE_CHARS:
+            masked = await asyncio.to_thread(self.content.masked, rec)
+        else:
+            masked = self.content.masked(rec)
+        rec.request_messages, rec.response_text = masked
+        flags.masked = True
 
     @staticmethod
     def _meta(rec: RequestRecord, prepared: Prepared) -> dict[str, Any]:
@@ -310,6 +331,7 @@ class ChatHandler:
                 err = to_api_error(exc)
                 rec.status, rec.error = err.status, err.message
                 self._account(rec, name, served_id, usage or Usage(), 0.0, "".join(parts))
+                await self._mask(rec, flags)
                 flags.done = True
                 if flags.record is not None:
                     flags.record()
@@ -325,6 +347,7 @@ class ChatHandler:
         spec = st.spec(name)
         cost = spec.pricing.cost(usage) if spec is not None else 0.0
         self._account(rec, name, served_id, usage, cost, "".join(parts))
+        await self._mask(rec, flags)
         flags.done = True
         tail = writer.finish(finish, usage.prompt_tokens, usage.completion_tokens, self._meta(rec, prepared))
         if flags.record is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+LogContent = Literal["off", "masked", "raw"]
 
 
 class LimitsConfig(BaseModel):
@@ -37,8 +41,9 @@ class GatewayConfig(BaseModel):
     max_scan_chars: int = Field(
         default=2_000_000, ge=1, description="requests with more text than this, counting every field the "
         "privacy scan reads, get 413 prompt_too_large (images' pixel data does not count)")
-    log_content: bool = Field(default=True, description="keep prompts and answers in the request log "
-                                                        "(the feedback loop needs them)")
+    log_content: LogContent = Field(default="masked", description="prompts and answers in the request log: "
+                                    "masked (detected personal data and secrets replaced by placeholders), raw "
+                                    "(as sent; only when you mean it) or off (true/false: masked/off)")
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://app.example.com"] or ["*"]')
     key_limits: LimitsConfig = Field(default_factory=LimitsConfig)
     teams: dict[str, LimitsConfig] = Field(default_factory=dict)
@@ -71,3 +76,13 @@ class GatewayConfig(BaseModel):
                                   description="close a connection whose request body takes longer in total")
     collections: list[str] = Field(default_factory=list,
                                    description="RAG collections clients may name as `model`")
+
+    @field_validator("log_content", mode="before")
+    @classmethod
+    def _content_mode(cls, value: Any) -> Any:
+        # The old boolean form: true kept prompts as sent, which now means masked (raw only when asked).
+        if value is True:
+            return "masked"
+        if value is False or value is None:
+            return "off"
+        return value

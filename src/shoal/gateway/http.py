@@ -46,8 +46,9 @@ class ApiError(Exception):
         kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                  404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
                  529: "overloaded_error"}
+        # ``code``: Shoal's stable error code (the Anthropic SDKs ignore fields they do not know).
         return orjson.dumps({"type": "error", "error": {"type": kinds.get(self.status, "api_error"),
-                                                        "message": self.message}})
+                                                        "message": self.message, "code": self.code}})
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

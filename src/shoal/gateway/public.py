@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from shoal.privacy.config import ENTITY_TYPES
+
 # scheme://anything — URLs and DSNs (postgresql://user:pw@host/db, redis://, http://10.0.0.5:8000/v1)
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s\"'<>)\]]*[^\s\"'<>)\],.;:])?")
 # env:NAME / file:PATH secret references
@@ -29,6 +31,12 @@ _HOST = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|\b[A-Za-z0-9-]+(?:
 _FILE = re.compile(r"(?<![/\w.-])[\w.-]+\.(?:ya?ml|json|toml|db|sqlite3?|jsonl|rejected|env|pem|key)\b")
 
 
+def _env(match: re.Match[str]) -> str:
+    word = match.group(0)
+    # entity types (pii:EMAIL_ADDRESS in a refusal) and their placeholders ([US_SSN_1]) are not env names
+    return word if re.sub(r"_\d+$", "", word) in ENTITY_TYPES else "<env>"
+
+
 def _path(match: re.Match[str]) -> str:
     text = match.group(0)
     return text if text.startswith(_OWN_ROUTES) else "<path>"
@@ -39,7 +47,7 @@ def public_text(message: str) -> str:
     text = _URL.sub("<url>", message)
     text = _REF.sub("<secret reference>", text)
     text = _SHELL_VAR.sub("<env>", text)
-    text = _ENV_NAME.sub("<env>", text)
+    text = _ENV_NAME.sub(_env, text)
     text = _PATH.sub(_path, text)
     text = _HOST.sub("<host>", text)
     return _FILE.sub("<file>", text)
