@@ -9,7 +9,9 @@ unless config redefines them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import difflib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from shoal.catalog_data import BUILTIN, EMBEDDED_ENTRY, EMBEDDED_NAME, CatalogEntry
 from shoal.errors import ConfigError, UnknownModelError
@@ -29,9 +31,13 @@ DEFAULT_IDS = {EMBEDDED_NAME: "SmolLM2-135M-Instruct-Q4_1", EMBEDDED_EMBEDDER_NA
 class Catalog:
     """Resolves model names to ``ModelSpec`` and builds (and caches) model instances."""
 
-    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None) -> None:
+    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None, *,
+                 provider_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.settings = settings
         self.registry = registry or ProviderRegistry.from_entry_points()
+        # Defaults the wiring supplies per provider (e.g. where the model registry lives), under each
+        # model's own ``options``: providers get what they need explicitly, never from the environment.
+        self.provider_options = {k: dict(v) for k, v in (provider_options or {}).items()}
         self._chat: dict[str, ChatModel] = {}
         self._embed: dict[str, EmbeddingModel] = {}
 
@@ -61,7 +67,7 @@ class Catalog:
             entry = self._builtin(name)
             if entry is None:
                 raise UnknownModelError(
-                    f"no model named {name!r}", file=self.settings.source, key="models",
+                    f"no model named {name!r}", model=name, file=self.settings.source, key="models",
                     hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
                          "in shoal.yaml (`shoal init` writes a starter)")
             return self._from_entry(name, DEFAULT_IDS.get(name, name), entry, resolve_secret)
@@ -86,6 +92,7 @@ class Catalog:
             base_url=provider.default_base_url, api_key_ref=key_ref,
             api_key=self._secret(key_ref, name) if (resolve_secret and key_ref) else None,
             kind=entry.kind,  # type: ignore[arg-type]
+            options=dict(self.provider_options.get(entry.provider, {})),
         )
 
     def _from_config(self, name: str, cfg: ModelConfig, resolve_secret: bool) -> ModelSpec:
@@ -99,8 +106,18 @@ class Catalog:
         try:
             provider = self.registry.get(provider_name)
         except ConfigError as exc:
+            close = difflib.get_close_matches(provider_name, self.registry.names(), n=1)
             raise ConfigError(exc.message, file=self.settings.source, key=f"models.{name}.provider",
-                              hint=exc.hint) from None
+                              hint=f"did you mean {close[0]!r}? ({exc.hint})" if close else exc.hint) from None
+        known = getattr(provider, "options", None)
+        if known is not None:
+            for key in cfg.options:
+                if key not in known:
+                    close = difflib.get_close_matches(key, sorted(known), n=1)
+                    raise ConfigError(f"unknown option {key!r} for provider {provider_name!r}",
+                                      file=self.settings.source, key=f"models.{name}.options.{key}",
+                                      hint=f"did you mean {close[0]!r}?" if close else
+                                      f"options of {provider_name}: {', '.join(sorted(known))}")
         if entry is not None and entry.provider != provider_name:
             entry = None  # e.g. gpt-4o-mini served by a proxy under another provider: prices unknown
         key_ref = cfg.api_key
@@ -117,18 +134,38 @@ class Catalog:
             name=name, provider=provider_name, model_id=model_id,
             locality=cfg.locality or provider.default_locality,  # type: ignore[arg-type]
             pricing=pricing,
-            context_window=cfg.context_window or (entry.context_window if entry else None),
+            # An explicit llama.cpp n_ctx is the window the runtime enforces.
+            context_window=cfg.context_window or _positive_int(cfg.options.get("n_ctx")) or (
+                entry.context_window if entry else None),
             capabilities=frozenset(caps),
             base_url=cfg.base_url or provider.default_base_url,
             api_key_ref=key_ref,
             api_key=self._secret(key_ref, f"models.{name}.api_key") if (resolve_secret and key_ref) else None,
             timeout_s=cfg.timeout,
             kind=cfg.kind or (entry.kind if entry else "chat"),  # type: ignore[arg-type]
-            options=dict(cfg.options),
+            options={**self.provider_options.get(provider_name, {}), **cfg.options},
         )
 
     def _secret(self, ref: str, key: str) -> str:
         return self.settings.resolve_secret(ref, key=key if "." in key else f"models.{key}.api_key")
+
+    def check(self) -> None:
+        """Raise the first ``ConfigError`` among the configured models (unknown provider, unknown
+        option key ...), so a typo stops the command instead of surfacing at the first request.
+        Secrets are not resolved here: a missing key only matters to the model that needs it."""
+        for name in self.settings.config.models:
+            self.spec(name, resolve_secret=False)
+
+    def capabilities_declared(self, name: str) -> bool:
+        """Whether ``name``'s capabilities are known (config ``capabilities:`` or a built-in entry),
+        as opposed to the bare default a model nobody described gets."""
+        cfg = self.settings.config.models.get(name)
+        if cfg is None:
+            return self._builtin(name) is not None
+        if cfg.capabilities is not None:
+            return True
+        entry = self._builtin(cfg.model or name) or self._builtin(name)
+        return entry is not None and (cfg.provider is None or entry.provider == cfg.provider)
 
     # --- instances -------------------------------------------------------------------------------
 
@@ -154,3 +191,7 @@ class Catalog:
             await model.aclose()
         for emb in self._embed.values():
             await emb.aclose()
+
+
+def _positive_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from shoal import errors
+from shoal.content_log import ContentLog
 from shoal.models.types import ChatRequest, Chunk, Completion, Message, ToolCall, Usage
 from shoal.pipeline import Citation, Prepared
 from shoal.principal import Principal
@@ -258,16 +259,18 @@ class Client:
 
     def __init__(self, settings: Settings | None = None, *, catalog: Catalog | None = None,
                  record: bool = True) -> None:
-        from shoal.catalog import Catalog
         from shoal.config import Settings, ShoalConfig
         from shoal.wiring import build
+        from shoal.wiring import catalog as build_catalog
 
         self.settings = settings or Settings(ShoalConfig(), None)
-        self.catalog = catalog or Catalog(self.settings)
+        self.catalog = catalog or build_catalog(self.settings)
         self._wired: Wired = build(self.settings, self.catalog)
         self._pipeline = self._wired.pipeline
         self.record = record
-        self.log_content = self.settings.config.gateway.log_content is True
+        # The request log keeps content as gateway.log_content says (masked by default).
+        self.content = ContentLog.for_scanner(self.settings.config.gateway.log_content, self._pipeline.scanner)
+        self.log_content = self.content.keeps_content
         self._store: Store | None = None
         self._ids = RequestIds()
 
@@ -380,7 +383,12 @@ class Client:
 
     async def _write(self, rec: RequestRecord, start: float) -> None:
         rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        await asyncio.to_thread(lambda: self._open_store().record_request(rec))
+
+        def write() -> None:
+            self.content.apply(rec)
+            self._open_store().record_request(rec)
+
+        await asyncio.to_thread(write)
 
     # --- lifecycle --------------------------------------------------------------------------------
 

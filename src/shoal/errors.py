@@ -55,6 +55,11 @@ class MissingSecretError(ConfigError):
 class UnknownModelError(ConfigError):
     """A model name that is not configured (nor in the catalog's defaults) was requested."""
 
+    def __init__(self, message: str, *, model: str | None = None, file: str | None = None,
+                 key: str | None = None, hint: str | None = None) -> None:
+        self.model = model
+        super().__init__(message, file=file, key=key, hint=hint)
+
 
 class UnknownProviderError(ConfigError):
     """A ``provider:`` value that no installed plugin registers."""
@@ -82,6 +87,7 @@ class ProviderError(ShoalError):
         self.model = model
         self.url = url
         self.status = status
+        self.reason = message  # without provider/URL/status: what the provider said
         parts = [f"provider {provider!r}"]
         if model:
             parts.append(f"model {model!r}")
@@ -149,6 +155,15 @@ class MalformedResponseError(ProviderError):
 
 class PolicyRefusedError(ShoalError):
     """The routing/privacy policy refused the request (e.g. no self-hosted model for sensitive data)."""
+
+    def __init__(self, message: str, *, reasons: list[str] | None = None, hint: str | None = None) -> None:
+        self.reasons = list(reasons or [])
+        super().__init__(message, hint=hint)
+
+
+class UnsupportedRequestError(ShoalError):
+    """No model the request may use can serve what it needs (a capability, or a context window
+    large enough). ``reasons`` say what each candidate lacks; nothing was sent."""
 
     def __init__(self, message: str, *, reasons: list[str] | None = None, hint: str | None = None) -> None:
         self.reasons = list(reasons or [])

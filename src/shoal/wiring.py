@@ -31,6 +31,16 @@ class Wired:
     searcher: Searcher
 
 
+def catalog(settings: Settings) -> Catalog:
+    """The model catalog, with what providers need from the rest of the config passed in explicitly."""
+    from shoal.catalog import Catalog
+    from shoal.tuning.registry import provider_options
+
+    catalog = Catalog(settings, provider_options=provider_options(settings))
+    catalog.check()  # `provider: opneai` or `options: {n_thread: 2}` is an error now, not at the first call
+    return catalog
+
+
 def build(settings: Settings, catalog: Catalog) -> Wired:
     """Privacy scanner + policy engine + fallback caller (sharing one set of circuit breakers,
     so the policy never picks a model whose circuit is open) + the RAG retriever."""

@@ -103,8 +103,15 @@ def test_team_isolation_of_logs_usage_and_feedback(live: Live) -> None:
     fb = _post(live, search, "/v1/feedback", {"request_id": rid, "rating": -1, "correction": "Paris, France."})
     assert fb.status_code == 200, fb.text
     stored = live.store.get_feedback(fb.json()["id"])
-    assert stored.original_response == "The capital of France is Paris." and stored.team == "search"
-    assert len(_get(live, search, "/v1/feedback").json()["data"]) == 1
+    # the answer as the request log keeps it (masked by default: the detectors may take Paris for a name)
+    assert stored.original_response == live.store.get_request(rid).response_text and stored.team == "search"
+    assert (stored.original_response or "").startswith("The capital of France is ")
+    # the words the CLI takes work here too
+    up = _post(live, search, "/v1/feedback", {"request_id": rid, "rating": "up"})
+    assert up.status_code == 200, up.text
+    assert live.store.get_feedback(up.json()["id"]).rating == live.store.get_feedback(fb.json()["id"]).rating * -1
+    assert _post(live, search, "/v1/feedback", {"request_id": rid, "rating": "meh"}).status_code == 400
+    assert len(_get(live, search, "/v1/feedback").json()["data"]) == 2
     assert _get(live, ads, "/v1/feedback").json()["data"] == []
     assert len(_get(live, ADMIN_KEY, "/v1/requests").json()["data"]) == 2
 
@@ -145,7 +152,7 @@ def test_keys_never_appear_in_logs_errors_or_metrics(live: Live, caplog: pytest.
     _post(live, key)
     _post(live, key, body={"model": "nope", "messages": [{"role": "user", "content": "hi"}]})
     _post(live, key + "x")
-    metrics = httpx.get(live.url + "/metrics").text
+    metrics = httpx.get(live.url + "/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).text
     assert 'shoal_requests_total{endpoint="chat",model="cheap",team="search",status="200"} 1' in metrics
     assert "shoal_request_duration_seconds_bucket" in metrics
     live.store.flush()

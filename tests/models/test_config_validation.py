@@ -94,3 +94,27 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 def test_top_level_must_be_a_mapping() -> None:
     with pytest.raises(errors.ConfigError, match="mapping"):
         parse_config(["a", "b"], "x.yaml")
+
+
+def test_a_provider_typo_stops_the_wiring_naming_key_file_and_fix(tmp_path: Path) -> None:
+    from shoal.wiring import catalog as wired_catalog
+
+    path = write(tmp_path, "models:\n  gpt:\n    provider: opneai\n    model: gpt-4o-mini\n")
+    with pytest.raises(errors.ConfigError) as info:
+        wired_catalog(load_settings(path))
+    text = str(info.value)
+    assert str(path) in text and "models.gpt.provider" in text and "did you mean 'openai'?" in text
+
+
+@pytest.mark.parametrize("provider, key, suggestion", [("llama_cpp", "n_thread", "n_threads"),
+                                                       ("openai", "extra_bdy", "extra_body"),
+                                                       ("testing", "responsez", "responses")])
+def test_unknown_option_keys_are_errors(tmp_path: Path, provider: str, key: str, suggestion: str) -> None:
+    from shoal.wiring import catalog as wired_catalog
+
+    path = write(tmp_path, f"models:\n  m:\n    provider: {provider}\n    base_url: http://127.0.0.1:9/v1\n"
+                           f"    options: {{{key}: 2}}\n")
+    with pytest.raises(errors.ConfigError) as info:
+        wired_catalog(load_settings(path))
+    text = str(info.value)
+    assert f"models.m.options.{key}" in text and f"did you mean {suggestion!r}?" in text and str(path) in text

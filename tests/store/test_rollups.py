@@ -124,3 +124,23 @@ def test_reason_keys_mask_numbers_and_scores_parse() -> None:
     assert reason_key("router:p_ok=0.83>=0.71→gpt") == "router:p_ok=#>=#→gpt"
     assert router_score(["pii:PERSON", "router:p_ok=0.83<0.90→big"]) == pytest.approx(0.83)
     assert router_score(["team:finance"]) is None
+
+
+def test_bulk_insert_builds_the_same_rollups_as_the_gateway_path(backend: Backend, tmp_path: Path) -> None:
+    Store(backend)
+    records = [_rec(i) for i in range(2600)]  # > 2,000 rollup rows: PostgreSQL takes the COPY form
+    requests_sql.bulk_insert(backend, records)
+    other = SQLiteBackend(tmp_path / "other.db")
+    Store(other)
+    for i in range(0, 2600, 500):
+        requests_sql.insert(other, records[i:i + 500])
+    w = dash.Window(T0, T0 + 3 * 86400)
+    for b in (backend, other):
+        assert dash.timeseries(b, w, "minute")["totals"]["requests"] == 2600
+    def rounded(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: round(v, 9) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+
+    assert rounded(dash.breakdown(backend, w, ("team", "model"))) == rounded(dash.breakdown(other, w, ("team", "model")))
+    assert dash.reasons(backend, w, "route") == dash.reasons(other, w, "route")
+    assert dash.peak_tokens_per_s(backend, w) == dash.peak_tokens_per_s(other, w)
+    other.close()

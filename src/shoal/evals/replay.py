@@ -79,6 +79,8 @@ class ReplayChatModel(ChatModel):
 
 class ReplayProvider:
     name = "replay"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"answers"})
     default_locality = "external"
     default_base_url: str | None = None
     api_key_env: str | None = None

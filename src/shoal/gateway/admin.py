@@ -16,8 +16,13 @@ from shoal.gateway.auth import Caller
 from shoal.gateway.http import ApiError, Scope
 from shoal.gateway.state import GatewayState
 from shoal.gateway.validate import bad, obj, opt_int, opt_str
+from shoal.privacy.types import LEVELS, level_rank
 from shoal.store import Limits, RequestFilter, RequestRecord
+from shoal.store.backend import StoreError
 from shoal.store.requests_sql import GROUPS
+
+# Levels whose request content only the admin key reads.
+SENSITIVE = frozenset(level for level in LEVELS if level_rank(level) >= level_rank("confidential"))
 
 
 def query_params(scope: Scope) -> dict[str, str]:
@@ -57,10 +62,16 @@ def _int_param(params: dict[str, str], name: str, default: int, hi: int) -> int:
     return value
 
 
-def record_json(r: RequestRecord) -> dict[str, Any]:
+def record_json(r: RequestRecord, caller: Caller | None = None) -> dict[str, Any]:
+    """``r`` as JSON for ``caller``: the prompt and answer of a sensitive request (confidential or
+    restricted) are the admin's to read; a team key sees its metadata and ``content_visible: false``."""
     from dataclasses import asdict
 
-    return asdict(r)
+    out = asdict(r)
+    if caller is not None and not caller.admin and r.sensitivity in SENSITIVE:
+        out["request_messages"] = out["response_text"] = None
+        out["content_visible"] = False
+    return out
 
 
 def require_admin(caller: Caller) -> None:
@@ -81,14 +92,14 @@ class ReadApi:
                           errors_only=p.get("errors") in ("1", "true"), since=_float_param(p, "since"),
                           until=_float_param(p, "until"))
         rows = await asyncio.to_thread(self.state.store.query_requests, f, _int_param(p, "limit", 100, 10_000))
-        return {"object": "list", "data": [record_json(r) for r in rows]}
+        return {"object": "list", "data": [record_json(r, caller) for r in rows]}
 
     async def request(self, caller: Caller, request_id: str) -> Any:
         team = _team_for(caller, None)
         record = await asyncio.to_thread(self.state.store.get_request, request_id, team=team)
         if not caller.admin and team is None and record.key_id != caller.key_id:
             raise NotFoundError(f"no request with id {request_id!r}")
-        return record_json(record)
+        return record_json(record, caller)
 
     async def usage(self, caller: Caller, scope: Scope) -> Any:
         p = query_params(scope)
@@ -123,7 +134,16 @@ class ReadApi:
         request_id = opt_str(data, "request_id")
         if not request_id:
             raise bad("request_id", "is required (the x-shoal-request-id of the answer)")
-        rating = opt_int(data, "rating", lo=-1, hi=5)
+        raw = data.get("rating")
+        if isinstance(raw, str):  # the words the CLI takes: up, down, or "1".."5" stars
+            from shoal.feedback.capture import rating_value
+
+            try:
+                rating = rating_value(raw)
+            except ShoalError:
+                raise bad("rating", "must be up, down, or an integer from -1 to 5") from None
+        else:
+            rating = opt_int(data, "rating", lo=-1, hi=5)
         correction, comment = opt_str(data, "correction"), opt_str(data, "comment")
         if rating is None and not correction and not comment:
             raise bad("rating", "send at least one of rating, correction, comment")
@@ -159,6 +179,8 @@ class AdminApi:
             key, secret = await asyncio.to_thread(
                 self.state.store.create_key, team=opt_str(data, "team"), user=opt_str(data, "user"),
                 segment=opt_str(data, "segment"), groups=groups, name=opt_str(data, "name") or "", limits=limits)
+        except StoreError:
+            raise  # the database is down: 503, not the caller's mistake
         except ShoalError as exc:
             raise bad("body", exc.message) from None
         return {**key.public(), "key": secret, "object": "api_key"}

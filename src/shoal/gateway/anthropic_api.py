@@ -228,4 +228,4 @@ class EventWriter:
     @staticmethod
     def error(status: int, message: str, type: str, code: str | None) -> bytes:
         return _event("error", {"type": "error", "error": {"type": "api_error" if status >= 500 else type,
-                                                           "message": message}})
+                                                           "message": message, "code": code}})

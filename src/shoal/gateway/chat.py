@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shoal.content_log import INLINE_CHARS, ContentLog
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
+from shoal.gateway.completions_api import TextChunkWriter, parse_completion, text_completion_body
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import (
     JSON_CT,
@@ -31,7 +33,9 @@ from shoal.gateway.http import (
     read_body,
     send_error,
 )
+from shoal.gateway.limits import NO_RESERVATION, Reservation
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
+from shoal.gateway.reserve import max_cost, prompt_tokens
 from shoal.gateway.state import GatewayState
 from shoal.models.scan_text import request_text
 from shoal.models.types import Chunk, Usage
@@ -72,13 +76,15 @@ class WireFormat:
 
 OPENAI = WireFormat("chat", "chatcmpl-", False, parse_chat, completion_body, ChunkWriter)
 ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message_body, EventWriter)
+COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_completion_body, TextChunkWriter)
 
 
 class _Flags:
-    __slots__ = ("disconnected", "done", "headers_sent", "record")
+    __slots__ = ("disconnected", "done", "headers_sent", "masked", "record")
 
     def __init__(self) -> None:
         self.record: Callable[[], None] | None = None
+        self.masked = False  # log_content applied to the record's content
         self.done = False
         self.disconnected = False
         self.headers_sent = False
@@ -103,6 +109,7 @@ class ChatHandler:
     def __init__(self, state: GatewayState) -> None:
         self.state = state
         self.new_id = RequestIds().new
+        self.content = ContentLog.for_scanner(state.config.log_content, state.pipeline.scanner)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, fmt: WireFormat) -> None:
         st = self.state
@@ -112,7 +119,7 @@ class ChatHandler:
         flags = _Flags()
         headers: Headers = [(b"x-shoal-request-id", rid.encode())]
         caller: Caller | None = None
-        scopes: tuple[Any, ...] = ()
+        reservation = NO_RESERVATION
         watcher: asyncio.Task[None] | None = None
         recorded = False
 
@@ -122,8 +129,11 @@ class ChatHandler:
             nonlocal recorded
             if not recorded:
                 recorded = True
+                if not flags.masked:  # the rare paths (hang-ups); the others masked off the loop
+                    flags.masked = True
+                    self.content.apply(rec)
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
-                finish_record(st, rec, scopes)
+                finish_record(st, rec, reservation)
 
         flags.record = record
         try:
@@ -138,13 +148,13 @@ class ChatHandler:
             rec.requested_model, rec.stream = parsed.model, parsed.stream
             if logged is not None:
                 rec.request_messages = logged
-            scopes = st.scopes(caller)
-            if scopes:
-                await st.limiter.admit(scopes)
             task = asyncio.current_task()
             assert task is not None
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
             prepared = await self._prepare(parsed, caller, rec, large)
+            scopes = st.scopes(caller)
+            if scopes:
+                reservation = await self._admit(scopes, prepared, rec)
             headers += self._route_headers(prepared)
             if parsed.stream:
                 await self._stream(send, prepared, parsed, fmt, rec, headers, flags)
@@ -157,6 +167,7 @@ class ChatHandler:
                                 meta=meta)
                 headers += [(b"x-shoal-model", latin1(rec.served_model or "")),
                             (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
+                await self._mask(rec, flags)
                 flags.done = True
                 await send({"type": "http.response.start", "status": 200,
                             "headers": [JSON_CT, content_length(body), *headers]})
@@ -177,6 +188,7 @@ class ChatHandler:
                 log.exception("request %s failed", rid)
             rec.status, rec.error = err.status, err.message
             if not flags.headers_sent and not flags.disconnected:
+                await self._mask(rec, flags)  # a refused prompt is stored masked too
                 flags.done = True
                 record()
                 try:
@@ -188,6 +200,18 @@ class ChatHandler:
                 watcher.cancel()
             record()
 
+    async def _admit(self, scopes: tuple[Any, ...], prepared: Prepared, rec: RequestRecord) -> Reservation:
+        """Reserve the request's maximum cost (after routing: the candidates' prices are known)."""
+        st = self.state
+        prompt = prompt_tokens(prepared.request)
+        cap = prepared.request.max_tokens or st.config.reserve_completion_tokens
+        usd = max_cost(prompt, cap, (st.spec(n) for n in prepared.decision.candidates), st.config.reserve_usd_cap)
+        try:
+            return await st.limiter.admit(scopes, tokens=prompt + cap, usd=usd)
+        except ApiError:
+            rec.served_model = None  # refused before any upstream call
+            raise
+
     def _parse(self, fmt: WireFormat, body: bytes) -> tuple[ParsedChat, list[dict[str, Any]] | None]:
         try:
             parsed = fmt.parse(parse_json(body))
@@ -195,7 +219,7 @@ class ChatHandler:
             # A shape the validators did not foresee: still the client's mistake, still a 400.
             raise ApiError(400, f"invalid request body: {type(exc).__name__}: {exc}",
                            code="invalid_request") from None
-        logged = messages_for_log(parsed.request.messages) if self.state.config.log_content else None
+        logged = messages_for_log(parsed.request.messages) if self.content.keeps_content else None
         return parsed, logged
 
     async def _prepare(self, parsed: ParsedChat, caller: Caller, rec: RequestRecord, large: bool) -> Prepared:
@@ -235,7 +259,20 @@ class ChatHandler:
 
     def _account(self, rec: RequestRecord, name: str, model_id: str | None, usage: Usage, cost: float,
                  text: str | None) -> None:
-        note_answer(rec, name, model_id, usage, cost, text, log_content=self.state.config.log_content)
+        note_answer(rec, name, model_id, usage, cost, text, log_content=self.content.keeps_content)
+
+    async def _mask(self, rec: RequestRecord, flags: _Flags) -> None:
+        """Apply ``log_content`` to the record's prompt and answer: the entity detectors are
+        user-sized work, so large content is masked in a worker thread (and assigned here, so a
+        cancellation mid-way leaves the record to be masked by ``record``)."""
+        if flags.masked:
+            return
+        if self.content.size(rec) > INLINE_CHARS:
+            masked = await asyncio.to_thread(self.content.masked, rec)
+        else:
+            masked = self.content.masked(rec)
+        rec.request_messages, rec.response_text = masked
+        flags.masked = True
 
     @staticmethod
     def _meta(rec: RequestRecord, prepared: Prepared) -> dict[str, Any]:
@@ -268,6 +305,7 @@ class ChatHandler:
                 while chunk is not None:
                     if chunk.delta:
                         parts.append(chunk.delta)
+                        rec.completion_tokens += 1  # providers send about one token per chunk
                     if chunk.usage is not None:
                         usage = chunk.usage
                     if chunk.finish_reason:
@@ -282,11 +320,18 @@ class ChatHandler:
                     except StopAsyncIteration:
                         chunk = None
             except (asyncio.CancelledError, ClientGone, OSError):
+                # The client hung up: charge what was generated so far (the usage event would only
+                # have come at the end). The prompt was processed in full.
+                partial = usage or Usage(prompt_tokens(prepared.request), rec.completion_tokens)
+                spec = st.spec(name)
+                self._account(rec, name, served_id, partial, spec.pricing.cost(partial) if spec else 0.0,
+                              "".join(parts))
                 raise
             except Exception as exc:  # noqa: BLE001 - mid-stream failure: tell the client in-band
                 err = to_api_error(exc)
                 rec.status, rec.error = err.status, err.message
                 self._account(rec, name, served_id, usage or Usage(), 0.0, "".join(parts))
+                await self._mask(rec, flags)
                 flags.done = True
                 if flags.record is not None:
                     flags.record()
@@ -302,6 +347,7 @@ class ChatHandler:
         spec = st.spec(name)
         cost = spec.pricing.cost(usage) if spec is not None else 0.0
         self._account(rec, name, served_id, usage, cost, "".join(parts))
+        await self._mask(rec, flags)
         flags.done = True
         tail = writer.finish(finish, usage.prompt_tokens, usage.completion_tokens, self._meta(rec, prepared))
         if flags.record is not None:
@@ -309,10 +355,9 @@ class ChatHandler:
         await send({"type": "http.response.body", "more_body": False, "body": tail})
 
 
-def finish_record(st: GatewayState, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
-    """Charge limits, count metrics and hand the one record of this request to the store."""
-    if scopes and (rec.prompt_tokens or rec.completion_tokens or rec.cost_usd):
-        st.limiter.charge(scopes, rec.prompt_tokens + rec.completion_tokens, rec.cost_usd)
+def finish_record(st: GatewayState, rec: RequestRecord, reservation: Reservation) -> None:
+    """Settle the reservation, count metrics and hand the one record of this request to the store."""
+    st.limiter.settle(reservation, rec.prompt_tokens + rec.completion_tokens, rec.cost_usd)
     if st.config.metrics:
         if rec.status == 429 and rec.error and rec.error.startswith(("rate limit", "budget")):
             st.metrics.inc("shoal_limit_rejections_total", (("team", rec.team or "-"),))

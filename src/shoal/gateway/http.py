@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from shoal.gateway.public import public_text
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -27,6 +29,7 @@ class ApiError(Exception):
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  code: str | None = None, param: str | None = None, headers: Headers | None = None) -> None:
+        message = public_text(message)  # the last guard: no paths, DSNs, URLs or env names to clients
         super().__init__(message)
         self.status = status
         self.message = message
@@ -43,8 +46,9 @@ class ApiError(Exception):
         kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                  404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
                  529: "overloaded_error"}
+        # ``code``: Shoal's stable error code (the Anthropic SDKs ignore fields they do not know).
         return orjson.dumps({"type": "error", "error": {"type": kinds.get(self.status, "api_error"),
-                                                        "message": self.message}})
+                                                        "message": self.message, "code": self.code}})
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

@@ -146,12 +146,17 @@ def parse_chat(data: dict[str, Any]) -> ParsedChat:
         raise bad("n", "only n=1 is supported")
     max_tokens = opt_int(data, "max_completion_tokens", lo=1) or opt_int(data, "max_tokens", lo=1)
     json_mode = False
+    json_schema: dict[str, Any] | None = None
     fmt = data.get("response_format")
     if fmt is not None:
         kind = obj(fmt, "response_format").get("type")
         if kind not in ("text", "json_object", "json_schema"):
             raise bad("response_format.type", "use 'text', 'json_object' or 'json_schema'")
         json_mode = kind != "text"
+        if kind == "json_schema":
+            json_schema = dict(obj(fmt.get("json_schema"), "response_format.json_schema"))
+            if not isinstance(json_schema.get("schema", {}), dict):
+                raise bad("response_format.json_schema.schema", "expected a JSON schema object")
     tool_choice = data.get("tool_choice")
     if tool_choice is not None and not isinstance(tool_choice, (str, dict)):
         raise bad("tool_choice", "expected 'none', 'auto', 'required' or an object")
@@ -166,7 +171,7 @@ def parse_chat(data: dict[str, Any]) -> ParsedChat:
     request = ChatRequest(
         messages=messages, temperature=opt_number(data, "temperature", lo=0, hi=2), max_tokens=max_tokens,
         top_p=opt_number(data, "top_p", lo=0, hi=1), stop=stop_list(data, "stop"), json_mode=json_mode,
-        tools=tools, tool_choice=tool_choice, seed=seed)
+        json_schema=json_schema, tools=tools, tool_choice=tool_choice, seed=seed)
     return ParsedChat(request, model, opt_bool(data, "stream"), include_usage)
 
 

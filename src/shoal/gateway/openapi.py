@@ -91,7 +91,8 @@ _EMBED_REQUEST = {"type": "object", "required": ["model", "input"], "properties"
     "encoding_format": {"enum": ["float", "base64"]}}}
 
 _FEEDBACK_REQUEST = {"type": "object", "required": ["request_id"], "properties": {
-    "request_id": {"type": "string", "minLength": 1}, "rating": {"type": "integer", "minimum": -1, "maximum": 5},
+    "request_id": {"type": "string", "minLength": 1}, "rating": {"oneOf": [
+        {"type": "integer", "minimum": -1, "maximum": 5}, {"enum": ["up", "down", "1", "2", "3", "4", "5"]}]},
     "correction": {"type": "string"}, "comment": {"type": "string"}}}
 
 
@@ -105,6 +106,45 @@ def _op(summary: str, request: dict[str, Any] | None, ok: dict[str, Any], *, sec
     if not secured:
         op["security"] = []
     return op
+
+
+_WINDOW_PARAMS = [
+    {"name": "since", "in": "query", "schema": {"type": "number"}, "description": "unix seconds (default: 7 days ago)"},
+    {"name": "until", "in": "query", "schema": {"type": "number"}, "description": "unix seconds (default: now)"},
+    {"name": "team", "in": "query", "schema": {"type": "string"},
+     "description": "admin key: one team (default all); a team key may only name its own"},
+]
+_DASHBOARD_PAGES = {
+    "whoami": "Who the key is: admin or team, and the teams it may see",
+    "overview": "Requests, spend, tokens, latency p50/p95, error rate: totals and a time series (rollups)",
+    "spend": "Spend by team, user, segment, model, key; self-hosted cost allocation; budgets",
+    "routing": "Mix by model and route, reasons, router scores and escalation, savings vs all-frontier",
+    "privacy": "Sensitive requests kept self-hosted, sent outside, refused; top reasons (never content)",
+    "requests": "The request log, newest first, one keyset page at a time (no content)",
+    "evals": "Eval runs (quality, latency, cost per target) and the latest recommendation",
+    "feedback": "Feedback queue counts, recent items, dataset versions",
+    "models": "Configured models (prices, hourly cost) and the registry (aliases, promotions, rollbacks)",
+    "tco": "Buy / Build / Blend for a month of the window's traffic; a.NAME=VALUE overrides an assumption",
+}
+_REQUEST_FILTERS = [
+    {"name": n, "in": "query", "schema": {"type": t}} for n, t in
+    (("model", "string"), ("route", "string"), ("sensitivity", "string"), ("status", "integer"),
+     ("user", "string"), ("key", "string"), ("limit", "integer"), ("before_ts", "number"), ("before_id", "string"))]
+
+
+def _dashboard_paths() -> dict[str, Any]:
+    obj = {"type": "object"}
+    paths: dict[str, Any] = {}
+    for page, summary in _DASHBOARD_PAGES.items():
+        op = _op(f"Dashboard: {summary}", None, obj)
+        op["parameters"] = [*_WINDOW_PARAMS, *(_REQUEST_FILTERS if page == "requests" else [])]
+        paths[f"/v1/dashboard/{page}"] = {"get": op}
+    detail = _op("Dashboard: one request; content only where the key may read it", None, obj)
+    detail["parameters"] = [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paths["/v1/dashboard/requests/{request_id}"] = {"get": detail}
+    paths["/dashboard"] = {"get": _op("The dashboard (HTML; log in with a key in the page)", None,
+                                      {"type": "string"}, secured=False, content_type="text/html")}
+    return paths
 
 
 @lru_cache(maxsize=1)
@@ -130,5 +170,6 @@ def openapi_document() -> dict[str, Any]:
             "/readyz": {"get": _op("Readiness (store reachable)", None, obj, secured=False)},
             "/metrics": {"get": _op("Prometheus metrics", None, {"type": "string"}, secured=False,
                                     content_type="text/plain")},
+            **_dashboard_paths(),
         },
     }

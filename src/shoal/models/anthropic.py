@@ -130,7 +130,11 @@ class AnthropicWire:
 
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         system = [m.text for m in request.messages if m.role == "system" and m.text]
-        if request.json_mode:
+        if request.json_schema is not None and request.json_schema.get("schema"):
+            # The Messages API has no schema-constrained output: the schema goes into the instructions.
+            system.append(f"{JSON_INSTRUCTION} It must be valid against this JSON schema: "
+                          f"{json.dumps(request.json_schema['schema'], ensure_ascii=False)}")
+        elif request.json_mode:
             system.append(JSON_INSTRUCTION)
         messages: list[dict[str, Any]] = []
         for m in request.messages:
@@ -286,6 +290,8 @@ class AnthropicProvider:
     """``provider: anthropic`` — Claude models via the Messages API (no embeddings endpoint)."""
 
     name = "anthropic"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"headers", "max_tokens", "anthropic_version"})
     default_locality = "external"
     default_base_url: str | None = DEFAULT_BASE_URL
     api_key_env: str | None = "ANTHROPIC_API_KEY"

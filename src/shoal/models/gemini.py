@@ -346,6 +346,8 @@ class GeminiProvider:
     """``provider: gemini`` — Google's Gemini API (AI Studio keys)."""
 
     name = "gemini"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"headers", "task_type", "dimensions"})
     default_locality = "external"
     default_base_url: str | None = DEFAULT_BASE_URL
     api_key_env: str | None = "GEMINI_API_KEY"

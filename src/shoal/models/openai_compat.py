@@ -150,7 +150,9 @@ class OpenAIWire:
             body["stop"] = list(request.stop)
         if request.seed is not None:
             body["seed"] = request.seed
-        if request.json_mode:
+        if request.json_schema is not None:
+            body["response_format"] = {"type": "json_schema", "json_schema": request.json_schema}
+        elif request.json_mode:
             body["response_format"] = {"type": "json_object"}
         if request.tools:
             body["tools"] = [dict(t) for t in request.tools]
@@ -288,6 +290,8 @@ class OpenAIProvider:
     """``provider: openai`` — OpenAI and every OpenAI-compatible server."""
 
     name = "openai"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"headers", "max_tokens_param", "stream_usage", "extra_body", "dimensions"})
     default_locality = "external"
     default_base_url: str | None = DEFAULT_BASE_URL
     api_key_env: str | None = "OPENAI_API_KEY"

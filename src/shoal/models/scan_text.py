@@ -170,6 +170,8 @@ def request_lines(request: ChatRequest) -> list[str]:
         json_lines(tool, out, labelled=False)
     if request.tool_choice is not None:
         json_lines(request.tool_choice, out, labelled=False)
+    if request.json_schema is not None:  # names, descriptions, enums and examples reach the model too
+        json_lines(request.json_schema, out, labelled=False)
     out.extend(request.stop)
     return out
 

@@ -132,6 +132,8 @@ class SentenceTransformersProvider:
     """In-process embedding models; self-hosted by definition (nothing leaves the machine)."""
 
     name = PROVIDER
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"path", "threads", "device", "small_batch", "query_threads", "batch_size", "normalize"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None

@@ -132,6 +132,8 @@ class ScriptedProvider:
     """``provider: testing`` — builds the doubles above from config options."""
 
     name = "testing"
+    # The keys ``options:`` may hold (anything else is a config error naming the key).
+    options: frozenset[str] | None = frozenset({"responses", "fail_with", "echo", "delay_s", "dim"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None

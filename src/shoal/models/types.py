@@ -97,6 +97,9 @@ class ChatRequest:
     top_p: float | None = None
     stop: tuple[str, ...] = ()
     json_mode: bool = False
+    # OpenAI's ``response_format.json_schema`` object ({name, schema, strict}); implies json_mode.
+    # Passed through to upstreams that take it, enforced with a grammar by the embedded model.
+    json_schema: dict[str, Any] | None = None
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: str | dict[str, Any] | None = None
     seed: int | None = None

@@ -72,7 +72,7 @@ def _with_system(request: ChatRequest, rules: str, user_text: str) -> ChatReques
         rest.append(Message.user(user_text))
     return ChatRequest(messages=(Message.system(system), *rest), temperature=request.temperature,
                        max_tokens=request.max_tokens, top_p=request.top_p, stop=request.stop,
-                       json_mode=request.json_mode, tools=request.tools, tool_choice=request.tool_choice,
+                       json_mode=request.json_mode, json_schema=request.json_schema, tools=request.tools, tool_choice=request.tool_choice,
                        seed=request.seed, metadata=dict(request.metadata))
 
 

@@ -167,3 +167,23 @@ def usage_by_model(backend: Backend, group_by: str, filters: RequestFilter) -> l
              UsageRow(group=None if r[0] is None else str(r[0]), requests=int(r[2]), errors=int(r[3] or 0),
                       prompt_tokens=int(r[4] or 0), completion_tokens=int(r[5] or 0), cost_usd=float(r[6] or 0.0)))
             for r in rows]
+
+
+def bulk_insert(backend: Backend, records: list[RequestRecord]) -> None:
+    """Load records known to be new (an import, a benchmark): COPY on PostgreSQL, one prepared
+    statement on SQLite, and the rollups from the same ``rollups.apply`` in the same transaction.
+    A record whose id already exists is an error here (use ``insert`` for the gateway's writes)."""
+    if not records:
+        return
+    rows = [_to_row(r) for r in records]
+    with backend.transaction() as cur:
+        if backend.dialect == "postgresql":
+            raw = cur._cur  # type: ignore[attr-defined]  # psycopg's cursor, for COPY
+            with raw.copy(f"COPY requests ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            rollups.apply(cur, records, copy_from=raw)
+        else:
+            cur.executemany(f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                            rows)
+            rollups.apply(cur, records)

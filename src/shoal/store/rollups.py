@@ -2,9 +2,11 @@
 
 The dashboard reads these small tables instead of scanning the log:
 
-- ``rollup_minute`` / ``rollup_hour``: per bucket × team × model × route × sensitivity: requests,
-  errors, tokens, cost, latency sum and a latency histogram (p50/p95 without the rows);
-- ``rollup_day_who``: per day × team × user × segment × key × model: requests, tokens, cost;
+- ``rollup_hour``: per hour × team × model × route × sensitivity: requests, errors, tokens, cost,
+  latency sum and a latency histogram (p50/p95 without the rows); ``rollup_minute`` the same per
+  minute × team (the other dimensions are stored as ``''``: minutes only draw short time series);
+- ``rollup_day_who``: per day × team × user × segment × key: requests, tokens, cost (its model
+  column is ``''``; spend per model comes from ``rollup_hour``);
 - ``rollup_day_reason``: per day × team × kind (route / sensitivity) × reason (numbers masked):
   how often each routing or privacy reason was given;
 - ``rollup_day_router``: per day × team × router score (p_ok, in hundredths) × routed model:
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from shoal.store.backend import Cursor
@@ -109,6 +112,7 @@ def latency_bucket(ms: float) -> int:
     return N_LAT - 1
 
 
+@lru_cache(maxsize=8192)
 def reason_key(reason: str) -> str:
     """A reason with its numbers masked, so ``router:p_ok=0.83>=0.71→x`` rolls up as one line."""
     return _NUMBER.sub("#", reason)[:120]
@@ -164,7 +168,10 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
         dims = (team, model, r.route or "", r.sensitivity or "")
         lat = 6 + latency_bucket(r.latency_ms)
         for grain, seconds in GRAINS.items():
-            acc = time_acc[grain][(int(r.ts // seconds) * seconds, *dims)]
+            # Minutes only feed short time series (per team): finer dimensions there would make
+            # the minute table as large as the log itself.
+            key = dims if grain == "hour" else (team, "", "", "")
+            acc = time_acc[grain][(int(r.ts // seconds) * seconds, *key)]
             acc[0] += 1
             acc[1] += err
             acc[2] += r.prompt_tokens
@@ -177,7 +184,8 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
         for scope in ("*", "team:" + team, "model:" + model):
             peak[(scope, minute)] += tokens
         day = int(r.ts // 86400) * 86400
-        w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", model)]
+        # Per model spend comes from rollup_hour; a model here would multiply the rows by models.
+        w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", "")]
         w[0] += 1
         w[1] += err
         w[2] += r.prompt_tokens
@@ -186,7 +194,9 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
         for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
             for reason in set(map(reason_key, items)):
                 reasons[(day, team, kind, reason)] += 1
-        score = router_score(r.route_reasons)
+        # Only requests the router decided: a privacy-pinned request may carry the router's score
+        # too (computed, then overridden), but no threshold would change where it goes.
+        score = router_score(r.route_reasons) if r.route == "router" else None
         if score is not None:
             acc_r = router[(day, team, max(0, min(100, round(score * 100))), model)]
             acc_r[0] += 1
@@ -207,12 +217,44 @@ def _ints(values: list[float]) -> list[float | int]:
     return [v if i in (4, 5) else int(v) for i, v in enumerate(values)]
 
 
-def apply(cur: Cursor, records: Sequence[RequestRecord], *, skip: frozenset[str] = frozenset()) -> None:
-    """Add ``records`` (already inserted, in this transaction) to every rollup (but ``skip``)."""
+_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "rollup_minute": _TIME_KEYS, "rollup_hour": _TIME_KEYS, "rollup_day_who": _WHO_KEYS,
+    "rollup_day_reason": ("bucket", "team", "kind", "reason"), "rollup_day_router": ("bucket", "team", "score", "model"),
+    "rollup_peak": ("scope", "bucket")}
+_TABLE_MEASURES: dict[str, tuple[str, ...]] = {
+    "rollup_minute": MEASURES, "rollup_hour": MEASURES, "rollup_day_who": WHO_MEASURES,
+    "rollup_day_reason": ("requests",), "rollup_day_router": ("requests", "prompt_tokens", "completion_tokens"),
+    "rollup_peak": ("tokens",)}
+
+
+def _copy_upsert(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL bulk form: COPY into a temporary table, then one INSERT ... ON CONFLICT."""
+    keys, measures = _TABLE_KEYS[table], _TABLE_MEASURES[table]
+    cols = ", ".join((*keys, *measures))
+    tmp = f"_load_{table}"
+    raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} (LIKE {table}) ON COMMIT DELETE ROWS")
+    with raw.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    sets = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    raw.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} ORDER BY {', '.join(keys)} "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}")
+    raw.execute(f"TRUNCATE {tmp}")
+
+
+def apply(cur: Cursor, records: Sequence[RequestRecord], *, skip: frozenset[str] = frozenset(),
+          copy_from: Any = None) -> None:
+    """Add ``records`` (already inserted, in this transaction) to every rollup (but ``skip``).
+
+    ``copy_from``: a psycopg cursor of the same transaction; large row sets then go through COPY
+    (the bulk loader's form; the gateway's batches are small and use plain upserts).
+    """
     if not records:
         return
     for table, rows in aggregate(records).items():
-        if rows and table not in skip:
+        if rows and table not in skip and copy_from is not None and len(rows) > 2000:
+            _copy_upsert(copy_from, table, rows)
+        elif rows and table not in skip:
             # Sorted keys: concurrent writers (PostgreSQL, several gateways) take row locks in the
             # same order and cannot deadlock on each other's batches.
             n = _KEY_LEN[table]

@@ -1,0 +1,86 @@
+"""What of a request's content goes into the request log: nothing, masked, or raw.
+
+``gateway.log_content``:
+
+- ``masked`` (default): prompts and answers are kept (the feedback loop trains on them) with every
+  span the privacy scanner detects — e-mail addresses, phone numbers, card and account numbers,
+  credentials, names, street addresses… — replaced by a placeholder such as ``[EMAIL_ADDRESS_1]``
+  (``shoal.privacy.redact``; one numbering per record, so the same value reads the same across
+  messages and the answer). Without a detector nothing is kept: masked never degrades to raw.
+- ``raw``: stored as sent. Only with this explicit setting.
+- ``off``: no content, metadata only.
+
+The old boolean form still loads: ``true`` means ``masked``, ``false`` means ``off``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from shoal.privacy.redact import Pseudonymizer
+from shoal.privacy.types import Span
+from shoal.store.records import RequestRecord
+
+LogContent = Literal["off", "masked", "raw"]  # as in shoal.gateway.config (a schema leaf)
+Detect = Callable[[str], Sequence[Span]]
+
+# Masking runs the entity detectors (~0.1 ms per 100 characters): above this many characters of
+# content a caller on an event loop does it in a worker thread.
+INLINE_CHARS = 2048
+
+
+class ContentLog:
+    """Applies the ``log_content`` mode to a record's ``request_messages`` and ``response_text``."""
+
+    def __init__(self, mode: LogContent, detect: Detect | None) -> None:
+        self.mode = mode
+        self.detect = detect
+
+    @classmethod
+    def for_scanner(cls, mode: LogContent, scanner: object) -> ContentLog:
+        """``scanner``: anything with ``detect_pii(text) -> spans`` (the privacy scanner), or None."""
+        detect = getattr(scanner, "detect_pii", None)
+        return cls(mode, detect if callable(detect) else None)
+
+    @property
+    def keeps_content(self) -> bool:
+        return self.mode != "off"
+
+    @staticmethod
+    def size(rec: RequestRecord) -> int:
+        """Characters of content in ``rec`` (to decide whether masking belongs off the event loop)."""
+        n = len(rec.response_text or "")
+        for m in rec.request_messages or ():
+            n += len(str(m.get("content") or ""))
+            n += sum(len(str(c.get("arguments") or "")) for c in m.get("tool_calls") or ())
+        return n
+
+    def masked(self, rec: RequestRecord) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """``rec``'s (request_messages, response_text) as the mode allows; ``rec`` is not changed."""
+        if self.mode == "raw":
+            return rec.request_messages, rec.response_text
+        if self.mode == "off" or self.detect is None:
+            return None, None
+        pseudo = Pseudonymizer()
+        messages = None if rec.request_messages is None else [self._message(m, pseudo) for m in rec.request_messages]
+        response = self._mask(rec.response_text, pseudo) if rec.response_text else rec.response_text
+        return messages, response
+
+    def apply(self, rec: RequestRecord) -> None:
+        """Make ``rec``'s content what the mode allows (in place). Call once per record."""
+        rec.request_messages, rec.response_text = self.masked(rec)
+
+    def _mask(self, text: str, pseudo: Pseudonymizer) -> str:
+        assert self.detect is not None
+        spans = self.detect(text) if text else ()
+        return pseudo.pseudonymize(text, spans) if spans else text
+
+    def _message(self, message: dict[str, Any], pseudo: Pseudonymizer) -> dict[str, Any]:
+        out = dict(message)
+        if isinstance(out.get("content"), str):
+            out["content"] = self._mask(out["content"], pseudo)
+        if out.get("tool_calls"):
+            out["tool_calls"] = [{**c, "arguments": self._mask(str(c.get("arguments") or ""), pseudo)}
+                                 for c in out["tool_calls"]]
+        return out

@@ -1,0 +1,120 @@
+"""Content logging: masked by default (detected spans replaced), raw only when configured, sensitive
+content readable by the admin key only, refused prompts stored masked too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shoal.store import RequestFilter
+from tests.gateway.conftest import ADMIN_KEY, Live, live_gateway, make_settings
+
+EMAIL = "dana.whitfield@example.com"
+SECRET = "sk-proj-Zq8vN3xK7pLm2Rt5Wy9Bc4Hd6Jf1Gs0A"
+PROMPT = f"Please write to {EMAIL} and use the key {SECRET} for the deploy."
+ECHO_MODELS: dict[str, Any] = {
+    "onprem": {"provider": "testing", "locality": "self_hosted", "options": {"echo": True}},
+}
+
+
+def chat(live: Live, key: str, content: str, *, model: str = "onprem", stream: bool = False,
+         path: str = "/v1/chat/completions") -> httpx.Response:
+    body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": content}], "stream": stream}
+    if path == "/v1/messages":
+        body["max_tokens"] = 64
+    return httpx.post(live.url + path, headers={"Authorization": f"Bearer {key}"}, json=body, timeout=30)
+
+
+def stored(live: Live) -> list[Any]:
+    live.store.flush()
+    return live.store.query_requests(RequestFilter(), 100)
+
+
+def on_disk(live: Live) -> bytes:
+    live.store.flush()
+    data = live.settings.data_dir
+    return b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file() and "shoal.db" in p.name
+                    or p.suffix in (".jsonl", ".rejected"))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
+def test_default_masks_prompt_and_answer(tmp_path: Path, stream: bool, path: str) -> None:
+    with live_gateway(make_settings(tmp_path, models=ECHO_MODELS, default_model="onprem")) as live:
+        response = chat(live, live.create_key(team="t"), PROMPT, stream=stream, path=path)
+        assert response.status_code == 200 and EMAIL in response.text  # the client gets its answer
+        [rec] = stored(live)
+        assert rec.request_messages is not None and rec.response_text
+        logged = rec.request_messages[0]["content"]
+        assert EMAIL not in logged and SECRET not in logged and "[EMAIL_ADDRESS_1]" in logged
+        assert "[CREDENTIAL_1]" in logged and "write to" in logged
+        assert EMAIL not in rec.response_text and "[EMAIL_ADDRESS_1]" in rec.response_text
+        disk = on_disk(live)
+        assert EMAIL.encode() not in disk and SECRET.encode() not in disk
+
+
+def test_large_content_is_masked_too(tmp_path: Path) -> None:
+    filler = "The quarterly plan covers hiring and the roadmap. " * 100
+    with live_gateway(make_settings(tmp_path, models=ECHO_MODELS, default_model="onprem")) as live:
+        assert chat(live, live.create_key(team="t"), filler + PROMPT).status_code == 200
+        [rec] = stored(live)
+        assert EMAIL not in str(rec.request_messages) and EMAIL not in (rec.response_text or "")
+        assert "[EMAIL_ADDRESS_1]" in str(rec.request_messages)
+
+
+@pytest.mark.parametrize(("setting", "kept"), [("raw", True), (True, False), ("off", None), (False, None)])
+def test_modes(tmp_path: Path, setting: object, kept: bool | None) -> None:
+    settings = make_settings(tmp_path, models=ECHO_MODELS, default_model="onprem",
+                             gateway={"log_content": setting})
+    with live_gateway(settings) as live:
+        assert chat(live, live.create_key(team="t"), PROMPT).status_code == 200
+        [rec] = stored(live)
+    if kept is None:
+        assert rec.request_messages is None and rec.response_text is None
+    else:
+        assert (EMAIL in rec.request_messages[0]["content"]) is kept
+        assert (EMAIL in (rec.response_text or "")) is kept
+
+
+def test_refused_sensitive_prompt_is_stored_masked(tmp_path: Path) -> None:
+    external_only = {"cheap": {"provider": "testing", "locality": "external",
+                               "options": {"responses": ["ok"]}}}
+    settings = make_settings(tmp_path, models=external_only, routing={"privacy": {"on_external_pin": "refuse"}})
+    with live_gateway(settings) as live:
+        response = chat(live, live.create_key(team="t"), f"My SSN is 536-22-8844 and mail {EMAIL}", model="cheap")
+        assert response.status_code == 403, response.text
+        [rec] = stored(live)
+        assert rec.status == 403 and EMAIL not in str(rec.request_messages) and "536-22-8844" not in str(
+            rec.request_messages)
+        assert EMAIL.encode() not in on_disk(live)
+
+
+def test_sensitive_content_is_readable_by_admin_only(tmp_path: Path) -> None:
+    with live_gateway(make_settings(tmp_path, models=ECHO_MODELS, default_model="onprem")) as live:
+        key = live.create_key(team="support")
+        colleague = live.create_key(team="support")
+        sensitive = chat(live, key, PROMPT)
+        plain = chat(live, key, "What is the capital of France?")
+        assert sensitive.headers["x-shoal-sensitivity"] in ("confidential", "restricted")
+        assert plain.headers["x-shoal-sensitivity"] not in ("confidential", "restricted")
+        rid = sensitive.headers["x-shoal-request-id"]
+        stored(live)
+
+        def get(who: str, path: str) -> Any:
+            r = httpx.get(live.url + path, headers={"Authorization": f"Bearer {who}"})
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        for who in (key, colleague):
+            one = get(who, f"/v1/requests/{rid}")
+            assert one["request_messages"] is None and one["response_text"] is None
+            assert one["content_visible"] is False and one["sensitivity"] == sensitive.headers["x-shoal-sensitivity"]
+            listed = {r["request_id"]: r for r in get(who, "/v1/requests")["data"]}
+            assert listed[rid]["request_messages"] is None
+            other = listed[plain.headers["x-shoal-request-id"]]
+            assert other["request_messages"][0]["content"] == "What is the capital of France?"
+        admin = get(ADMIN_KEY, f"/v1/requests/{rid}")
+        assert "[EMAIL_ADDRESS_1]" in admin["request_messages"][0]["content"]
