@@ -11,6 +11,7 @@ import pytest
 
 from shoal.privacy import build_data, topics
 from shoal.privacy.config import TopicsConfig
+from shoal.privacy.lexicon import read_lexicon
 from shoal.privacy.topic_store import TOPICS_FILE, load_models
 from shoal.privacy.topics import TopicDetector, load_seed, seed_digest
 
@@ -69,7 +70,7 @@ def test_lexicon_file_is_byte_identical_to_a_rebuild() -> None:
 
 
 def test_lexicon_sections_are_sane() -> None:
-    sections = build_data.read_lexicon((DATA / build_data.LEXICON_FILE).read_bytes())
+    sections = read_lexicon((DATA / build_data.LEXICON_FILE).read_bytes())
     assert set(sections) == set(build_data.SECTIONS)
     assert len(sections["first"]) > 20_000 and len(sections["last"]) > 20_000
     assert {"rust", "moon", "tale"} <= sections["english"] and "olga" not in sections["english"]

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
-from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
+from shoal.privacy.lexicon import LEXICON_FILE, stems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SECTIONS = ("first", "last", "common", "english", "known")

@@ -97,7 +97,7 @@ class Gazetteer:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Word lists for the request-level name hints (see ``shoal.privacy.hints``).
+    """Word lists: ``english`` feeds the sensitivity model's shape features (``shoal.privacy.features``).
 
     ``english``: common English words (a capitalised one is usually not a name: "Rust", "Moon");
     ``known``: other frequent words (common first names, big cities, "online"). A capitalised word in

@@ -15,8 +15,10 @@ labels → ``Sensitivity``.
   ``org:<kind>``; a *topic the team added* in the config — reason ``topic:<name>``;
 - the labels of retrieved documents — reason ``doc-label:<label>(<path>)``.
 
-The built-in topics only name the subject of a request the model already flagged (``topic:<name>``
-after the ``model:`` reason); they never decide. Everything runs in-process: no network, no LLM,
+A built-in confidential topic (``shoal.privacy.topics``: subject and specificity) decides only where
+the model also gives the request some probability (``privacy.model.topic_floor``, default 0.05):
+"We're buying Acme Corp for 30M, keep it quiet" is pinned through ``topic:m_and_a``, "Summarise
+Microsoft's publicly reported revenue" is not. With the model off, topics decide alone. Everything runs in-process: no network, no LLM,
 the same answer for the same input. The shipped data loads on first use.
 """
 
@@ -99,6 +101,9 @@ class PrivacyScanner:
         """The probability at which the model calls a text sensitive (config, else the model's own)."""
         return self.config.model.threshold if self.config.model.threshold is not None else self._load_model()[0].threshold
 
+    def _topic_floor(self) -> float:
+        return min(self.config.model.topic_floor, self.threshold)
+
     def model_verdict(self, text: str, spans: Sequence[Span] = ()) -> Verdict | None:
         """The model's verdict on ``text`` (None when the model is switched off); ``spans`` are the
         entities already detected in it (their types are features)."""
@@ -161,8 +166,9 @@ class PrivacyScanner:
             if flagged and verdict is not None:
                 findings.append((self.config.model.level, f"model:{verdict.category}"))
             added = set(self.config.topics.add)
+            floor = verdict is None or verdict.p_sensitive >= self._topic_floor()
             for topic in topics:
-                if flagged or topic in added:
+                if flagged or topic in added or floor:
                     default = self._topic_detector().level_of(topic) or self.config.topic_level
                     findings.append((self.config.levels.get(f"topic:{topic}", default), f"topic:{topic}"))
             for kind in org:
@@ -202,8 +208,8 @@ class PrivacyScanner:
             verdict = self.model_verdict(window, found)
             if verdict is not None and (best is None or verdict.p_sensitive > best.p_sensitive):
                 best = verdict
-            # Built-in topics only name the subject of a flagged window: skip them for the rest.
-            if self.config.topics.add or (verdict is not None and verdict.p_sensitive >= self.threshold):
+            # Built-in topics decide only beside some evidence from the model: skip them where it has none.
+            if self.config.topics.add or verdict is None or verdict.p_sensitive >= self._topic_floor():
                 person = any(s.entity_type == "PERSON" for s in found)
                 topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
             org.extend(k for k in self._org_terms().find(window) if k not in org)

@@ -14,6 +14,7 @@ technology names, general questions about sensitive subjects, published figures,
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import string
@@ -269,17 +270,34 @@ class ComposedFrames(_Base):
         text = f"{task}\n{body}" if task and rng.random() < 0.7 else body
         return {"text": _case(rng, text), "label": "none", "kind": "neutral-prose"}
 
+    def neg_order_ref(self) -> Sample:
+        rng = self.rng
+        slots: dict[str, Callable[[], str]] = {"x": lambda: str(rng.randrange(100, 999999)),
+                                               "item": functools.partial(self.pick, g.ORDER_ITEMS)}
+        ref = g.fill(self.pick(g.ORDER_REFS), rng, slots)
+        tail = self.pick(g.ORDER_TAILS)
+        text = rng.choice([f"{ref}\n{tail}", f"{tail}\n{ref}\n{tail}", f"{ref}. {tail}"]).strip()
+        return {"text": _case(rng, text), "label": "none", "kind": "order-ref"}
+
+    def business_incident(self) -> Sample:
+        rng = self.rng
+        slots: dict[str, Callable[[], str]] = {k: functools.partial(self.pick, v) for k, v in g.INCIDENT_SLOTS.items()}
+        slots["x"] = lambda: str(rng.randrange(2, 40))
+        fact = g.fill(self.pick(g.INCIDENTS), rng, slots)
+        return {"text": self._assemble(fact[0].upper() + fact[1:], self.pick(g.BUSINESS_TASKS)), "label": "business",
+                "kind": "incident"}
+
     def neg_everyday(self) -> Sample:
-        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.EVERYDAY_SLOTS.items()}
+        slots: dict[str, Callable[[], str]] = {k: functools.partial(self.pick, v) for k, v in g.EVERYDAY_SLOTS.items()}
         return {"text": _case(self.rng, g.fill(self.pick(g.EVERYDAY), self.rng, slots)), "label": "none",
                 "kind": "everyday"}
 
     def neg_coding(self) -> Sample:
-        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.CODING_SLOTS.items()}
+        slots: dict[str, Callable[[], str]] = {k: functools.partial(self.pick, v) for k, v in g.CODING_SLOTS.items()}
         return {"text": g.fill(self.pick(g.CODING), self.rng, slots), "label": "none", "kind": "coding"}
 
     def neg_work_task(self) -> Sample:
-        slots: dict[str, Callable[[], str]] = {k: (lambda v=v: self.pick(v)) for k, v in g.WORK_SLOTS.items()}
+        slots: dict[str, Callable[[], str]] = {k: functools.partial(self.pick, v) for k, v in g.WORK_SLOTS.items()}
         text = g.fill(self.pick(g.WORK_TASKS), self.rng, slots)
         return {"text": _case(self.rng, self.pick(g.OPENERS[:6]) + text), "label": "none", "kind": "work-task"}
 
@@ -329,7 +347,8 @@ class Generator(ComposedFrames):
             (2, self.neg_public_business), (1.5, self.neg_foreign_topic), (2, self.neg_code_error),
             (1.5, self.neg_schema), (1.5, self.neg_health_general), (2, self.neg_wrapped),
             (5, self.neg_work_task), (1, self.neg_format_example), (4, self.composed_foreign),
-            (4, self.neg_everyday), (4, self.neg_coding), (8, self.neg_prose),
+            (4, self.neg_everyday), (4, self.neg_coding), (8, self.neg_prose), (3, self.neg_order_ref),
+            (2, self.business_incident),
         ]
 
     def sample(self) -> Sample:

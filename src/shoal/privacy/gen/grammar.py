@@ -331,3 +331,18 @@ PROSE_TAILS = ["", "", "", " last year", " in two phases", " without downtime", 
                " after the vote", " in most cases", " for the first time", " since the spring", " on weekdays"]
 PROSE_TASKS = ["Summarise this:", "Fix the grammar:", "Translate into German:", "Make this shorter:",
                "Turn this into bullet points:", "What is the main point of this text?", "Proofread:", ""]
+
+# Order, ticket and invoice references: business-as-usual numbers, nobody's personal data.
+ORDER_REFS = ["order number {x} for {item}", "ticket {x}: {item} arrived damaged", "invoice {x} for {item}",
+              "where is my order {x}?", "the shipment {x} of {item} is late", "reorder {item}, SKU {x}",
+              "case {x} is closed", "quote {x} for {item}, please confirm", "PO {x}: {item}"]
+ORDER_ITEMS = ["blue paint", "office chairs", "printer toner", "spare parts", "ten laptops", "coffee beans",
+               "cable ties", "safety boots", "a standing desk", "garden hoses"]
+ORDER_TAILS = ["", "Please help.", "Can you check the status?", "Please help.\nPlease help.", "Thanks!",
+               "What should I do?", "Summarise the thread."]
+# Security incidents (confidential business information).
+INCIDENTS = ["someone broke into our {sys} last night and stole {what}", "we had a breach: {what} leaked from the {sys}",
+             "ransomware encrypted our {sys} this morning", "an attacker used a stolen admin account on our {sys}",
+             "our {sys} was exposed to the internet for {x} days with {what}", "a phishing email compromised {x} staff accounts"]
+INCIDENT_SLOTS = {"sys": ["database", "file server", "CRM", "payroll system", "S3 bucket", "VPN", "customer portal"],
+                  "what": ["customer passwords", "card data", "employee records", "the customer list", "source code"]}
