@@ -18,9 +18,7 @@ from shoal.privacy.topics import load_seed
     ("how much do we pay our nurses in Ohio", "compensation"),
     ("our Q2 numbers are bad: revenue is down 20%, draft the note to investors before we publish",
      "unreleased_financial_results"),
-    pytest.param("Someone broke into our database last night and stole customer passwords", "security_incidents",
-                 marks=pytest.mark.xfail(strict=True, reason="known leak: the generator has no security-incident "
-                                                              "frames, the model gives it < topic_floor")),
+    ("Someone broke into our database last night and stole customer passwords", "security_incidents"),
     ("We're buying Acme Corp for 30M, keep it quiet", "m_and_a"),
     ("Our lawyer said the lawsuit from the landlord will cost us 200k", "legal_privilege"),
     ("give Tim a written warning for being rude to a client", "performance_and_discipline"),
@@ -80,7 +78,6 @@ def test_topics_can_be_switched_off() -> None:
     assert reasons == ("model:business",)  # the model still decides; no topic names it
 
 
-@pytest.mark.xfail(strict=True, reason="known false pin: the model gives it 0.07, above topic_floor 0.05")
 def test_built_in_topics_need_some_evidence_from_the_model(scanner: PrivacyScanner) -> None:
     # Topic and specific enough for the topic model, but about a public company's published numbers.
     text = "Summarise Microsoft's publicly reported revenue for the last quarter"

@@ -270,6 +270,17 @@ class ComposedFrames(_Base):
         text = f"{task}\n{body}" if task and rng.random() < 0.7 else body
         return {"text": _case(rng, text), "label": "none", "kind": "neutral-prose"}
 
+    def neg_url(self) -> Sample:
+        from urllib.parse import quote
+
+        rng = self.rng
+        words = self.pick(g.URL_WORDS)
+        path = self.pick(g.URL_PATHS).replace("{words}", quote(words) if rng.random() < 0.5 else words)
+        url = f"https://{self.pick(g.URL_HOSTS)}/{path}"
+        task = self.pick(g.URL_TASKS)
+        text = rng.choice([f"{task}\n{url}", f"{url}\n{task}", f"{task} {url}"])
+        return {"text": text, "label": "none", "kind": "url"}
+
     def neg_order_ref(self) -> Sample:
         rng = self.rng
         slots: dict[str, Callable[[], str]] = {"x": lambda: str(rng.randrange(100, 999999)),
@@ -348,7 +359,7 @@ class Generator(ComposedFrames):
             (1.5, self.neg_schema), (1.5, self.neg_health_general), (2, self.neg_wrapped),
             (5, self.neg_work_task), (1, self.neg_format_example), (4, self.composed_foreign),
             (4, self.neg_everyday), (4, self.neg_coding), (8, self.neg_prose), (3, self.neg_order_ref),
-            (2, self.business_incident),
+            (2, self.business_incident), (3, self.neg_url),
         ]
 
     def sample(self) -> Sample:

@@ -346,3 +346,13 @@ INCIDENTS = ["someone broke into our {sys} last night and stole {what}", "we had
              "our {sys} was exposed to the internet for {x} days with {what}", "a phishing email compromised {x} staff accounts"]
 INCIDENT_SLOTS = {"sys": ["database", "file server", "CRM", "payroll system", "S3 bucket", "VPN", "customer portal"],
                   "what": ["customer passwords", "card data", "employee records", "the customer list", "source code"]}
+
+# Links in ordinary requests (images, docs, articles): a URL is not a secret.
+URL_HOSTS = ["img.example.com", "cdn.example.org", "docs.python.org", "en.wikipedia.org", "github.com", "i.imgur.com",
+             "www.bbc.co.uk", "upload.wikimedia.org", "example.net", "static.example.com", "news.ycombinator.com"]
+URL_PATHS = ["x.png", "photo.jpg", "wiki/Roman_calendar", "3/library/asyncio.html", "images/cat.png", "a/b/c.gif",
+             "article/2024/05/report", "user/repo/issues/42", "x.png?note={words}", "img.png?w=600&h=400",
+             "search?q={words}", "media/chart.svg"]
+URL_WORDS = ["blue paint", "sunset", "chart", "cat picture", "diagram", "order 7301", "menu", "map of lisbon"]
+URL_TASKS = ["What is this?", "Describe this image", "Summarise this page", "What does this chart show?",
+             "Is this link safe to open?", "Translate the text in this picture", "Why does this page 404?"]
