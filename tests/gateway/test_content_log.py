@@ -118,3 +118,12 @@ def test_sensitive_content_is_readable_by_admin_only(tmp_path: Path) -> None:
             assert other["request_messages"][0]["content"] == "What is the capital of France?"
         admin = get(ADMIN_KEY, f"/v1/requests/{rid}")
         assert "[EMAIL_ADDRESS_1]" in admin["request_messages"][0]["content"]
+        # feedback keeps a copy of the answer: the same rule applies to it
+        for request_id in (rid, plain.headers["x-shoal-request-id"]):
+            r = httpx.post(live.url + "/v1/feedback", headers={"Authorization": f"Bearer {key}"},
+                           json={"request_id": request_id, "rating": -1})
+            assert r.status_code == 200, r.text
+        answers = {f["request_id"]: f["original_response"] for f in get(colleague, "/v1/feedback")["data"]}
+        assert answers[rid] is None and answers[plain.headers["x-shoal-request-id"]]
+        admin_view = {f["request_id"]: f["original_response"] for f in get(ADMIN_KEY, "/v1/feedback")["data"]}
+        assert "[EMAIL_ADDRESS_1]" in admin_view[rid]
