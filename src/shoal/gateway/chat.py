@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from shoal.content_log import INLINE_CHARS, ContentLog
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
+from shoal.gateway.completions_api import TextChunkWriter, parse_completion, text_completion_body
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import (
     JSON_CT,
@@ -75,6 +76,7 @@ class WireFormat:
 
 OPENAI = WireFormat("chat", "chatcmpl-", False, parse_chat, completion_body, ChunkWriter)
 ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message_body, EventWriter)
+COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_completion_body, TextChunkWriter)
 
 
 class _Flags:
