@@ -137,7 +137,9 @@ class RegistryProvider:
 
     name = "registry"
     # The keys ``options:`` may hold (anything else is a config error naming the key).
-    options: frozenset[str] | None = frozenset({*_LLAMA_OPTIONS, "registry_dir", "canary_share"})
+    # adapter_sha256 / base_sha256: pinned by the eval gate so cached answers belong to one version.
+    options: frozenset[str] | None = frozenset({*_LLAMA_OPTIONS, "registry_dir", "canary_share", "adapter_sha256",
+                                                "base_sha256"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
