@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from shoal.privacy.redact import Pseudonymizer
-from shoal.privacy.types import Span
+from shoal.privacy.types import Sensitivity, Span
 from shoal.store.records import RequestRecord
 
 LogContent = Literal["off", "masked", "raw"]  # as in shoal.gateway.config (a schema leaf)
@@ -33,15 +33,19 @@ INLINE_CHARS = 2048
 class ContentLog:
     """Applies the ``log_content`` mode to a record's ``request_messages`` and ``response_text``."""
 
-    def __init__(self, mode: LogContent, detect: Detect | None) -> None:
+    def __init__(self, mode: LogContent, detect: Detect | None, *, scan_detects: bool = False) -> None:
         self.mode = mode
         self.detect = detect
+        # Whether the request scan runs these same detectors (privacy.enabled): only then does a
+        # clean scan vouch for the prompt.
+        self.scan_detects = scan_detects
 
     @classmethod
     def for_scanner(cls, mode: LogContent, scanner: object) -> ContentLog:
         """``scanner``: anything with ``detect_pii(text) -> spans`` (the privacy scanner), or None."""
         detect = getattr(scanner, "detect_pii", None)
-        return cls(mode, detect if callable(detect) else None)
+        enabled = getattr(getattr(scanner, "config", None), "enabled", False) is True
+        return cls(mode, detect if callable(detect) else None, scan_detects=enabled)
 
     @property
     def keeps_content(self) -> bool:
@@ -56,20 +60,28 @@ class ContentLog:
             n += sum(len(str(c.get("arguments") or "")) for c in m.get("tool_calls") or ())
         return n
 
-    def masked(self, rec: RequestRecord) -> tuple[list[dict[str, Any]] | None, str | None]:
-        """``rec``'s (request_messages, response_text) as the mode allows; ``rec`` is not changed."""
+    def masked(self, rec: RequestRecord, *, prompt_clean: bool = False,
+               ) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """``rec``'s (request_messages, response_text) as the mode allows; ``rec`` is not changed.
+
+        ``prompt_clean``: the request's privacy scan (the same detectors, over every field) found
+        no personal data, so the prompt is kept without running them again; the answer always is.
+        """
         if self.mode == "raw":
             return rec.request_messages, rec.response_text
         if self.mode == "off" or self.detect is None:
             return None, None
         pseudo = Pseudonymizer()
-        messages = None if rec.request_messages is None else [self._message(m, pseudo) for m in rec.request_messages]
+        messages = rec.request_messages
+        if messages is not None and not (prompt_clean and self.scan_detects):
+            messages = [self._message(m, pseudo) for m in messages]
         response = self._mask(rec.response_text, pseudo) if rec.response_text else rec.response_text
         return messages, response
 
-    def apply(self, rec: RequestRecord) -> None:
+    def apply(self, rec: RequestRecord, *, prompt_clean: bool = False) -> None:
         """Make ``rec``'s content what the mode allows (in place). Call once per record."""
-        rec.request_messages, rec.response_text = self.masked(rec)
+        rec.request_messages, rec.response_text = self.masked(rec, prompt_clean=prompt_clean)
+
 
     def _mask(self, text: str, pseudo: Pseudonymizer) -> str:
         assert self.detect is not None
@@ -84,3 +96,8 @@ class ContentLog:
             out["tool_calls"] = [{**c, "arguments": self._mask(str(c.get("arguments") or ""), pseudo)}
                                  for c in out["tool_calls"]]
         return out
+
+
+def scanned_clean(sensitivity: Sensitivity) -> bool:
+    """Whether a privacy scan found no personal data (no entity spans, no ``pii`` reasons)."""
+    return not sensitivity.spans and not any(r.startswith("pii") for r in sensitivity.reasons)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -84,3 +85,20 @@ def test_bad_spec_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--config", str(root / "shoal.yaml"), "eval", "run", str(root / "spec.yaml")])
     assert exc.value.code == 1
+
+
+def test_run_from_another_folder_uses_the_config_beside_the_spec(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "examples" / "evals"
+    project.mkdir(parents=True)
+    root = _project(project)
+    config = yaml.safe_load((root / "shoal.yaml").read_text())
+    config["data_dir"] = ".shoal"  # relative: to the config's folder, not to where the command runs
+    (root / "shoal.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHOAL_CONFIG", raising=False)
+    out = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["eval", "run", "examples/evals/spec.yaml", "--run-id", "here", "--no-progress", "--no-html"])
+    assert out.exit_code == 0, out.output
+    assert (root / ".shoal" / "evals" / "runs" / "here").is_dir()
+    assert not (tmp_path / ".shoal").exists()  # nothing written where the command ran

@@ -118,3 +118,49 @@ def test_sensitive_content_is_readable_by_admin_only(tmp_path: Path) -> None:
             assert other["request_messages"][0]["content"] == "What is the capital of France?"
         admin = get(ADMIN_KEY, f"/v1/requests/{rid}")
         assert "[EMAIL_ADDRESS_1]" in admin["request_messages"][0]["content"]
+        # feedback keeps a copy of the answer: the same rule applies to it
+        for request_id in (rid, plain.headers["x-shoal-request-id"]):
+            r = httpx.post(live.url + "/v1/feedback", headers={"Authorization": f"Bearer {key}"},
+                           json={"request_id": request_id, "rating": -1})
+            assert r.status_code == 200, r.text
+        answers = {f["request_id"]: f["original_response"] for f in get(colleague, "/v1/feedback")["data"]}
+        assert answers[rid] is None and answers[plain.headers["x-shoal-request-id"]]
+        admin_view = {f["request_id"]: f["original_response"] for f in get(ADMIN_KEY, "/v1/feedback")["data"]}
+        assert "[EMAIL_ADDRESS_1]" in admin_view[rid]
+
+
+def test_prompt_is_masked_even_with_the_privacy_scan_off(tmp_path: Path) -> None:
+    """A clean scan vouches for the prompt only when the scan ran the detectors."""
+    settings = make_settings(tmp_path, models=ECHO_MODELS, default_model="onprem", privacy={"enabled": False})
+    with live_gateway(settings) as live:
+        assert chat(live, live.create_key(team="t"), PROMPT).status_code == 200
+        [rec] = stored(live)
+    assert EMAIL not in str(rec.request_messages) and "[EMAIL_ADDRESS_1]" in str(rec.request_messages)
+    assert EMAIL not in (rec.response_text or "")
+
+
+def test_content_log_unit() -> None:
+    from shoal.content_log import ContentLog
+    from shoal.privacy.types import Span
+    from shoal.store import RequestRecord
+
+    def detect(text: str) -> list[Span]:
+        i = text.find(EMAIL)
+        return [Span(i, i + len(EMAIL), "EMAIL_ADDRESS", EMAIL)] if i >= 0 else []
+
+    def rec() -> RequestRecord:
+        return RequestRecord(request_id="r", ts=0.0, response_text=f"mail {EMAIL}",
+                             request_messages=[{"role": "user", "content": f"to {EMAIL}", "tool_calls": [
+                                 {"id": "1", "name": "send", "arguments": f'{{"to": "{EMAIL}"}}'}]}])
+
+    messages, answer = ContentLog("masked", detect, scan_detects=True).masked(rec())
+    assert messages == [{"role": "user", "content": "to [EMAIL_ADDRESS_1]", "tool_calls": [
+        {"id": "1", "name": "send", "arguments": '{"to": "[EMAIL_ADDRESS_1]"}'}]}]
+    assert answer == "mail [EMAIL_ADDRESS_1]"
+    kept, answer = ContentLog("masked", detect, scan_detects=True).masked(rec(), prompt_clean=True)
+    assert EMAIL in str(kept) and answer == "mail [EMAIL_ADDRESS_1]"  # the scan vouched for the prompt
+    again, _ = ContentLog("masked", detect, scan_detects=False).masked(rec(), prompt_clean=True)
+    assert EMAIL not in str(again)
+    assert ContentLog("masked", None).masked(rec()) == (None, None)  # no detector: nothing kept
+    assert ContentLog("off", detect).masked(rec()) == (None, None)
+    assert ContentLog("raw", detect).masked(rec())[1] == f"mail {EMAIL}"

@@ -107,9 +107,14 @@ def upstream() -> Iterator[FakeServer]:
         yield server
 
 
-def _chat_body(model: str, *, stream: bool, anthropic: bool, content: str = "hello") -> dict[str, Any]:
+ENDPOINTS = (("/v1/chat/completions", "openai"), ("/v1/messages", "anthropic"), ("/v1/completions", "completions"))
+
+
+def _chat_body(model: str, *, stream: bool, kind: str, content: str = "hello") -> dict[str, Any]:
+    if kind == "completions":
+        return {"model": model, "stream": stream, "prompt": content}
     body: dict[str, Any] = {"model": model, "stream": stream, "messages": [{"role": "user", "content": content}]}
-    if anthropic:
+    if kind == "anthropic":
         body["max_tokens"] = 32
     return body
 
@@ -122,6 +127,7 @@ def test_no_error_path_shows_internals(tmp_path: Path, upstream: FakeServer, mon
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     settings = make_settings(tmp_path, models=_models(upstream.url), gateway={"max_body_bytes": 4096},
                              routing={"retries": {"max_attempts": 1, "backoff_s": 0},
+                                      "circuit_breaker": {"failure_threshold": 1000},
                                       "privacy": {"on_external_pin": "refuse"}},
                              rag={"embedder": "embed"})
     with live_gateway(settings) as live:
@@ -129,24 +135,24 @@ def test_no_error_path_shows_internals(tmp_path: Path, upstream: FakeServer, mon
         team = live.create_key(team="support")
         keyless = live.create_key()
         codes: dict[str, dict[str, str | None]] = {}
-        for path, anthropic in (("/v1/chat/completions", False), ("/v1/messages", True)):
+        for path, kind in ENDPOINTS:
             for stream in (False, True):
                 tag = f"{path} stream={stream}"
                 got = codes[tag] = {}
 
                 def chat(label: str, model: str, *, key: str | None = team, content: str = "hello",
                          _tag: str = tag, _path: str = path, _stream: bool = stream,
-                         _an: bool = anthropic) -> httpx.Response:
+                         _kind: str = kind) -> httpx.Response:
                     return probe(f"{_tag} {label}", "POST", _path, key=key,
-                                 body=_chat_body(model, stream=_stream, anthropic=_an, content=content))
+                                 body=_chat_body(model, stream=_stream, kind=_kind, content=content))
 
-                probe(f"{tag} no key", "POST", path, body=_chat_body("cheap", stream=stream, anthropic=anthropic))
+                probe(f"{tag} no key", "POST", path, body=_chat_body("cheap", stream=stream, kind=kind))
                 chat("bad key", "cheap", key="sk-shoal-not-a-key")
                 probe(f"{tag} empty", "POST", path, key=team, content=b"")
                 probe(f"{tag} not json", "POST", path, key=team, content=b"{oops")
                 probe(f"{tag} array", "POST", path, key=team, content=b"[1, 2]")
                 probe(f"{tag} wrong types", "POST", path, key=team,
-                      body={"model": "cheap", "messages": "hi", "temperature": "hot", "stream": stream})
+                      body={"model": "cheap", "messages": "hi", "prompt": 5, "temperature": "hot", "stream": stream})
                 chat("too large", "cheap", content="x" * 5000)
                 r = chat("unknown model", "gpt-7-turbo-ultra")
                 got["unknown"] = _code(r)
@@ -158,8 +164,13 @@ def test_no_error_path_shows_internals(tmp_path: Path, upstream: FakeServer, mon
                 chat("policy refusal", "cheap", content="my SSN is 536-22-8844, mail dana@example.com")
                 limited = live.create_key(team=f"tiny-{len(probe.seen)}", limits=Limits(requests_per_minute=1))
                 probe(f"{tag} within the limit", "POST", path, key=limited, expect_error=False,
-                      body=_chat_body("cheap", stream=stream, anthropic=anthropic))
+                      body=_chat_body("cheap", stream=stream, kind=kind))
                 chat("rate limited", "cheap", key=limited)
+        probe("count_tokens not json", "POST", "/v1/messages/count_tokens", key=team, content=b"{oops")
+        probe("count_tokens no messages", "POST", "/v1/messages/count_tokens", key=team,
+              body={"model": "cheap", "messages": []})
+        probe("count_tokens no key", "POST", "/v1/messages/count_tokens",
+              body={"model": "cheap", "messages": [{"role": "user", "content": "hi"}]})
         probe("embeddings unknown model", "POST", "/v1/embeddings", key=team, body={"model": "nope", "input": "x"})
         probe("embeddings bad input", "POST", "/v1/embeddings", key=team, body={"model": "embed", "input": 5})
         probe("embeddings missing secret", "POST", "/v1/embeddings", key=team,
@@ -191,13 +202,14 @@ def test_no_error_path_shows_internals(tmp_path: Path, upstream: FakeServer, mon
     leaks = {label: _leaks(text, tmp_path, ports) for label, _, text in seen}
     assert not {k: v for k, v in leaks.items() if v}, leaks
     # the same stable codes on both endpoints, JSON or stream; the details in the server log instead
-    for got in codes.values():
-        assert got["unknown"] == "model_not_found" and got["config"] == "server_config_error", got
-        assert got["refused"] == "upstream_unreachable" and got["f-401"] == "upstream_authentication_failed", got
-        assert got["f-hang"] == "upstream_timeout" and got["f-ctx"] == "context_length_exceeded", got
-        assert got["a-500"] == "upstream_unavailable" and got["f-429"] == "upstream_rate_limited", got
+    for tag, got in codes.items():
+        assert got["unknown"] == "model_not_found" and got["config"] == "server_config_error", (tag, got)
+        assert got["refused"] == "upstream_unreachable", (tag, got)
+        assert got["f-401"] == "upstream_authentication_failed", (tag, got)
+        assert got["f-hang"] == "upstream_timeout" and got["f-ctx"] == "context_length_exceeded", (tag, got)
+        assert got["a-500"] == "upstream_unavailable" and got["f-429"] == "upstream_rate_limited", (tag, got)
     assert MISSING_ENV in caplog.text and "127.0.0.1" in caplog.text
-    assert len(seen) > 130
+    assert len(seen) > 180  # 6 endpoint × stream combinations × 28 paths, plus the APIs
 
 
 def _code(r: httpx.Response) -> str | None:

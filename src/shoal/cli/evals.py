@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -25,6 +26,26 @@ def eval_group() -> None:
     """Evaluate models on your own data: run, report, compare, recommend."""
 
 
+def _config_beside(ctx: click.Context, spec: str) -> None:
+    """With no config given or found here, use the ``shoal.yaml`` next to the spec: an eval project
+    is a folder, and `shoal eval run examples/evals/handbook.yaml` from anywhere runs it the same
+    way as from inside (its models, its index, its state directory)."""
+    import os
+    from pathlib import Path
+
+    from shoal.config import CONFIG_ENV, DEFAULT_FILE
+
+    root = ctx.find_root()
+    obj: dict[str, Any] = root.obj if isinstance(root.obj, dict) else {}
+    if obj.get("config_path") or "settings" in obj or os.environ.get(CONFIG_ENV) or Path(DEFAULT_FILE).is_file():
+        return
+    beside = Path(spec).resolve().parent / DEFAULT_FILE
+    if beside.is_file():
+        click.echo(f"using {beside} (the config next to the spec)", err=True)
+        obj["config_path"] = str(beside)
+        root.obj = obj
+
+
 @eval_group.command("run", epilog=_SPEC_EXAMPLE)
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--run-id", help="Name the run (default: timestamp-specname).")
@@ -42,6 +63,7 @@ def run_cmd(ctx: click.Context, spec: str, run_id: str | None, limit: int | None
     from shoal.evals.runner import run_eval
     from shoal.evals.spec import LoadedSpec, load_spec
 
+    _config_beside(ctx, spec)
     settings = settings_from(ctx)
     loaded = load_spec(spec)
     if limit is not None:

@@ -125,10 +125,23 @@ class ReadApi:
         status = p.get("status")
         items = await asyncio.to_thread(self.state.store.list_feedback, status, team,
                                         limit=_int_param(p, "limit", 100, 10_000))
+        hidden = set() if caller.admin else await asyncio.to_thread(
+            self._sensitive, {f.request_id for f in items}, team)
         return {"object": "list", "data": [
             {"id": f.id, "request_id": f.request_id, "ts": f.ts, "rating": f.rating, "correction": f.correction,
              "comment": f.comment, "status": f.status, "team": f.team, "user": f.user,
-             "original_response": f.original_response} for f in items]}
+             "original_response": None if f.request_id in hidden else f.original_response} for f in items]}
+
+    def _sensitive(self, request_ids: set[str], team: str | None) -> set[str]:
+        """Which of these requests were sensitive (or are gone, so unknown): their answers are the admin's."""
+        out = set()
+        for rid in request_ids:
+            try:
+                if self.state.store.get_request(rid, team=team).sensitivity in SENSITIVE:
+                    out.add(rid)
+            except NotFoundError:
+                out.add(rid)
+        return out
 
     async def feedback_add(self, caller: Caller, data: dict[str, Any]) -> Any:
         request_id = opt_str(data, "request_id")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shoal.content_log import INLINE_CHARS, ContentLog
+from shoal.content_log import INLINE_CHARS, ContentLog, scanned_clean
 from shoal.gateway.anthropic_api import EventWriter, message_body, parse_messages_request
 from shoal.gateway.auth import Caller
 from shoal.gateway.completions_api import TextChunkWriter, parse_completion, text_completion_body
@@ -80,11 +80,12 @@ COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_c
 
 
 class _Flags:
-    __slots__ = ("disconnected", "done", "headers_sent", "masked", "record")
+    __slots__ = ("disconnected", "done", "headers_sent", "masked", "prompt_clean", "record")
 
     def __init__(self) -> None:
         self.record: Callable[[], None] | None = None
         self.masked = False  # log_content applied to the record's content
+        self.prompt_clean = False  # the privacy scan found no personal data in the request
         self.done = False
         self.disconnected = False
         self.headers_sent = False
@@ -131,7 +132,7 @@ class ChatHandler:
                 recorded = True
                 if not flags.masked:  # the rare paths (hang-ups); the others masked off the loop
                     flags.masked = True
-                    self.content.apply(rec)
+                    self.content.apply(rec, prompt_clean=flags.prompt_clean)
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
                 finish_record(st, rec, reservation)
 
@@ -152,6 +153,7 @@ class ChatHandler:
             assert task is not None
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
             prepared = await self._prepare(parsed, caller, rec, large)
+            flags.prompt_clean = self.content.scan_detects and scanned_clean(prepared.sensitivity)
             scopes = st.scopes(caller)
             if scopes:
                 reservation = await self._admit(scopes, prepared, rec)
@@ -267,10 +269,11 @@ class ChatHandler:
         cancellation mid-way leaves the record to be masked by ``record``)."""
         if flags.masked:
             return
-        if self.content.size(rec) > INLINE_CHARS:
-            masked = await asyncio.to_thread(self.content.masked, rec)
+        size = len(rec.response_text or "") if flags.prompt_clean else self.content.size(rec)
+        if size > INLINE_CHARS:
+            masked = await asyncio.to_thread(self.content.masked, rec, prompt_clean=flags.prompt_clean)
         else:
-            masked = self.content.masked(rec)
+            masked = self.content.masked(rec, prompt_clean=flags.prompt_clean)
         rec.request_messages, rec.response_text = masked
         flags.masked = True
 

@@ -136,8 +136,10 @@ class RegistryProvider:
     """``provider: registry`` — fine-tuned versions from the model registry (always self-hosted)."""
 
     name = "registry"
-    # The keys ``options:`` may hold (anything else is a config error naming the key).
-    options: frozenset[str] | None = frozenset({*_LLAMA_OPTIONS, "registry_dir", "canary_share"})
+    # The keys ``options:`` may hold (anything else is a config error naming the key). The gate pins
+    # adapter_sha256/base_sha256 into the entries it evaluates so eval caches key on the exact weights.
+    options: frozenset[str] | None = frozenset({*_LLAMA_OPTIONS, "registry_dir", "canary_share",
+                                                "adapter_sha256", "base_sha256"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
