@@ -50,9 +50,9 @@ PRIORITY: tuple[str, ...] = (
 _RANK = {name: i for i, name in enumerate(PRIORITY)}
 # Which detector produces which entity types (one detector may emit several).
 _PRODUCES: dict[str, tuple[str, ...]] = {"US_BANK": ("US_BANK_ROUTING", "US_BANK_NUMBER")}
-# Entity types that are personal data only in context (a public figure's name, a museum's address):
-# they are spans and model features, and become reasons only when the model flags the request.
-CONTEXTUAL: frozenset[str] = frozenset({"PERSON", "STREET_ADDRESS"})
+# Entity types that are personal data only in context (a public figure's name in a general question):
+# spans and model features, reasons only when the model flags the request. A street address is exact.
+CONTEXTUAL: frozenset[str] = frozenset({"PERSON"})
 
 
 class PrivacyScanner:
