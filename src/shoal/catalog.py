@@ -123,7 +123,9 @@ class Catalog:
             name=name, provider=provider_name, model_id=model_id,
             locality=cfg.locality or provider.default_locality,  # type: ignore[arg-type]
             pricing=pricing,
-            context_window=cfg.context_window or (entry.context_window if entry else None),
+            # An explicit llama.cpp n_ctx is the window the runtime enforces.
+            context_window=cfg.context_window or _positive_int(cfg.options.get("n_ctx")) or (
+                entry.context_window if entry else None),
             capabilities=frozenset(caps),
             base_url=cfg.base_url or provider.default_base_url,
             api_key_ref=key_ref,
@@ -135,6 +137,17 @@ class Catalog:
 
     def _secret(self, ref: str, key: str) -> str:
         return self.settings.resolve_secret(ref, key=key if "." in key else f"models.{key}.api_key")
+
+    def capabilities_declared(self, name: str) -> bool:
+        """Whether ``name``'s capabilities are known (config ``capabilities:`` or a built-in entry),
+        as opposed to the bare default a model nobody described gets."""
+        cfg = self.settings.config.models.get(name)
+        if cfg is None:
+            return self._builtin(name) is not None
+        if cfg.capabilities is not None:
+            return True
+        entry = self._builtin(cfg.model or name) or self._builtin(name)
+        return entry is not None and (cfg.provider is None or entry.provider == cfg.provider)
 
     # --- instances -------------------------------------------------------------------------------
 
@@ -160,3 +173,7 @@ class Catalog:
             await model.aclose()
         for emb in self._embed.values():
             await emb.aclose()
+
+
+def _positive_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

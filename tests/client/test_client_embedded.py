@@ -34,3 +34,24 @@ def test_zero_config_client_answers_and_records(tmp_path: Path, monkeypatch: pyt
     finally:
         store.close()
     assert len(recs) == 2 and all(rec.served_model == "local" for rec in recs.values())
+
+
+def test_local_window_is_what_llama_cpp_enforces_and_overflow_is_a_clear_error(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    from shoal.config import Settings, parse_config
+
+    settings = Settings(parse_config({"data_dir": str(tmp_path / "d")}), None)
+    with shoal.SyncClient(settings, record=False) as client:
+        model = client.catalog.chat_model("local")
+        assert model.spec.context_window == model.llama().n_ctx()  # type: ignore[attr-defined]
+        # Fits the byte-based estimate, but each of these characters is several tokens: llama.cpp
+        # itself rejects it — as ContextLengthError, streaming or not (it was a bare ValueError → 500).
+        dense = "𝔘𝔫𝔦" * 1200
+        with pytest.raises(shoal.ProviderError, match="context window"):
+            client.chat(dense, model="local", max_tokens=8)
+        with pytest.raises(shoal.ProviderError, match="context window"):
+            for _ in client.stream(dense, model="local", max_tokens=8):
+                pass
+        # Over the estimate: refused before anything runs, naming the window.
+        with pytest.raises(shoal.ShoalError, match="context window 4096"):
+            client.chat("word " * 5000, model="local")

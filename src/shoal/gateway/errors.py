@@ -24,6 +24,7 @@ _MAP: dict[type[BaseException], tuple[int, str, str]] = {
     errors.UnknownModelError: (404, "invalid_request_error", "model_not_found"),
     errors.PolicyRefusedError: (403, "permission_error", "policy_refused"),
     errors.NotFoundError: (404, "invalid_request_error", "not_found"),
+    errors.UnsupportedRequestError: (400, "invalid_request_error", "unsupported_request"),
     errors.RateLimitError: (429, "rate_limit_error", "upstream_rate_limited"),
     errors.ContextLengthError: (400, "invalid_request_error", "context_length_exceeded"),
     errors.BadRequestError: (400, "invalid_request_error", "upstream_bad_request"),

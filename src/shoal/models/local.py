@@ -97,7 +97,8 @@ class LlamaCppChatModel(ChatModel):
                 opts = self.spec.options
                 kwargs: dict[str, Any] = {
                     "model_path": str(self.model_path),
-                    "n_ctx": int(opts.get("n_ctx", min(self.spec.context_window or 4096, 4096))),
+                    # The catalog's context window is this n_ctx (routing checks prompts against it).
+                    "n_ctx": int(opts.get("n_ctx", self.spec.context_window or 4096)),
                     "n_threads": int(opts.get("n_threads", default_threads())),
                     "n_gpu_layers": int(opts.get("n_gpu_layers", 0)),
                     "seed": int(opts.get("seed", 0xC0FFEE)),
@@ -151,9 +152,25 @@ class LlamaCppChatModel(ChatModel):
         try:
             return llm.create_chat_completion(stream=stream, **self._kwargs(request))
         except ValueError as exc:
-            if "exceed context window" in str(exc) or "context" in str(exc).lower():
-                raise errors.ContextLengthError(str(exc), provider=PROVIDER, model=self.spec.model_id) from None
-            raise errors.BadRequestError(str(exc), provider=PROVIDER, model=self.spec.model_id) from None
+            raise self._translate(exc) from None
+
+    def _events(self, request: ChatRequest) -> Iterator[dict[str, Any]]:
+        """The streamed events; llama.cpp checks the context window on the first one, so errors
+        raised while iterating are translated too (else a long prompt became a 500 when streaming)."""
+        events = self._call(request, stream=True)
+        while True:
+            try:
+                event = next(events)
+            except StopIteration:
+                return
+            except ValueError as exc:
+                raise self._translate(exc) from None
+            yield event
+
+    def _translate(self, exc: ValueError) -> errors.ProviderError:
+        if "exceed context window" in str(exc) or "context" in str(exc).lower():
+            return errors.ContextLengthError(str(exc), provider=PROVIDER, model=self.spec.model_id)
+        return errors.BadRequestError(str(exc), provider=PROVIDER, model=self.spec.model_id)
 
     def _complete_blocking(self, request: ChatRequest) -> Completion:
         with self._run_lock:
@@ -173,7 +190,7 @@ class LlamaCppChatModel(ChatModel):
             prompt_before = None
             parts: list[str] = []
             finish: str | None = None
-            for event in self._call(request, stream=True):
+            for event in self._events(request):
                 choice = event["choices"][0]
                 delta = choice.get("delta", {}).get("content") or ""
                 if delta:

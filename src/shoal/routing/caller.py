@@ -77,9 +77,12 @@ class FallbackCaller:
                 self._model(name, decision)
 
     def _all_failed(self, decision: Decision, record: CallRecord, last: BaseException | None) -> BaseException:
-        tried = "; ".join(f"{a.model}#{a.number}: {a.outcome}{f' ({a.error})' if a.error else ''}"
-                          for a in record.attempts) or "nothing"
+        tried = _tried(record)
         if decision.sensitivity.is_sensitive:
+            if isinstance(last, _NEUTRAL):
+                # The request itself is the problem (too long, not supported): say so — another
+                # model would fail the same way, so privacy is not why it was not served.
+                return last
             return errors.PolicyRefusedError(
                 f"refused: no self-hosted model could serve this sensitive request (tried: {tried}); "
                 "it was not sent to any external model",
@@ -237,6 +240,24 @@ class FallbackCaller:
                 self._note(record, Attempt(name, number, "ok", latency_s=self.clock() - start))
                 return
         raise self._all_failed(decision, record, last)
+
+
+# What a failed attempt is called in a client-visible message (no URLs, hosts or upstream bodies).
+_PLAIN = {"RateLimitError": "rate limited", "ProviderTimeoutError": "timed out", "UnavailableError": "unavailable",
+          "ProviderConnectionError": "unreachable", "MalformedResponseError": "malformed response",
+          "ContextLengthError": "prompt too long for its context window", "BadRequestError": "rejected the request",
+          "ContentBlockedError": "content blocked", "AuthenticationError": "not authorised (server credentials)",
+          "PermissionDeniedError": "not authorised (server credentials)", "ModelNotFoundError": "model not found",
+          "NetworkBlockedError": "network blocked"}
+
+
+def _tried(record: CallRecord) -> str:
+    """``local (attempt 1): unavailable; local (attempt 2): circuit open`` — what was tried and why it failed."""
+    out = []
+    for a in record.attempts:
+        why = "circuit open" if a.outcome == "circuit_open" else _PLAIN.get(a.error or "", "failed")
+        out.append(f"{a.model} (attempt {a.number}): {why}")
+    return "; ".join(out) or "nothing"
 
 
 def _as_provider_error(exc: BaseException, model: ChatModel) -> errors.ProviderError:

@@ -1,13 +1,19 @@
 """The policy engine: one place that decides which model serves a request, and says why.
 
-Order (first that applies wins, privacy always constrains the rest):
+Order (first that applies wins, privacy always constrains the rest, and what the request needs
+constrains every choice — see step 5):
 
 1. privacy — a sensitive request may only be served by ``self_hosted`` models: the chosen model and
    the whole fallback chain are filtered; with no allowed model the request is refused
    (``PolicyRefusedError``), never sent out;
 2. explicit pins (the requested model name), then per-team / per-segment pins and rules;
 3. the learned router, when no model (or ``auto``) was requested;
-4. fallbacks from config (filtered by 1).
+4. fallbacks from config (filtered by 1);
+5. capabilities and context: candidates that lack what the request needs (tools, vision, json, a
+   context window large enough — ``shoal.routing.needs``) are dropped; when the chosen model is
+   one of them, the cheapest allowed model that can serve it takes its place. A pinned model that
+   cannot serve it, or no allowed model that can, is refused with ``UnsupportedRequestError``
+   (a 400 naming what is missing and what each candidate lacks). Nothing is sent.
 
 Routing is pure and fast: model localities are looked up once and cached, the learned router is
 loaded at construction, and the optional ``health`` view (circuit breakers) is an in-memory check.
@@ -19,12 +25,13 @@ import re
 from collections.abc import Callable
 
 from shoal.catalog import Catalog
-from shoal.errors import ConfigError, PolicyRefusedError, ShoalError
-from shoal.models.types import ChatRequest
+from shoal.errors import ConfigError, PolicyRefusedError, ShoalError, UnsupportedRequestError
+from shoal.models.types import ChatRequest, ModelSpec
 from shoal.principal import Principal
 from shoal.privacy.types import Sensitivity
 from shoal.routing.config import RoutingConfig, Rule
 from shoal.routing.learned import LearnedRouter
+from shoal.routing.needs import Needs, needs_of, shortfall
 from shoal.routing.types import Decision
 
 AUTO = "auto"
@@ -39,6 +46,9 @@ class PolicyEngine:
         self.catalog = catalog
         self.health = health
         self._locality: dict[str, str] = {}
+        self._declared: dict[str, bool] = {}
+        self._specs: dict[str, ModelSpec] = {}
+        self._windows: dict[str, float] = {}
         self._rules: list[tuple[Rule, re.Pattern[str] | None]] = [
             (r, re.compile(r.prompt_regex) if r.prompt_regex else None) for r in config.rules]
         self.default_model = config.default_model or catalog.default_model
@@ -140,10 +150,89 @@ class PolicyEngine:
             # Any other allowed model is a better last resort than refusing.
             chain = _dedupe([*kept, *allowed])
             route_tag = "privacy"
+        # (5) what the request needs: capabilities and context length.
+        chain = self._fit(request, chain, allowed, explicit, reasons)
         if len(chain) > 1:
             reasons.append(f"fallback:{'→'.join(chain[1:])}")
         return Decision(model=chain[0], fallbacks=tuple(chain[1:]), reasons=tuple(reasons),
                         sensitivity=sensitivity, route=route_tag)
+
+    def _lacks(self, name: str, needs: Needs) -> list[str]:
+        declared = self._declared.get(name)
+        if declared is None:
+            declared = self._declared[name] = self.catalog.capabilities_declared(name)
+        return shortfall(self._spec(name), needs, declared=declared)
+
+    def _window(self, name: str) -> float:
+        window = self._windows.get(name)
+        if window is None:
+            size = self._spec(name).context_window
+            window = self._windows[name] = float("inf") if size is None else float(size)
+        return window
+
+    def _spec(self, name: str) -> ModelSpec:
+        spec = self._specs.get(name)
+        if spec is None:  # specs are built once: routing stays a few dict lookups per request
+            spec = self._specs[name] = self.catalog.spec(name, resolve_secret=False)
+        return spec
+
+    def _fit(self, request: ChatRequest, chain: list[str], allowed: list[str] | None, explicit: str | None,
+             reasons: list[str]) -> list[str]:
+        """Drop candidates that cannot serve the request; replace the first choice when it cannot."""
+        needs = needs_of(request)
+        if not needs.capabilities:
+            tokens = needs.tokens
+            for name in chain:
+                if tokens > self._window(name):
+                    break
+            else:
+                return chain  # the common case, in a few dict lookups
+        lacking = {name: self._lacks(name, needs) for name in chain}
+        kept = [n for n in chain if not lacking[n]]
+        if explicit is not None and explicit == chain[0] and lacking[explicit]:
+            raise UnsupportedRequestError(
+                f"{explicit!r} cannot serve this request: {'; '.join(lacking[explicit])}",
+                reasons=[*reasons, f"unsupported:{explicit}({', '.join(lacking[explicit])})"],
+                hint=self._who_can(needs, allowed) or "shorten the request, or configure a model that can serve it")
+        if kept and kept[0] == chain[0]:
+            dropped = [n for n in chain if lacking[n]]
+            if dropped:
+                reasons.append(f"capability:dropped({','.join(dropped)})")
+            return kept
+        pool = allowed if allowed is not None else self._chat_models()
+        extra = sorted((n for n in pool if n not in lacking and not self._lacks(n, needs)), key=self._price)
+        fitting = _dedupe([*kept, *extra])
+        if not fitting:
+            tried = {**lacking, **{n: self._lacks(n, needs) for n in pool if n not in lacking}}
+            why = "; ".join(f"{n}: {', '.join(w)}" for n, w in tried.items() if w)
+            scope = "no self-hosted model (the request is sensitive)" if allowed is not None else "no configured model"
+            raise UnsupportedRequestError(
+                f"{scope} can serve this request ({needs.describe()}): {why}",
+                reasons=[*reasons, "unsupported:no-capable-model"],
+                hint="shorten the request, drop what a model lacks (tools, images, json), or configure a model "
+                     "that has it (capabilities: and context_window: under models:)")
+        reasons.append(f"capability:{chain[0]}→{fitting[0]}({'; '.join(lacking[chain[0]])})")
+        return fitting
+
+    def _who_can(self, needs: Needs, allowed: list[str] | None) -> str | None:
+        pool = allowed if allowed is not None else self._chat_models()
+        able = [n for n in pool if not self._lacks(n, needs)]
+        return f"models that can: {', '.join(able)}" if able else None
+
+    def _chat_models(self) -> list[str]:
+        out: list[str] = []
+        for name in self.catalog.configured_names():
+            try:
+                spec = self.catalog.spec(name, resolve_secret=False)
+            except ShoalError:
+                continue
+            if spec.kind == "chat":
+                out.append(name)
+        return self._healthy(out)
+
+    def _price(self, name: str) -> float:
+        p = self._spec(name).pricing
+        return p.input_per_mtok + p.output_per_mtok
 
     def _healthy(self, names: list[str]) -> list[str]:
         if self.health is None:

@@ -1,0 +1,91 @@
+"""What a request needs from the model that serves it: capabilities and room in the context window.
+
+The policy checks every candidate against these before cost and the router, so a tool or image
+request is never sent to a model that declares neither while another configured model would do,
+and a prompt longer than a model's window is routed to a bigger one or refused with a 4xx that
+names the limits.
+
+Token counts are estimated without a tokenizer (routing stays pure and fast): about four bytes of
+UTF-8 per token for prose, which is what the BPE tokenizers of current chat models average on
+English; code and non-Latin scripts take more tokens per byte, which the model itself then
+reports as ``ContextLengthError`` — a 400 on every path as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+from shoal.models.types import ChatRequest, ImagePart, ModelSpec
+
+BYTES_PER_TOKEN = 4
+PER_MESSAGE_TOKENS = 4  # role markers and separators of a chat template
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """Capabilities (catalog names: ``tools``, ``vision``, ``json``) and the tokens a request needs."""
+
+    capabilities: frozenset[str]
+    prompt_tokens: int
+    max_output_tokens: int
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.max_output_tokens
+
+    def describe(self) -> str:
+        parts = sorted(self.capabilities)
+        return ", ".join([*parts, f"~{self.prompt_tokens} prompt tokens"])
+
+
+def estimate_tokens(request: ChatRequest) -> int:
+    """A fast estimate of the prompt's tokens (messages, tool calls, tool definitions)."""
+    return needs_of(request).prompt_tokens
+
+
+def needs_of(request: ChatRequest) -> Needs:
+    """One pass over the messages (this runs for every request, on the event loop)."""
+    size = 0
+    tools = bool(request.tools)
+    images = False
+    for m in request.messages:
+        content = m.content
+        if isinstance(content, str):
+            text = content
+        else:
+            text = m.text
+            images = images or any(isinstance(p, ImagePart) for p in content)
+        size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        if m.tool_calls:
+            tools = True
+            for call in m.tool_calls:
+                size += len(call.name) + len(call.arguments)
+    if request.tools:
+        size += len(orjson.dumps(list(request.tools)))
+    caps = _CAPS[(tools, images, request.json_mode)]
+    tokens = -(-size // BYTES_PER_TOKEN) + PER_MESSAGE_TOKENS * len(request.messages)
+    return Needs(caps, tokens, request.max_tokens or 0)
+
+
+_CAPS = {(t, i, j): frozenset(name for name, on in (("tools", t), ("vision", i), ("json", j)) if on)
+         for t in (False, True) for i in (False, True) for j in (False, True)}
+
+
+def shortfall(spec: ModelSpec, needs: Needs, *, declared: bool) -> list[str]:
+    """Why ``spec`` cannot serve a request with ``needs`` (empty: it can, as far as we know).
+
+    ``declared``: whether the model's capabilities are known (a catalog entry or ``capabilities:``
+    in config). A model nobody described is not ruled out for capabilities — its server decides.
+    """
+    out: list[str] = []
+    if declared:
+        out.extend(f"no {cap} support" for cap in sorted(needs.capabilities - spec.capabilities))
+    window = spec.context_window
+    if window is not None and needs.tokens > window:
+        what = f"~{needs.prompt_tokens} prompt tokens"
+        if needs.max_output_tokens:
+            what += f" + {needs.max_output_tokens} max_tokens"
+        out.append(f"context window {window} tokens < {what}")
+    return out
