@@ -38,7 +38,7 @@ from shoal.store.keys_sql import hash_key
 
 log = logging.getLogger("shoal.gateway")
 
-READYZ_TIMEOUT_S = 0.7  # /readyz answers within a second even when the store hangs
+READYZ_TIMEOUT_S = 0.5  # /readyz answers within a second even when the store hangs
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
 

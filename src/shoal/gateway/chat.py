@@ -346,7 +346,8 @@ class ChatHandler:
             if closer is not None:
                 await closer()  # cancels the upstream call if we stopped early
         name = call.served or st.served_name(decision.candidates, served_id)
-        usage = usage or Usage()
+        # No usage event (some providers send none): charge the estimate rather than nothing.
+        usage = usage or Usage(prompt_tokens(prepared.request), rec.completion_tokens)
         spec = st.spec(name)
         cost = spec.pricing.cost(usage) if spec is not None else 0.0
         self._account(rec, name, served_id, usage, cost, "".join(parts))
