@@ -244,21 +244,34 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
     tmp = Path(tempfile.mkdtemp(prefix="shoal-bench-dash-"))
     pg_db = None
     admin_conn = None
+    reuse = args.reuse_sqlite if kind == "sqlite" else args.reuse_pg
     try:
         if kind == "sqlite":
-            backend: Backend = SQLiteBackend(tmp / "shoal.db")
-            url = f"sqlite:///{tmp / 'shoal.db'}"
+            path = Path(reuse) if reuse else (Path(args.keep_dir) if args.keep else tmp) / "shoal.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            backend: Backend = SQLiteBackend(path)
+            url = f"sqlite:///{path}"
         else:
             import psycopg
 
-            pg_db = f"shoal_bench_{uuid.uuid4().hex[:10]}"
+            pg_db = reuse or f"shoal_bench_{uuid.uuid4().hex[:10]}"
             admin_conn = psycopg.connect(PG_ADMIN, autocommit=True)
-            admin_conn.execute(f'CREATE DATABASE "{pg_db}"')
+            if not reuse:
+                admin_conn.execute(f'CREATE DATABASE "{pg_db}"')
             url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
             backend = PostgresBackend(url)
-        print(f"\n== {kind}: generating {args.records:,} records (bulk insert + rollups) ...", flush=True)
-        seconds = load(backend, args.records, args.seed, end)
-        print(f"   loaded in {seconds:.1f} s ({args.records / seconds:,.0f} records/s)", flush=True)
+        if reuse:
+            with backend.transaction() as cur:
+                cur.execute("SELECT COUNT(*), MAX(ts) FROM requests")
+                count, last = cur.fetchone()
+            end = float(last) + 1.0
+            print(f"\n== {kind}: reusing {count:,} records ({'file ' + str(path) if kind == 'sqlite' else pg_db})",
+                  flush=True)
+        else:
+            print(f"\n== {kind}: generating {args.records:,} records (bulk insert + rollups) ...", flush=True)
+            seconds = load(backend, args.records, args.seed, end)
+            print(f"   loaded in {seconds:.1f} s ({args.records / seconds:,.0f} records/s)"
+                  + (f"; kept: {url}" if args.keep else ""), flush=True)
         floor = scan_floor(backend, end - 30 * 86400, end, max(3, args.reps // 4))
         backend.close()
         settings = Settings(parse_config({"data_dir": str(tmp / "data"), "default_model": "gpt-4o-mini",
@@ -275,7 +288,7 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
         return ok
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if admin_conn is not None and pg_db is not None and not args.keep:
+        if admin_conn is not None and pg_db is not None and not args.keep and not reuse:
             admin_conn.execute(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
             admin_conn.close()
 
@@ -288,7 +301,11 @@ def main() -> None:
     ap.add_argument("--page-reps", type=int, default=10, help="timed loads per page")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--no-browser", action="store_true")
-    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL bench database")
+    ap.add_argument("--keep", action="store_true", help="keep the generated data (SQLite under --keep-dir, "
+                                                          "the PostgreSQL database) to re-time with --reuse-*")
+    ap.add_argument("--keep-dir", default="bench/results/dashboard")
+    ap.add_argument("--reuse-sqlite", help="time an existing SQLite file instead of generating")
+    ap.add_argument("--reuse-pg", help="time an existing PostgreSQL database (name) instead of generating")
     args = ap.parse_args()
     end = time.time()
     ok = True

@@ -122,6 +122,7 @@ def test_latency_quantiles_from_the_histogram() -> None:
 
 def test_reason_keys_mask_numbers_and_scores_parse() -> None:
     assert reason_key("router:p_ok=0.83>=0.71→gpt") == "router:p_ok=#>=#→gpt"
+    assert reason_key("router:p_ok=0.2<0.5→llama-3b") == "router:p_ok=#<#→llama-3b"
     assert router_score(["pii:PERSON", "router:p_ok=0.83<0.90→big"]) == pytest.approx(0.83)
     assert router_score(["team:finance"]) is None
 

@@ -44,7 +44,7 @@ WHO_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cos
 GRAINS = {"minute": 60, "hour": 3600}
 
 _ROUTER = re.compile(r"^router:p_ok=([0-9.]+)")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<=[=<>])\d+(?:\.\d+)?")  # values after = < >, not digits in model names
 
 
 def _bigint_cols(names: Sequence[str]) -> str:
