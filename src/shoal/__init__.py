@@ -17,7 +17,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from shoal._version import __version__
 
 # name → module that defines it (loaded on first attribute access).
 _EXPORTS = {

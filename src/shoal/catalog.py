@@ -9,7 +9,8 @@ unless config redefines them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from shoal.catalog_data import BUILTIN, EMBEDDED_ENTRY, EMBEDDED_NAME, CatalogEntry
 from shoal.errors import ConfigError, UnknownModelError
@@ -29,9 +30,13 @@ DEFAULT_IDS = {EMBEDDED_NAME: "SmolLM2-135M-Instruct-Q4_1", EMBEDDED_EMBEDDER_NA
 class Catalog:
     """Resolves model names to ``ModelSpec`` and builds (and caches) model instances."""
 
-    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None) -> None:
+    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None, *,
+                 provider_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.settings = settings
         self.registry = registry or ProviderRegistry.from_entry_points()
+        # Defaults the wiring supplies per provider (e.g. where the model registry lives), under each
+        # model's own ``options``: providers get what they need explicitly, never from the environment.
+        self.provider_options = {k: dict(v) for k, v in (provider_options or {}).items()}
         self._chat: dict[str, ChatModel] = {}
         self._embed: dict[str, EmbeddingModel] = {}
 
@@ -61,7 +66,7 @@ class Catalog:
             entry = self._builtin(name)
             if entry is None:
                 raise UnknownModelError(
-                    f"no model named {name!r}", file=self.settings.source, key="models",
+                    f"no model named {name!r}", model=name, file=self.settings.source, key="models",
                     hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
                          "in shoal.yaml (`shoal init` writes a starter)")
             return self._from_entry(name, DEFAULT_IDS.get(name, name), entry, resolve_secret)
@@ -86,6 +91,7 @@ class Catalog:
             base_url=provider.default_base_url, api_key_ref=key_ref,
             api_key=self._secret(key_ref, name) if (resolve_secret and key_ref) else None,
             kind=entry.kind,  # type: ignore[arg-type]
+            options=dict(self.provider_options.get(entry.provider, {})),
         )
 
     def _from_config(self, name: str, cfg: ModelConfig, resolve_secret: bool) -> ModelSpec:
@@ -124,7 +130,7 @@ class Catalog:
             api_key=self._secret(key_ref, f"models.{name}.api_key") if (resolve_secret and key_ref) else None,
             timeout_s=cfg.timeout,
             kind=cfg.kind or (entry.kind if entry else "chat"),  # type: ignore[arg-type]
-            options=dict(cfg.options),
+            options={**self.provider_options.get(provider_name, {}), **cfg.options},
         )
 
     def _secret(self, ref: str, key: str) -> str:

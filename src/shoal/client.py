@@ -258,12 +258,12 @@ class Client:
 
     def __init__(self, settings: Settings | None = None, *, catalog: Catalog | None = None,
                  record: bool = True) -> None:
-        from shoal.catalog import Catalog
         from shoal.config import Settings, ShoalConfig
         from shoal.wiring import build
+        from shoal.wiring import catalog as build_catalog
 
         self.settings = settings or Settings(ShoalConfig(), None)
-        self.catalog = catalog or Catalog(self.settings)
+        self.catalog = catalog or build_catalog(self.settings)
         self._wired: Wired = build(self.settings, self.catalog)
         self._pipeline = self._wired.pipeline
         self.record = record

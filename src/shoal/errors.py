@@ -55,6 +55,11 @@ class MissingSecretError(ConfigError):
 class UnknownModelError(ConfigError):
     """A model name that is not configured (nor in the catalog's defaults) was requested."""
 
+    def __init__(self, message: str, *, model: str | None = None, file: str | None = None,
+                 key: str | None = None, hint: str | None = None) -> None:
+        self.model = model
+        super().__init__(message, file=file, key=key, hint=hint)
+
 
 class UnknownProviderError(ConfigError):
     """A ``provider:`` value that no installed plugin registers."""
@@ -82,6 +87,7 @@ class ProviderError(ShoalError):
         self.model = model
         self.url = url
         self.status = status
+        self.reason = message  # without provider/URL/status: what the provider said
         parts = [f"provider {provider!r}"]
         if model:
             parts.append(f"model {model!r}")

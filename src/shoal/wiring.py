@@ -31,6 +31,14 @@ class Wired:
     searcher: Searcher
 
 
+def catalog(settings: Settings) -> Catalog:
+    """The model catalog, with what providers need from the rest of the config passed in explicitly."""
+    from shoal.catalog import Catalog
+    from shoal.tuning.registry import provider_options
+
+    return Catalog(settings, provider_options=provider_options(settings))
+
+
 def build(settings: Settings, catalog: Catalog) -> Wired:
     """Privacy scanner + policy engine + fallback caller (sharing one set of circuit breakers,
     so the policy never picks a model whose circuit is open) + the RAG retriever."""

@@ -19,6 +19,7 @@ from shoal.catalog import Catalog
 from shoal.config import Settings, parse_config
 from shoal.gateway.app import GatewayApp
 from shoal.gateway.server import build_app
+from shoal.gateway.timeouts import ServerTimeouts, ShoalUvicornConfig
 from shoal.pipeline import Pipeline
 from shoal.store import Store
 
@@ -68,8 +69,9 @@ def serve_app(app: Any) -> Iterator[str]:
     """Run an ASGI app with uvicorn in a thread; yields its base URL; shuts down (lifespan) on exit."""
     sock = _free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, loop="asyncio", http="httptools", lifespan="on", log_level="warning",
-                            access_log=False)
+    # The gateway's own server protocol (connection timeouts at their defaults), as `shoal serve` runs it.
+    config = ShoalUvicornConfig(app, timeouts=ServerTimeouts(), loop="asyncio", lifespan="on", log_level="warning",
+                                access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()

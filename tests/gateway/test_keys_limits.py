@@ -145,7 +145,7 @@ def test_keys_never_appear_in_logs_errors_or_metrics(live: Live, caplog: pytest.
     _post(live, key)
     _post(live, key, body={"model": "nope", "messages": [{"role": "user", "content": "hi"}]})
     _post(live, key + "x")
-    metrics = httpx.get(live.url + "/metrics").text
+    metrics = httpx.get(live.url + "/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).text
     assert 'shoal_requests_total{endpoint="chat",model="cheap",team="search",status="200"} 1' in metrics
     assert "shoal_request_duration_seconds_bucket" in metrics
     live.store.flush()

@@ -12,7 +12,7 @@ import pytest
 
 from shoal.config import Settings, parse_config
 from shoal.models.testing import HashEmbeddingModel
-from shoal.rag.stores.base import DocumentStore, open_store
+from shoal.rag.stores import DocumentStore, open_store
 from shoal.rag.types import ChunkRecord, DocumentRecord
 
 EMBED = HashEmbeddingModel(dim=64)

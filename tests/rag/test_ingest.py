@@ -12,7 +12,7 @@ from shoal.config import Settings
 from shoal.principal import Principal
 from shoal.rag.ingest import Ingestor, glob_match
 from shoal.rag.search import Searcher
-from shoal.rag.stores.base import open_store
+from shoal.rag.stores import open_store
 
 from .conftest import make_settings
 from .files import write_pdf

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shoal.rag.stores.base import open_store
+from shoal.rag.stores import open_store
 from shoal.rag.stores.qdrant import QdrantStore, path_parts
 
 from .conftest import add, make_settings

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from shoal.config import Settings, load_settings
-from shoal.tuning.examples import Example
+from shoal.feedback.examples import Example
 
 SYSTEM = "Route the ticket. Reply with the queue name only."
 

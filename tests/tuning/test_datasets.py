@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shoal.errors import NotFoundError, ShoalError
+from shoal.feedback.examples import Example, dedupe, read_examples
 from shoal.tuning.datasets import DatasetIntegrityError, DatasetStore, assign_split, parse_ref
-from shoal.tuning.examples import Example, dedupe, read_examples
 from tests.tuning.conftest import ticket
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from shoal.feedback.examples import Example
 from shoal.privacy.scanner import PrivacyScanner
-from shoal.tuning.examples import Example
 from shoal.tuning.export import export
 from shoal.tuning.scrub import scrub_examples
 from tests.tuning.conftest import ticket

@@ -7,7 +7,6 @@ stays fast. A package adds a command by adding one line to ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Any
 
@@ -22,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("shoal.cli.gateway", "serve", "Run the OpenAI/Anthropic-compatible gateway."),
     "keys": ("shoal.cli.gateway", "keys", "Create, list and revoke gateway API keys."),
     "logs": ("shoal.cli.gateway", "logs", "Show or tail the request log (filter by team, user, model...)."),
+    "store": ("shoal.cli.gateway", "store", "Request-log maintenance: replay journals and set-aside records."),
     "usage": ("shoal.cli.gateway", "usage", "Cost and tokens by team/user/segment/model, and routing savings."),
     "tco": ("shoal.cli.costs", "tco", "Cost of ownership: a month of observed traffic under Buy, Build, Blend."),
     "ingest": ("shoal.cli.rag", "ingest", "Index documents (md, txt, pdf, docx, html) with labels and groups."),
@@ -61,10 +61,6 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Shoal: one interface to every model, privacy-aware routing, RAG, evals, feedback loop."""
-    if config_path:
-        # Providers that read project state themselves (e.g. `provider: registry`) find the same
-        # config the command was given, as do subprocesses (gateway workers).
-        os.environ["SHOAL_CONFIG"] = os.path.abspath(config_path)
     ctx.obj = {"config_path": config_path}
 
 

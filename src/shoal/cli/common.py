@@ -24,11 +24,11 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def catalog_from(ctx: click.Context) -> Catalog:
-    from shoal.catalog import Catalog
+    from shoal.wiring import catalog as build_catalog
 
     root = ctx.find_root()
     obj: dict[str, Any] = root.obj
     if "catalog" not in obj:
-        obj["catalog"] = Catalog(settings_from(ctx))
+        obj["catalog"] = build_catalog(settings_from(ctx))
     catalog: Catalog = obj["catalog"]
     return catalog

@@ -173,7 +173,7 @@ def keys_list(ctx: click.Context, team: str | None, include_revoked: bool, url: 
 @click.option("--url", envvar="SHOAL_GATEWAY_URL", help="Use a running gateway's admin API.")
 @click.pass_context
 def keys_revoke(ctx: click.Context, key_id: str, url: str | None) -> None:
-    """Revoke KEY_ID (gateways notice within gateway.key_cache_ttl_s; at once via --url)."""
+    """Revoke KEY_ID (every running gateway refuses it within gateway.revocation_check_s, 0.5 s)."""
     if url:
         with _admin_client(url, ctx) as client:
             _admin_call(client, "DELETE", f"/admin/keys/{key_id}")
@@ -225,10 +225,12 @@ def _log_line(r: RequestRecord, content: bool) -> str:
 @click.option("-f", "--follow", "--tail", "follow", is_flag=True, help="Keep printing new requests.")
 @click.option("--content", is_flag=True, help="Show the last prompt message and the answer.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--rejected", is_flag=True, help="Records the database refused and that were set aside "
+                                               "(`shoal store replay` tries them again).")
 @click.pass_context
 def logs(ctx: click.Context, team: str | None, user: str | None, segment: str | None, key_id: str | None,
          model: str | None, status: int | None, errors: bool, since: str | None, limit: int, follow: bool,
-         content: bool, as_json: bool) -> None:
+         content: bool, as_json: bool, rejected: bool) -> None:
     """Show the request log, oldest of the last LIMIT first; --follow keeps tailing."""
     import dataclasses
 
@@ -237,6 +239,20 @@ def logs(ctx: click.Context, team: str | None, user: str | None, segment: str | 
     from shoal.store import RequestFilter
 
     store = _store(ctx)
+    if rejected:
+        try:
+            items = store.rejected()[-limit:]
+        finally:
+            store.close()
+        for path, when, why, r in items:
+            if as_json:
+                click.echo(orjson.dumps({"rejected_at": when, "error": why, "file": path.name,
+                                         "record": dataclasses.asdict(r)}).decode())
+            else:
+                click.echo(f"{_log_line(r, content)}\n    set aside {_when(when)} in {path.name}: {why or '-'}")
+        if not items and not as_json:
+            click.echo("no set-aside records", err=True)
+        return
     base = RequestFilter(team=team, user=user, segment=segment, key_id=key_id, model=model, status=status,
                          errors_only=errors, since=parse_since(since))
 
@@ -396,3 +412,30 @@ def usage(ctx: click.Context, group_by: str, since: str, until: str | None, team
     if any(p.self_hosted_cost for p in pricing.values()):
         click.echo(f"self-hosted models are charged by provisioned time over {hours:.1f} h, shared by tokens served",
                    err=True)
+
+
+# --- store maintenance ----------------------------------------------------------------------------
+
+
+@click.group()
+def store() -> None:
+    """Request-log maintenance: replay journals and set-aside records."""
+
+
+@store.command("replay")
+@click.pass_context
+def store_replay(ctx: click.Context) -> None:
+    """Insert records left in journals of stopped processes, then retry every set-aside record.
+
+    Records the database still refuses stay set aside (and listed by `shoal logs --rejected`).
+    """
+    st = _store(ctx)
+    try:
+        journaled = st.replay_journals()
+        stored, refused = st.replay_rejected()
+    finally:
+        st.close()
+    click.echo(f"replayed {journaled} journaled record(s); {stored} set-aside record(s) stored, "
+               f"{refused} still refused")
+    if refused:
+        ctx.exit(1)

@@ -61,7 +61,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from shoal.rag.ingest import Ingestor
-    from shoal.rag.stores.base import open_store
+    from shoal.rag.stores import open_store
 
     settings = settings_from(ctx)
     catalog = catalog_from(ctx)

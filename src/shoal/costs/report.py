@@ -74,5 +74,8 @@ def report_for(store: Store, specs: Sequence[ModelSpec], inputs: CostInputs, *, 
     store.flush(5.0)
     traffic = observed(store.backend, Window(since, until, team), store.first_request_ts())
     run, quality = inputs.quality()
-    return tco_report(traffic, specs, cfg, quality, router=inputs.router_models, eval_run=run,
-                      window={"since": since, "until": until, "team": team})
+    out = tco_report(traffic, specs, cfg, quality, router=inputs.router_models, eval_run=run,
+                     window={"since": since, "until": until, "team": team})
+    for a in out["assumptions"]:
+        a["from"] = "what-if" if overrides and a["name"] in overrides else ("default" if a["default"] else "shoal.yaml")
+    return out

@@ -36,6 +36,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shoal.errors import ConfigError
+from shoal.evals.metrics.base import MetricConfig
+from shoal.evals.metrics.registry import validate_metrics
 
 
 class _Strict(BaseModel):
@@ -80,16 +82,6 @@ class TargetConfig(_Strict):
         if self.rag is not None:
             return f"rag:{self.rag.collection}:{self.rag.model or 'default'}"
         return f"route:{self.route}"
-
-
-class MetricConfig(_Strict):
-    name: str
-    label: str | None = Field(default=None, description="column name when a metric is used twice")
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        return self.label or self.name
 
 
 class Requirements(_Strict):
@@ -213,8 +205,6 @@ def parse_spec(data: Any, source: str = "(inline spec)", path: Path | None = Non
         spec = EvalSpec.model_validate(data)
     except ValidationError as exc:
         raise _error(exc, source) from None
-    from shoal.evals.metrics.registry import validate_metrics
-
     validate_metrics(spec.metrics, source)
     return LoadedSpec(spec, path, raw_text or yaml.safe_dump(data, sort_keys=False))
 

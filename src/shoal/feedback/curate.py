@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from shoal.errors import NotFoundError
 from shoal.feedback.capture import polarity
-from shoal.tuning.examples import ROLES, Example, Issue, Turn
+from shoal.feedback.examples import ROLES, Example, Issue, Turn
 
 if TYPE_CHECKING:
     from shoal.store import Feedback, RequestRecord, Store

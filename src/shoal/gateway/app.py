@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ import orjson
 from shoal.gateway.admin import AdminApi, ReadApi
 from shoal.gateway.auth import Caller
 from shoal.gateway.chat import ANTHROPIC, OPENAI, ChatHandler
+from shoal.gateway.dashboard import DashboardApi, send_asset
 from shoal.gateway.embeddings import handle_embeddings
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import (
@@ -22,6 +24,7 @@ from shoal.gateway.http import (
     Receive,
     Scope,
     Send,
+    header,
     parse_json,
     read_body,
     send_error,
@@ -29,9 +32,12 @@ from shoal.gateway.http import (
 )
 from shoal.gateway.openapi import openapi_document
 from shoal.gateway.state import GatewayState
+from shoal.gateway.storecall import StoreGuard
+from shoal.store.keys_sql import hash_key
 
 log = logging.getLogger("shoal.gateway")
 
+READYZ_TIMEOUT_S = 0.8  # /readyz answers within a second even when the store hangs
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 JsonHandler = Callable[[Caller, Scope, dict[str, Any]], Awaitable[Any]]
 
@@ -52,12 +58,15 @@ def tune_interpreter() -> None:
 class GatewayApp:
     """ASGI callable. Construct with ``shoal.gateway.server.build_app`` (or directly, for tests)."""
 
-    def __init__(self, state: GatewayState, *, tune_process: bool = False) -> None:
+    def __init__(self, state: GatewayState, *, tune_process: bool = False, metrics_key: str | None = None) -> None:
         self.state = state
+        # /metrics shows teams, models and traffic: the admin key or this scrape-only key reads it.
+        self._metrics_hash = hash_key(metrics_key) if metrics_key else None
         # True when this app owns the process (``shoal serve``): startup then tunes the interpreter.
         self.tune_process = tune_process
         self.chat = ChatHandler(state)
         read, admin = ReadApi(state), AdminApi(state)
+        dash = DashboardApi(state, state.dashboard)
         self._models: bytes | None = None
         self.ready = False
         self.routes: dict[tuple[str, str], Handler] = {
@@ -75,11 +84,19 @@ class GatewayApp:
             ("GET", "/v1/usage"): self._json(lambda c, s, d: read.usage(c, s)),
             ("POST", "/admin/keys"): self._json(lambda c, s, d: admin.create_key(c, d), body=True),
             ("GET", "/admin/keys"): self._json(lambda c, s, d: admin.list_keys(c, s)),
+            ("GET", "/dashboard"): self._asset(""),
+            ("GET", "/dashboard/"): self._asset(""),
         }
+        # The dashboard's JSON API (documented in /openapi.json): one GET per page.
+        for page in ("whoami", "overview", "spend", "routing", "privacy", "requests", "evals", "feedback", "models",
+                     "tco"):
+            self.routes[("GET", f"/v1/dashboard/{page}")] = self._page(getattr(dash, page))
         # path prefix → (method → handler taking the rest of the path)
         self.prefixed: dict[str, dict[str, Callable[[str], Handler]]] = {
             "/v1/requests/": {"GET": lambda rest: self._json(lambda c, s, d: read.request(c, rest))},
             "/admin/keys/": {"DELETE": lambda rest: self._json(lambda c, s, d: admin.revoke_key(c, rest))},
+            "/v1/dashboard/requests/": {"GET": lambda rest: self._json(lambda c, s, d: dash.request(c, rest))},
+            "/dashboard/": {"GET": self._asset},
         }
         self._paths = {path for _, path in self.routes}
         self._cors = tuple(state.config.cors_origins)
@@ -130,33 +147,69 @@ class GatewayApp:
                 await send_error(send, err)
         return handler
 
+    def _page(self, fn: Callable[[Caller, Scope], Awaitable[Any]]) -> Handler:
+        return self._json(lambda c, s, d: fn(c, s))
+
+    def _asset(self, rest: str) -> Handler:
+        async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await send_asset(send, rest)
+            except ApiError as err:
+                await send_error(send, err)
+        return handler
+
     # --- simple endpoints -------------------------------------------------------------------------
 
     async def _healthz(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 200, {"status": "ok"})
 
     async def _readyz(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """200 when the store (and Redis, if used) answer; 503 otherwise — always within ~1 s."""
         store = self.state.store
-        try:
-            await asyncio.to_thread(store.ping)
-            db_ok = True
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            log.warning("readyz: store not reachable: %s", exc)
-            db_ok = False
+        checks = [store.ping, store.counters.ping][:len(self.state.guards)]
+
+        async def probe(guard: StoreGuard, ping: Callable[[], None]) -> bool:
+            try:
+                await guard.call(ping, timeout=READYZ_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                log.debug("readyz: %s: %s", guard.name, exc)
+                return False
+            return True
+
+        results = await asyncio.gather(*(probe(g, c) for g, c in zip(self.state.guards, checks, strict=True)))
+        db_ok = bool(results[0]) if results else True
+        counters_ok = bool(results[1]) if len(results) > 1 else db_ok
         backlog = store.writer.backlog if store.writer is not None else 0
-        ok = db_ok and self.ready
+        ok = db_ok and counters_ok and self.ready
         await send_json(send, 200 if ok else 503, {"status": "ready" if ok else "not ready", "store": db_ok,
-                                                   "request_log_backlog": backlog})
+                                                   "counters": counters_ok, "request_log_backlog": backlog})
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.state.config.metrics:
-            await send_error(send, ApiError(404, "metrics are disabled (gateway.metrics: false)", code="not_found"))
+            await send_error(send, ApiError(404, "metrics are disabled on this gateway", code="not_found"))
+            return
+        try:
+            await self._metrics_reader(scope)
+        except Exception as exc:  # noqa: BLE001 - every refusal is answered, none raised
+            await send_error(send, to_api_error(exc))
             return
         store = self.state.store
         self.state.metrics.gauges["shoal_request_log_backlog"] = float(store.writer.backlog if store.writer else 0)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
         await send({"type": "http.response.body", "body": self.state.metrics.render()})
+
+    async def _metrics_reader(self, scope: Scope) -> None:
+        """Admit the scrape key or the admin key; anything else is refused (401/403)."""
+        value = header(scope, b"authorization")
+        scheme, _, secret = (value or b"").decode("latin-1").partition(" ")
+        if self._metrics_hash is not None and scheme.lower() == "bearer" and secret.strip() and hmac.compare_digest(
+                hash_key(secret.strip()), self._metrics_hash):
+            return
+        caller = await self.state.auth.authenticate(scope)
+        if not caller.admin:
+            raise ApiError(403, "/metrics needs the admin key or the metrics scrape key", type="permission_error",
+                           code="admin_required")
 
     async def _openapi(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 200, openapi_document())
@@ -217,6 +270,7 @@ class GatewayApp:
 
     async def startup(self) -> None:
         self.state.limiter.start()
+        self.state.auth.start()
         warm_up = getattr(self.state.pipeline.scanner, "warm_up", None)
         if warm_up is not None:  # load the privacy data now, not on the first request
             await asyncio.to_thread(warm_up)
@@ -227,8 +281,11 @@ class GatewayApp:
     async def shutdown(self) -> None:
         """Hand the last counter deltas over, flush the request log, close model clients."""
         self.ready = False
+        await self.state.auth.stop()
         await self.state.limiter.stop()
         await asyncio.to_thread(self.state.store.close)
+        for guard in self.state.guards:
+            guard.close()
         self.state.scan_pool.shutdown(wait=False, cancel_futures=True)
         aclose = getattr(self.state.catalog, "aclose", None)
         if aclose is not None:

@@ -31,7 +31,9 @@ from shoal.gateway.http import (
     read_body,
     send_error,
 )
+from shoal.gateway.limits import NO_RESERVATION, Reservation
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
+from shoal.gateway.reserve import max_cost, prompt_tokens
 from shoal.gateway.state import GatewayState
 from shoal.models.scan_text import request_text
 from shoal.models.types import Chunk, Usage
@@ -112,7 +114,7 @@ class ChatHandler:
         flags = _Flags()
         headers: Headers = [(b"x-shoal-request-id", rid.encode())]
         caller: Caller | None = None
-        scopes: tuple[Any, ...] = ()
+        reservation = NO_RESERVATION
         watcher: asyncio.Task[None] | None = None
         recorded = False
 
@@ -123,7 +125,7 @@ class ChatHandler:
             if not recorded:
                 recorded = True
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
-                finish_record(st, rec, scopes)
+                finish_record(st, rec, reservation)
 
         flags.record = record
         try:
@@ -138,13 +140,13 @@ class ChatHandler:
             rec.requested_model, rec.stream = parsed.model, parsed.stream
             if logged is not None:
                 rec.request_messages = logged
-            scopes = st.scopes(caller)
-            if scopes:
-                await st.limiter.admit(scopes)
             task = asyncio.current_task()
             assert task is not None
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
             prepared = await self._prepare(parsed, caller, rec, large)
+            scopes = st.scopes(caller)
+            if scopes:
+                reservation = await self._admit(scopes, prepared, rec)
             headers += self._route_headers(prepared)
             if parsed.stream:
                 await self._stream(send, prepared, parsed, fmt, rec, headers, flags)
@@ -187,6 +189,18 @@ class ChatHandler:
             if watcher is not None:
                 watcher.cancel()
             record()
+
+    async def _admit(self, scopes: tuple[Any, ...], prepared: Prepared, rec: RequestRecord) -> Reservation:
+        """Reserve the request's maximum cost (after routing: the candidates' prices are known)."""
+        st = self.state
+        prompt = prompt_tokens(prepared.request)
+        cap = prepared.request.max_tokens or st.config.reserve_completion_tokens
+        usd = max_cost(prompt, cap, (st.spec(n) for n in prepared.decision.candidates), st.config.reserve_usd_cap)
+        try:
+            return await st.limiter.admit(scopes, tokens=prompt + cap, usd=usd)
+        except ApiError:
+            rec.served_model = None  # refused before any upstream call
+            raise
 
     def _parse(self, fmt: WireFormat, body: bytes) -> tuple[ParsedChat, list[dict[str, Any]] | None]:
         try:
@@ -268,6 +282,7 @@ class ChatHandler:
                 while chunk is not None:
                     if chunk.delta:
                         parts.append(chunk.delta)
+                        rec.completion_tokens += 1  # providers send about one token per chunk
                     if chunk.usage is not None:
                         usage = chunk.usage
                     if chunk.finish_reason:
@@ -282,6 +297,12 @@ class ChatHandler:
                     except StopAsyncIteration:
                         chunk = None
             except (asyncio.CancelledError, ClientGone, OSError):
+                # The client hung up: charge what was generated so far (the usage event would only
+                # have come at the end). The prompt was processed in full.
+                partial = usage or Usage(prompt_tokens(prepared.request), rec.completion_tokens)
+                spec = st.spec(name)
+                self._account(rec, name, served_id, partial, spec.pricing.cost(partial) if spec else 0.0,
+                              "".join(parts))
                 raise
             except Exception as exc:  # noqa: BLE001 - mid-stream failure: tell the client in-band
                 err = to_api_error(exc)
@@ -309,10 +330,9 @@ class ChatHandler:
         await send({"type": "http.response.body", "more_body": False, "body": tail})
 
 
-def finish_record(st: GatewayState, rec: RequestRecord, scopes: tuple[Any, ...]) -> None:
-    """Charge limits, count metrics and hand the one record of this request to the store."""
-    if scopes and (rec.prompt_tokens or rec.completion_tokens or rec.cost_usd):
-        st.limiter.charge(scopes, rec.prompt_tokens + rec.completion_tokens, rec.cost_usd)
+def finish_record(st: GatewayState, rec: RequestRecord, reservation: Reservation) -> None:
+    """Settle the reservation, count metrics and hand the one record of this request to the store."""
+    st.limiter.settle(reservation, rec.prompt_tokens + rec.completion_tokens, rec.cost_usd)
     if st.config.metrics:
         if rec.status == 429 and rec.error and rec.error.startswith(("rate limit", "budget")):
             st.metrics.inc("shoal_limit_rejections_total", (("team", rec.team or "-"),))

@@ -45,7 +45,29 @@ class GatewayConfig(BaseModel):
     sync_interval_s: float = Field(default=0.2, gt=0, le=60,
                                    description="how often counters are exchanged with the shared store")
     key_cache_ttl_s: float = Field(default=5.0, ge=0, le=3600,
-                                   description="how long a key lookup is cached (revocation delay)")
-    metrics: bool = True
+                                   description="how long a key lookup is cached before it is read again")
+    key_cache_stale_s: float = Field(default=600.0, ge=0, le=86400,
+                                     description="while the store is down, how old a cached key may be and "
+                                                 "still be served")
+    revocation_check_s: float = Field(default=0.5, ge=0, le=60,
+                                      description="how often each process checks for revoked keys "
+                                                  "(0: only the key cache TTL)")
+    reserve_completion_tokens: int = Field(default=1024, ge=1, le=10_000_000,
+                                           description="completion tokens a request without max_tokens "
+                                                       "reserves against budgets and token limits")
+    reserve_usd_cap: float | None = Field(default=None, gt=0,
+                                          description="at most this many USD reserved per request")
+    metrics: bool = Field(default=True, description="serve /metrics (Prometheus); it needs the admin key or "
+                                                     "the scrape key")
+    metrics_key_env: str | None = Field(default="SHOAL_METRICS_KEY",
+                                        description="env var holding a key that may read /metrics and nothing "
+                                                    "else (for the Prometheus scrape config)")
+    idle_timeout_s: float = Field(default=15.0, gt=0, le=3600,
+                                  description="close a connection that sends no request for this long "
+                                              "(after connecting or after a response)")
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                    description="close a connection whose request headers take longer (408)")
+    body_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+                                  description="close a connection whose request body takes longer in total")
     collections: list[str] = Field(default_factory=list,
                                    description="RAG collections clients may name as `model`")

@@ -14,6 +14,8 @@ from shoal.errors import PolicyRefusedError
 from shoal.gateway.chat import finish_record
 from shoal.gateway.errors import to_api_error
 from shoal.gateway.http import JSON_CT, ClientGone, Receive, Scope, Send, parse_json, read_body, send_error
+from shoal.gateway.limits import NO_RESERVATION
+from shoal.gateway.reserve import max_cost, text_tokens
 from shoal.gateway.state import GatewayState, log
 from shoal.gateway.validate import bad, req_str
 from shoal.models.scan_text import inputs_text
@@ -40,7 +42,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
     rid = uuid.uuid4().hex
     rec = RequestRecord(request_id=rid, ts=time.time(), endpoint="embeddings")
     headers = [(b"x-shoal-request-id", rid.encode())]
-    scopes: tuple[Any, ...] = ()
+    reservation = NO_RESERVATION
     recorded = False
     try:
         caller = await state.auth.authenticate(scope)
@@ -73,7 +75,9 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
                     hint="use a self-hosted embedding model such as 'minilm'")
         scopes = state.scopes(caller)
         if scopes:
-            await state.limiter.admit(scopes)
+            tokens = sum(text_tokens(t) for t in texts)
+            reservation = await state.limiter.admit(scopes, tokens=tokens,
+                                                    usd=max_cost(tokens, 0, (model.spec,), None))
         result = await model.embed(texts)
         rec.served_model_id = result.model
         rec.prompt_tokens, rec.cost_usd = result.usage.prompt_tokens, result.cost_usd
@@ -91,7 +95,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
                     "headers": [JSON_CT, *headers, (b"x-shoal-model", name.encode("latin-1", "replace")),
                                 (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]})
         rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        finish_record(state, rec, scopes)
+        finish_record(state, rec, reservation)
         recorded = True
         await send({"type": "http.response.body", "body": body})
     except ClientGone:
@@ -102,7 +106,7 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
             log.exception("request %s failed", rid)
         rec.status, rec.error = err.status, err.message
         rec.latency_ms = (time.perf_counter() - start) * 1000.0
-        finish_record(state, rec, scopes)
+        finish_record(state, rec, reservation)
         recorded = True
         try:
             await send_error(send, err, headers)
@@ -111,4 +115,4 @@ async def handle_embeddings(state: GatewayState, scope: Scope, receive: Receive,
     finally:
         if not recorded:
             rec.latency_ms = (time.perf_counter() - start) * 1000.0
-            finish_record(state, rec, scopes)
+            finish_record(state, rec, reservation)

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from shoal.gateway.public import public_text
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -27,6 +29,7 @@ class ApiError(Exception):
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  code: str | None = None, param: str | None = None, headers: Headers | None = None) -> None:
+        message = public_text(message)  # the last guard: no paths, DSNs, URLs or env names to clients
         super().__init__(message)
         self.status = status
         self.message = message

@@ -4,16 +4,26 @@ Consistency model
 -----------------
 Counters live per *scope* (``key:<id>``, ``team:<name>``) and *window* (the current minute for
 rate limits, the UTC day and month for budgets) in the shared store (``shoal.store.counters``:
-PostgreSQL / SQLite table or Redis). Each process keeps, per cell, the last known global total
-(``base``), deltas being sent (``flight``) and deltas not yet sent (``pending``). A check is pure
-memory: ``base + flight + pending`` against the limit. Every ``sync_interval_s`` the process sends
-its deltas and receives the new global totals in one round trip. The first time a process meets a
-cell (a new key, a new minute/day) it reads the global total before admitting the request.
+PostgreSQL / SQLite table or Redis).
 
-So a process sees its own usage immediately and other processes' usage at most one sync interval
-late. Budgets may be overshot by what other processes admit within that interval, plus the cost
-of requests already in flight when the limit is reached (their cost is only known at the end).
-With one process (the benchmark case) enforcement is exact and the check costs ~1 µs.
+Admission *reserves* the request's maximum cost in one atomic step of the shared store
+(``Counters.reserve``): one request, prompt tokens + the completion-token cap, and the USD those
+tokens would cost at the highest price among the models that may answer. The step checks every
+limit against the global totals, which include every reservation still open in any process, and
+adds the reservation only if all fit. At completion the request is *settled*: the difference
+between what it actually used and what it reserved is queued and sent with this process's next
+reservation (or within ``sync_interval_s``).
+
+Worst case (shared store up): the request rate limit is exact (0 overshoot). A budget is
+overshot only by the last admitted request, by at most its reservation beyond the remaining
+budget (admission needs the total below the limit, reservations included); and by the tokens of a
+completion that exceeds its cap (a request without ``max_tokens`` reserves
+``gateway.reserve_completion_tokens``). Reservations of requests still running make the budget
+refuse early, never late; a process killed mid-request leaves its reservation counted (safe side).
+
+While the shared store is unreachable each process admits against the last global totals it saw
+plus its own usage since (``pending``), and sends that usage once the store is back: overshoot
+during an outage is bounded by what each process admits on its own during it.
 """
 
 from __future__ import annotations
@@ -23,9 +33,12 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from shoal.gateway.http import ApiError
-from shoal.store.counters import CounterKey, Counters, Delta
+from shoal.gateway.storecall import StoreGuard
+from shoal.store.backend import StoreUnavailableError
+from shoal.store.counters import CounterKey, Counters, Delta, Item, over
 from shoal.store.records import Limits
 
 log = logging.getLogger("shoal.gateway")
@@ -34,18 +47,16 @@ MINUTE, DAY, MONTH = "minute", "day", "month"
 
 
 class _Cell:
-    __slots__ = ("base", "expires", "flight", "loading", "pending", "touched")
+    __slots__ = ("base", "expires", "pending", "touched")
 
     def __init__(self, expires: float) -> None:
-        self.loading: asyncio.Future[None] | None = None
-        self.base = [0, 0, 0.0]  # requests, tokens, usd (global, as of the last sync)
-        self.flight = [0, 0, 0.0]
-        self.pending = [0, 0, 0.0]
+        self.base = [0, 0, 0.0]  # requests, tokens, usd (global, as last seen)
+        self.pending = [0, 0, 0.0]  # this process's deltas not yet in the shared store
         self.expires = expires
         self.touched = 0.0
 
     def total(self, i: int) -> float:
-        return self.base[i] + self.flight[i] + self.pending[i]
+        return self.base[i] + self.pending[i]
 
 
 class Windows:
@@ -72,12 +83,26 @@ class Windows:
         return self.ids
 
 
-class Limiter:
-    """In-memory view of the shared counters; ``check``/``charge`` never wait on I/O."""
+@dataclass(slots=True)
+class Reservation:
+    """What admission reserved in each cell: settled against actual usage at completion."""
 
-    def __init__(self, counters: Counters, *, sync_interval_s: float = 0.2) -> None:
+    cells: list[tuple[CounterKey, float, int, float]] = field(default_factory=list)  # key, expires, tok, usd
+    tokens: int = 0
+    usd: float = 0.0
+    settled: bool = False
+
+
+NO_RESERVATION = Reservation(settled=True)
+
+
+class Limiter:
+    """Atomic admission in the shared counters; local view of them for when the store is down."""
+
+    def __init__(self, counters: Counters, *, sync_interval_s: float = 0.2, guard: StoreGuard | None = None) -> None:
         self.counters = counters
         self.sync_interval_s = sync_interval_s
+        self.guard = guard or StoreGuard("the usage counters", timeout_s=2.0, is_transient=lambda exc: True)
         self.cells: dict[CounterKey, _Cell] = {}
         self.windows = Windows()
         self._task: asyncio.Task[None] | None = None
@@ -93,137 +118,150 @@ class Limiter:
             out.append(MONTH)
         return tuple(out)
 
-    def _cell(self, scope: str, window: str, now: float) -> tuple[_Cell, bool]:
-        ids = self.windows.at(now)
-        key = (scope, ids[window])
+    def _cell(self, key: CounterKey, expires: float) -> _Cell:
         cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[key] = _Cell(self.windows.ends[window] + 60.0)
-            return cell, True
-        return cell, False
+            cell = self.cells[key] = _Cell(expires)
+        return cell
 
-    async def admit(self, scopes: Sequence[tuple[str, Limits]]) -> None:
-        """Raise ``ApiError(429)`` naming the limit if any scope is over; else count the request."""
-        now = time.time()
-        fresh: list[tuple[CounterKey, _Cell]] = []
-        waits: list[asyncio.Future[None]] = []
+    def _items(self, scopes: Sequence[tuple[str, Limits]], tokens: int, usd: float, now: float
+               ) -> tuple[list[Item], list[tuple[str, Limits, str]]]:
+        ids = self.windows.at(now)
+        ends = self.windows.ends
+        items: list[Item] = []
+        labels: list[tuple[str, Limits, str]] = []
         for scope, limits in scopes:
             for window in self._needs(limits):
-                cell, new = self._cell(scope, window, now)
-                if new:
-                    fresh.append(((scope, self.windows.ids[window]), cell))
-                elif cell.loading is not None:
-                    waits.append(cell.loading)  # another request is reading this cell's total
-        if fresh:
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            for _, cell in fresh:
-                cell.loading = done
-            try:
-                await self._load(fresh)
-            finally:
-                for _, cell in fresh:
-                    cell.loading = None
-                done.set_result(None)
-        for waiting in waits:
-            await asyncio.shield(waiting)
-        for scope, limits in scopes:
-            self._check(scope, limits, now)
-        for scope, limits in scopes:
-            if limits.requests_per_minute is not None or limits.tokens_per_minute is not None:
-                cell, _ = self._cell(scope, MINUTE, now)
-                cell.pending[0] += 1
-                cell.touched = now
+                expires = ends[window] + 60.0
+                if window == MINUTE:
+                    items.append((scope, ids[window], 1, tokens, 0.0, expires, limits.requests_per_minute,
+                                  limits.tokens_per_minute, None))
+                else:
+                    cap = limits.usd_per_day if window == DAY else limits.usd_per_month
+                    items.append((scope, ids[window], 1, 0, usd, expires, None, None, cap))
+                labels.append((scope, limits, window))
+        return items, labels
 
-    async def _load(self, fresh: list[tuple[CounterKey, _Cell]]) -> None:
+    async def admit(self, scopes: Sequence[tuple[str, Limits]], *, tokens: int = 0, usd: float = 0.0
+                    ) -> Reservation:
+        """Reserve one request of at most ``tokens`` tokens costing at most ``usd`` in every scope;
+        raise ``ApiError(429)`` naming the limit if any scope has no room."""
+        now = time.time()
+        items, labels = self._items(scopes, tokens, usd, now)
+        if not items:
+            return NO_RESERVATION
+        settle = self._take_pending()
         try:
-            totals = await asyncio.to_thread(self.counters.read, [k for k, _ in fresh])
-        except Exception as exc:  # noqa: BLE001 - shared store down: enforce what this process knows
-            log.error("could not read shared usage counters (%s); enforcing local counts only", exc)
-            return
-        for key, cell in fresh:
-            r, t, u = totals.get(key, (0, 0, 0.0))
-            cell.base = [r, t, u]
+            refusal, totals = await self.guard.call(self.counters.reserve, items, settle)
+        except StoreUnavailableError:
+            self._restore_pending(settle)
+            return self._admit_locally(items, labels, tokens, usd, now)
+        except Exception:
+            self._restore_pending(settle)
+            raise
+        for key, (r, t, u) in totals.items():
+            cell = self.cells.get(key)
+            if cell is not None:
+                cell.base = [r, t, u]
+        for item in items:
+            self._cell((item[0], item[1]), item[5]).touched = now
+        if refusal is not None:
+            index, which, before = refusal
+            scope, limits, window = labels[index]
+            raise self._error(scope, limits, window, which, before, now)
+        res = Reservation(tokens=tokens, usd=usd)
+        res.cells = [((i[0], i[1]), i[5], i[3], i[4]) for i in items]
+        return res
 
-    def _check(self, scope: str, limits: Limits, now: float) -> None:
+    def _admit_locally(self, items: list[Item], labels: list[tuple[str, Limits, str]], tokens: int, usd: float,
+                       now: float) -> Reservation:
+        for index, item in enumerate(items):
+            cell = self._cell((item[0], item[1]), item[5])
+            before = (int(cell.total(0)), int(cell.total(1)), cell.total(2))
+            which = over(item, before)
+            if which is not None:
+                scope, limits, window = labels[index]
+                raise self._error(scope, limits, window, which, before, now)
+        for item in items:
+            cell = self._cell((item[0], item[1]), item[5])
+            cell.pending[0] += item[2]
+            cell.pending[1] += item[3]
+            cell.pending[2] += item[4]
+            cell.touched = now
+        res = Reservation(tokens=tokens, usd=usd)
+        res.cells = [((i[0], i[1]), i[5], i[3], i[4]) for i in items]
+        return res
+
+    def _error(self, scope: str, limits: Limits, window: str, which: int, before: tuple[int, int, float],
+               now: float) -> ApiError:
         who = scope.replace(":", " ", 1)
         ends = self.windows.ends
-        if limits.requests_per_minute is not None:
-            cell, _ = self._cell(scope, MINUTE, now)
-            if cell.total(0) >= limits.requests_per_minute:
-                raise _limit_error(f"rate limit reached: {who} allows {limits.requests_per_minute} requests per "
-                                   "minute", "rate_limit_requests", ends[MINUTE] - now)
-        if limits.tokens_per_minute is not None:
-            cell, _ = self._cell(scope, MINUTE, now)
-            if cell.total(1) >= limits.tokens_per_minute:
-                raise _limit_error(f"rate limit reached: {who} allows {limits.tokens_per_minute} tokens per minute "
-                                   f"({int(cell.total(1))} used)", "rate_limit_tokens", ends[MINUTE] - now)
-        if limits.usd_per_day is not None:
-            cell, _ = self._cell(scope, DAY, now)
-            if cell.total(2) >= limits.usd_per_day:
-                raise _limit_error(f"budget exceeded: {who} spent ${cell.total(2):.4f} of its "
-                                   f"${limits.usd_per_day:g} daily budget", "budget_exceeded_day", ends[DAY] - now,
-                                   kind="insufficient_quota")
-        if limits.usd_per_month is not None:
-            cell, _ = self._cell(scope, MONTH, now)
-            if cell.total(2) >= limits.usd_per_month:
-                raise _limit_error(f"budget exceeded: {who} spent ${cell.total(2):.4f} of its "
-                                   f"${limits.usd_per_month:g} monthly budget", "budget_exceeded_month",
-                                   ends[MONTH] - now, kind="insufficient_quota")
+        if which == 0:
+            return _limit_error(f"rate limit reached: {who} allows {limits.requests_per_minute} requests per "
+                                "minute", "rate_limit_requests", ends[MINUTE] - now)
+        if which == 1:
+            return _limit_error(f"rate limit reached: {who} allows {limits.tokens_per_minute} tokens per minute "
+                                f"({before[1]} used or reserved)", "rate_limit_tokens", ends[MINUTE] - now)
+        if window == DAY:
+            return _limit_error(f"budget exceeded: {who} spent or reserved ${before[2]:.4f} of its "
+                                f"${limits.usd_per_day:g} daily budget", "budget_exceeded_day", ends[DAY] - now,
+                                kind="insufficient_quota")
+        return _limit_error(f"budget exceeded: {who} spent or reserved ${before[2]:.4f} of its "
+                            f"${limits.usd_per_month:g} monthly budget", "budget_exceeded_month",
+                            ends[MONTH] - now, kind="insufficient_quota")
 
-    def charge(self, scopes: Sequence[tuple[str, Limits]], tokens: int, usd: float) -> None:
-        """Add a finished request's tokens and cost to every scope that limits them."""
-        if not tokens and not usd:
+    def settle(self, reservation: Reservation, tokens: int, usd: float) -> None:
+        """Replace a reservation by what the request actually used (sent with the next exchange)."""
+        if reservation.settled:
             return
+        reservation.settled = True
         now = time.time()
-        for scope, limits in scopes:
-            for window in self._needs(limits):
-                cell, _ = self._cell(scope, window, now)
-                if window == MINUTE:
-                    cell.pending[1] += tokens
-                else:
-                    cell.pending[2] += usd
-                cell.touched = now
+        for key, expires, res_tok, res_usd in reservation.cells:
+            cell = self._cell(key, expires)
+            if key[1].startswith("m"):  # a minute cell counts tokens; day and month cells count USD
+                cell.pending[1] += tokens - res_tok
+            else:
+                cell.pending[2] += usd - res_usd
+            cell.touched = now
+
+    def _take_pending(self) -> list[Delta]:
+        deltas: list[Delta] = []
+        for key, cell in self.cells.items():
+            p = cell.pending
+            if p[0] or p[1] or p[2]:
+                deltas.append((key[0], key[1], int(p[0]), int(p[1]), float(p[2]), cell.expires))
+                cell.pending = [0, 0, 0.0]
+        return deltas
+
+    def _restore_pending(self, deltas: Sequence[Delta]) -> None:
+        for scope, win, req, tok, usd, expires in deltas:
+            cell = self._cell((scope, win), expires)
+            cell.pending[0] += req
+            cell.pending[1] += tok
+            cell.pending[2] += usd
 
     # --- synchronisation --------------------------------------------------------------------------
 
     async def sync_once(self) -> None:
+        """Send pending deltas (settlements, usage admitted during an outage); drop old cells."""
         now = time.time()
-        deltas: list[Delta] = []
-        sent: list[_Cell] = []
-        refresh: list[CounterKey] = []
         for key, cell in list(self.cells.items()):
             if cell.expires < now:
                 del self.cells[key]
-                continue
-            p = cell.pending
-            if p[0] or p[1] or p[2]:
-                cell.flight = p
-                cell.pending = [0, 0, 0.0]
-                deltas.append((key[0], key[1], int(p[0]), int(p[1]), float(p[2]), cell.expires))
-                sent.append(cell)
-            elif now - cell.touched < 120:
-                refresh.append(key)  # learn what the other processes spent
-        if not deltas and not refresh:
+        deltas = self._take_pending()
+        if not deltas:
             return
         try:
-            totals = await asyncio.to_thread(self._exchange, deltas, refresh)
+            totals = await self.guard.call(self.counters.add, deltas)
         except Exception as exc:  # noqa: BLE001 - keep the deltas and retry at the next tick
-            log.error("could not sync usage counters with the shared store: %s", exc)
-            for cell in sent:
-                cell.pending = [a + b for a, b in zip(cell.flight, cell.pending, strict=True)]
-                cell.flight = [0, 0, 0.0]
+            if not isinstance(exc, StoreUnavailableError):
+                log.error("could not sync usage counters with the shared store: %s", exc)
+            self._restore_pending(deltas)
             return
         for key, (r, t, u) in totals.items():
             known = self.cells.get(key)
             if known is not None:
                 known.base = [r, t, u]
-                known.flight = [0, 0, 0.0]
-
-    def _exchange(self, deltas: list[Delta], refresh: list[CounterKey]) -> dict[CounterKey, tuple[int, int, float]]:
-        out = self.counters.add(deltas) if deltas else {}
-        if refresh:
-            out.update(self.counters.read(refresh))
-        return out
 
     async def run(self) -> None:
         while True:

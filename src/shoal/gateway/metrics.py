@@ -3,7 +3,8 @@
 The gateway is single-threaded per process, so counters need no locks; an observation is a dict
 update and a bisect. With several workers each process exposes its own series (scrape each, or
 sum by instance). Label values come from configuration (model names, team names, route tags),
-never from request bodies, so cardinality stays bounded; API keys are never labels.
+never from request bodies — a model name outside the configured ones is counted as ``other`` —
+so cardinality stays bounded; API keys are never labels.
 """
 
 from __future__ import annotations
@@ -28,8 +29,19 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+OTHER = "other"
+
+
 class Metrics:
-    def __init__(self) -> None:
+    """Counters, a latency histogram and gauges of one process.
+
+    ``models``: the names a ``model`` label may take (the configured models and collections);
+    anything else — a name a client made up, a provider's dated model id — is counted as
+    ``other``, so clients cannot grow the label set. ``None`` keeps every name (tests).
+    """
+
+    def __init__(self, models: frozenset[str] | None = None) -> None:
+        self.models = models
         self.counters: dict[str, dict[tuple[tuple[str, str], ...], float]] = {
             name: {} for name, (kind, _) in _HELP.items() if kind == "counter"}
         self.gauges: dict[str, float] = {}
@@ -50,6 +62,7 @@ class Metrics:
     def request(self, *, endpoint: str, model: str, team: str, status: int, seconds: float, route: str,
                 sensitivity: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
         """Everything one finished request contributes."""
+        model = self.model_label(model)
         self.inc("shoal_requests_total", (("endpoint", endpoint), ("model", model), ("team", team),
                                           ("status", str(status))))
         self.observe((("endpoint", endpoint), ("model", model)), seconds)
@@ -64,6 +77,11 @@ class Metrics:
             self.inc("shoal_routes_total", (("route", route), ("model", model), ("team", team)))
         if sensitivity:
             self.inc("shoal_privacy_total", (("level", sensitivity), ("model", model), ("team", team)))
+
+    def model_label(self, name: str) -> str:
+        if self.models is None or name == "-" or name in self.models:
+            return name
+        return OTHER
 
     def render(self) -> bytes:
         lines: list[str] = []

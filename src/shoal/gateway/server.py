@@ -1,4 +1,5 @@
-"""Building the gateway from settings, and running it under uvicorn (uvloop + httptools)."""
+"""Building the gateway from settings, and running it under uvicorn (uvloop + httptools, with connection
+timeouts: see ``shoal.gateway.timeouts``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from shoal.gateway.app import GatewayApp
 from shoal.gateway.auth import Authenticator
+from shoal.gateway.dashboard_sources import sources_for
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
 from shoal.gateway.state import GatewayState, limits_of
+from shoal.gateway.storecall import StoreGuard
 from shoal.pipeline import DirectCaller, DirectPolicy, Pipeline
 from shoal.store import Store, open_store
+from shoal.store.counters import SqlCounters
 
 if TYPE_CHECKING:
     from shoal.config import Settings
@@ -38,9 +42,9 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
     ``tune_process``: the app owns its process (``serve``); see ``shoal.gateway.app.tune_interpreter``.
     """
     if catalog is None:
-        from shoal.catalog import Catalog
+        from shoal.wiring import catalog as build_catalog
 
-        catalog = Catalog(settings)
+        catalog = build_catalog(settings)
     if pipeline is None:
         pipeline = default_pipeline(settings, catalog)
     cfg = settings.config.gateway
@@ -50,16 +54,26 @@ def build_app(settings: Settings, *, catalog: Any = None, pipeline: Pipeline | N
         store.start_writer()
     if admin_key is None:
         admin_key = os.environ.get(cfg.admin_key_env) or None
+    timeout = min(store.backend.timeout_s or 5.0, 2.0)  # a request waits at most this for the store
+    db_guard = StoreGuard("the store database", timeout_s=timeout, is_transient=store.backend.is_transient)
+    # Redis errors are all about reaching it (the script itself is ours): every failure counts as down.
+    counter_guard = (db_guard if isinstance(store.counters, SqlCounters) else
+                     StoreGuard("the Redis counters", timeout_s=timeout, is_transient=lambda exc: True))
     collections = set(cfg.collections)
     if pipeline.retriever is not None:
         collections.add(settings.config.rag.collection)
     state = GatewayState(
         pipeline=pipeline, catalog=catalog, store=store, config=cfg,
         auth=Authenticator(store, admin_key=admin_key, ttl_s=cfg.key_cache_ttl_s, required=cfg.auth,
-                           default_limits=limits_of(cfg.key_limits)),
-        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s), metrics=Metrics(),
-        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()})
-    return GatewayApp(state, tune_process=tune_process)
+                           default_limits=limits_of(cfg.key_limits), guard=db_guard, stale_s=cfg.key_cache_stale_s,
+                           revocation_check_s=cfg.revocation_check_s),
+        limiter=Limiter(store.counters, sync_interval_s=cfg.sync_interval_s, guard=counter_guard),
+        metrics=Metrics(frozenset(catalog.configured_names()) | collections),
+        guards=(db_guard,) if counter_guard is db_guard else (db_guard, counter_guard),
+        collections=frozenset(collections), team_limits={t: limits_of(lc) for t, lc in cfg.teams.items()},
+        dashboard=sources_for(settings, catalog))
+    metrics_key = os.environ.get(cfg.metrics_key_env) or None if cfg.metrics_key_env else None
+    return GatewayApp(state, tune_process=tune_process, metrics_key=metrics_key)
 
 
 def app_from_env() -> GatewayApp:
@@ -73,6 +87,9 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
           log_level: str = "warning") -> None:
     """Run the gateway until interrupted; shutdown flushes the request log."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from shoal.gateway.timeouts import ShoalUvicornConfig, server_timeouts
 
     cfg = settings.config.gateway
     host = host or cfg.host
@@ -80,12 +97,19 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     workers = workers or cfg.workers
     # No X-Forwarded-* rewriting (the gateway never looks at the client address) and no
     # "server: uvicorn" header: a middleware layer and a header less on every request.
-    common: dict[str, Any] = {"host": host, "port": port, "loop": "uvloop", "http": "httptools",
-                              "lifespan": "on", "access_log": False, "log_level": log_level,
-                              "timeout_graceful_shutdown": 30, "proxy_headers": False, "server_header": False}
+    common: dict[str, Any] = {"host": host, "port": port, "loop": "uvloop", "lifespan": "on", "access_log": False,
+                              "log_level": log_level, "timeout_graceful_shutdown": 30, "proxy_headers": False,
+                              "server_header": False, "timeouts": server_timeouts(cfg)}
     if workers > 1:
         if settings.path is not None:
             os.environ["SHOAL_CONFIG"] = str(settings.path)
-        uvicorn.run("shoal.gateway.server:app_from_env", factory=True, workers=workers, **common)
+        config = ShoalUvicornConfig("shoal.gateway.server:app_from_env", factory=True, workers=workers, **common)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        uvicorn.run(build_app(settings, tune_process=True), **common)
+        server = uvicorn.Server(ShoalUvicornConfig(build_app(settings, tune_process=True), **common))
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        if not server.started:
+            raise SystemExit(3)  # uvicorn's exit status for a failed startup (port taken, lifespan error)

@@ -14,6 +14,7 @@ from shoal.gateway.config import GatewayConfig, LimitsConfig
 from shoal.gateway.http import ApiError
 from shoal.gateway.limits import Limiter
 from shoal.gateway.metrics import Metrics
+from shoal.gateway.storecall import StoreGuard
 from shoal.models.types import ModelSpec
 from shoal.pipeline import Pipeline
 from shoal.store import Limits, Store
@@ -38,7 +39,9 @@ class GatewayState:
     limiter: Limiter
     metrics: Metrics
     collections: frozenset[str] = frozenset()
+    guards: tuple[StoreGuard, ...] = ()  # the database's, then Redis's when counters live there
     team_limits: dict[str, Limits] = field(default_factory=dict)
+    dashboard: Any = None  # shoal.gateway.dashboard.DashboardSources (eval runs, registry, costs)
     # Large requests are parsed and scanned here, off the event loop. Two threads: big scans queue
     # behind each other instead of all competing with the event loop for the interpreter at once.
     scan_pool: ThreadPoolExecutor = field(

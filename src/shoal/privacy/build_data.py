@@ -34,27 +34,19 @@ import importlib
 import pkgutil
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
+from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LEXICON_FILE = "lexicon.txt.gz"
 SECTIONS = ("first", "last", "common", "english", "known")
 _NAME_SHAPE = re.compile(r"^[^\W\d_][^\W\d_'’ .-]*(?:[-'’ ][^\W\d_]+)*$")
 _VOCAB_WORD = re.compile(r"^[a-z]{2,}$")
 
 
 # --- lexicon ------------------------------------------------------------------------------------
-
-def stems(word: str) -> Iterator[str]:
-    """The word and its candidate stems under regular English inflection ("tales" → "tale")."""
-    yield word
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""),
-                         ("ing", "e"), ("ly", ""), ("er", ""), ("est", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            yield word[: -len(suffix)] + repl
-
 
 def _as_list(value: object) -> list[str]:
     if isinstance(value, dict):
@@ -123,18 +115,6 @@ def _encode(header: list[str], sections: dict[str, Iterable[str]]) -> bytes:
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=9, mtime=0)
 
 
-def read_lexicon(data: bytes) -> dict[str, frozenset[str]]:
-    """Sections of a lexicon file as frozensets (the format ``build_lexicon`` writes)."""
-    out: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in gzip.decompress(data).decode("utf-8").split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = out.setdefault(line[1:-1], [])
-        elif current is not None:
-            current.append(line)
-    return {name: frozenset(words) for name, words in out.items()}
 
 
 # --- name model ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
 from shoal.privacy.types import Span
 
 TITLES = frozenset({
@@ -108,15 +109,11 @@ class Vocabulary:
 
     def is_english(self, word: str) -> bool:
         """``word`` (lower case) or a regular inflection of it is a common English word."""
-        from shoal.privacy.build_data import stems
-
         return any(s in self.english for s in stems(word))
 
 
 @lru_cache(maxsize=1)
 def _lexicon() -> dict[str, frozenset[str]]:
-    from shoal.privacy.build_data import LEXICON_FILE, read_lexicon
-
     data = resources.files("shoal.privacy").joinpath("data", LEXICON_FILE).read_bytes()
     return read_lexicon(data)
 

@@ -10,7 +10,8 @@ from shoal.principal import Principal
 from shoal.privacy.types import DocLabel
 from shoal.rag.prompt import grounded_request, no_sources_request, question_of
 from shoal.rag.search import Searcher
-from shoal.rag.stores.base import collection_name, open_store
+from shoal.rag.stores.base import collection_name
+from shoal.rag.stores.registry import open_store
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from shoal.errors import ConfigError
 from shoal.principal import Principal
 from shoal.rag.embedding import embed_texts
-from shoal.rag.stores.base import DocumentStore, collection_name, open_store
+from shoal.rag.stores.base import DocumentStore, collection_name
+from shoal.rag.stores.registry import open_store
 from shoal.rag.types import Access, Filters, Hit, SearchMode
 
 if TYPE_CHECKING:

@@ -29,11 +29,12 @@ def open_store(settings: Settings, *, background_writes: bool = False) -> Store:
     url = cfg.url
     if url and not url.startswith(("postgres", "sqlite://")):
         url = str(settings.resolve_path(url))  # a plain path is relative to the config file
-    backend = backend_for(url, data_dir / "shoal.db")
+    backend = backend_for(url, data_dir / "shoal.db", timeout_s=cfg.timeout_s)
     if isinstance(backend, SQLiteBackend) and not backend.path.is_absolute():
         backend.path = settings.resolve_path(str(backend.path))
     store = Store(backend, journal_dir=(data_dir / "journal") if cfg.journal else None, redis_url=cfg.redis_url,
-                  flush_interval_s=cfg.flush_interval_s, batch_size=cfg.batch_size)
+                  flush_interval_s=cfg.flush_interval_s, batch_size=cfg.batch_size, timeout_s=cfg.timeout_s,
+                  redis_prefix=cfg.redis_prefix)
     if background_writes:
         store.start_writer()
     return store

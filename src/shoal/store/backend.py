@@ -7,10 +7,14 @@ background writer from queueing behind CLI reads).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
+import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,10 +40,83 @@ class StoreError(ShoalError):
     """The store's database could not be opened or written."""
 
 
+class StoreUnavailableError(StoreError):
+    """The store did not answer in time or refused the connection (transient: retry later)."""
+
+
+class Watchdog:
+    """One thread that fires callbacks at deadlines (cuts database calls that hang).
+
+    A blocking psycopg call waits on its socket; when the server (or anything between) stops
+    answering, nothing on the client side ends the wait. Shutting the socket down from here makes
+    the waiting call fail at once with a connection error, which the callers treat as transient.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Any]] = []
+        self._cancelled: set[int] = set()
+        self._ids = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float, callback: Any) -> int:
+        token = next(self._ids)
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, token, callback))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="shoal-store-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return token
+
+    def disarm(self, token: int) -> None:
+        with self._cond:
+            self._cancelled.add(token)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][1] in self._cancelled:
+                    self._cancelled.discard(heapq.heappop(self._heap)[1])
+                if not self._heap:
+                    self._cond.wait(1.0)
+                    continue
+                deadline, _, callback = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            try:
+                callback()
+            except Exception as exc:  # noqa: BLE001 - a watchdog must not die
+                log.debug("store watchdog callback: %s", exc)
+
+
+_WATCHDOG = Watchdog()
+
+
+def _cut(conn: Any) -> None:
+    """Shut the connection's socket down (from another thread); the blocked call then fails."""
+    try:
+        fd = conn.fileno()
+    except Exception:  # noqa: BLE001 - already closed
+        return
+    sock = socket.socket(fileno=socket.dup(fd))
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
 class Backend:
     """Base class: thread-local connections and transactions."""
 
     dialect = ""
+    #: Longest a single transaction may take before it is cut (seconds; None: no bound).
+    timeout_s: float | None = None
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -75,6 +152,11 @@ class Backend:
 
     def describe(self) -> str:
         raise NotImplementedError
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """True when ``exc`` says the database is (for now) unreachable, busy or shutting down,
+        rather than that it refuses this data: the caller should retry later, not give up."""
+        return isinstance(exc, (StoreUnavailableError, TimeoutError, ConnectionError))
 
 
 class SQLiteBackend(Backend):
@@ -125,6 +207,10 @@ class SQLiteBackend(Backend):
     def describe(self) -> str:
         return f"sqlite:///{self.path}"
 
+    def is_transient(self, exc: BaseException) -> bool:
+        # OperationalError: locked, busy, disk I/O, a missing table mid-migration — never the data.
+        return super().is_transient(exc) or isinstance(exc, sqlite3.OperationalError)
+
 
 class _PgCursor:
     """Adapts psycopg's cursor to ``?`` placeholders."""
@@ -150,9 +236,10 @@ class _PgCursor:
 class PostgresBackend(Backend):
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 5.0) -> None:
         super().__init__()
         self.url = url
+        self.timeout_s = timeout_s
         try:
             import psycopg  # noqa: F401
         except ImportError:
@@ -162,34 +249,62 @@ class PostgresBackend(Backend):
     def _connect(self) -> Any:
         import psycopg
 
+        timeout = self.timeout_s or 10.0
         try:
-            return psycopg.connect(self.url, autocommit=False, connect_timeout=10)
+            # connect_timeout bounds the whole handshake (libpq's minimum is 2 s); the statement
+            # timeout makes the server give up on slow statements; keepalives notice dead peers.
+            return psycopg.connect(self.url, autocommit=False, connect_timeout=max(2, int(timeout + 0.999)),
+                                   options=f"-c statement_timeout={int(timeout * 1000)}",
+                                   keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=2)
         except psycopg.Error as exc:
             # The URL may carry a password: name only the host part.
-            raise StoreError(f"cannot connect to PostgreSQL at {self.describe()}: "
+            raise StoreUnavailableError(f"cannot connect to PostgreSQL at {self.describe()}: "
                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                              hint="check store.url and that the server is running") from None
 
     @contextmanager
     def transaction(self, *, exclusive: bool = False) -> Iterator[Cursor]:
         conn = self.connection()
-        if conn.closed:
-            conn = self._local.conn = self._connect()
+        if conn.closed or conn.broken:
+            self._drop(conn)
+            conn = self.connection()
+        token = _WATCHDOG.arm(self.timeout_s, lambda: _cut(conn)) if self.timeout_s else None
         cur = conn.cursor()
         try:
             if exclusive:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_MIGRATION_LOCK,))
             yield _PgCursor(cur)
+            conn.commit()
         except BaseException:
             try:
                 conn.rollback()
             except Exception:  # noqa: BLE001 - a broken connection: drop it, reconnect next time
-                self._local.conn = None
+                self._drop(conn)
             raise
-        else:
-            conn.commit()
         finally:
-            cur.close()
+            if token is not None:
+                _WATCHDOG.disarm(token)
+            try:
+                cur.close()
+            except Exception:  # noqa: BLE001 - closing a cursor of a cut connection
+                self._drop(conn)
+
+    def _drop(self, conn: Any) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        try:
+            conn.close()
+        except Exception as exc:  # noqa: BLE001 - already broken
+            log.debug("closing a broken store connection: %s", exc)
+
+    def is_transient(self, exc: BaseException) -> bool:
+        import psycopg
+
+        # OperationalError covers refused/cut connections, admin shutdown, serialization failures,
+        # deadlocks and statement timeouts; InterfaceError a connection closed under us.
+        return super().is_transient(exc) or isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
     def describe(self) -> str:
         from urllib.parse import urlsplit
@@ -200,12 +315,12 @@ class PostgresBackend(Backend):
         return f"postgresql://{host}{port}{parts.path}"
 
 
-def backend_for(url: str | None, default_path: Path) -> Backend:
+def backend_for(url: str | None, default_path: Path, *, timeout_s: float = 5.0) -> Backend:
     """``None`` → SQLite at ``default_path``; ``sqlite:///x`` or a path → SQLite; ``postgresql://`` → PG."""
     if not url:
         return SQLiteBackend(default_path)
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return PostgresBackend(url.replace("postgresql+psycopg://", "postgresql://"))
+        return PostgresBackend(url.replace("postgresql+psycopg://", "postgresql://"), timeout_s=timeout_s)
     if url.startswith("sqlite://"):
         path = url[len("sqlite://"):]
         if path.startswith("/") and not path.startswith("//"):

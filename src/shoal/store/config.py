@@ -18,10 +18,14 @@ class StoreConfig(BaseModel):
 
     url: str | None = Field(default=None, description="sqlite:///path, a path, or postgresql://...")
     redis_url: str | None = Field(default=None, description="redis://host:6379/0 for shared counters")
+    redis_prefix: str = Field(default="shoal", min_length=1, max_length=100,
+                              description="prefix of Shoal's Redis keys (several deployments on one Redis)")
     journal: bool = Field(default=True, description="append each request record to a local journal "
                                                     "before the database write (survives kill -9)")
     flush_interval_s: float = Field(default=0.2, gt=0, le=60, description="background write batching")
     batch_size: int = Field(default=500, ge=1, le=100_000)
+    timeout_s: float = Field(default=5.0, gt=0, le=300, description="longest one database or Redis call may "
+                                                                     "take before it is cut and retried")
 
     @field_validator("url")
     @classmethod

@@ -25,6 +25,7 @@ import orjson
 from shoal.store.records import RequestRecord
 
 PATTERN = "requests-*.jsonl"
+REJECTED_PATTERN = "*.rejected"
 
 
 def record_to_json(record: RequestRecord) -> bytes:
@@ -160,3 +161,34 @@ def read_journal(path: Path) -> tuple[list[RequestRecord], int]:
             except (orjson.JSONDecodeError, TypeError):
                 bad += 1  # e.g. a line cut by a full disk; the rest is still replayed
     return records, bad
+
+
+def read_rejected_file(path: Path) -> Iterator[tuple[Path, float, str, RequestRecord]]:
+    """The set-aside records of one ``.rejected`` file: (file, when, why, record).
+
+    Lines are ``{"rejected_at", "error", "record"}``; a bare record (older files) is read too.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+            if "record" in item:
+                yield path, float(item.get("rejected_at") or 0.0), str(item.get("error") or ""), record_from_dict(
+                    item["record"])
+            else:
+                yield path, path.stat().st_mtime, "", record_from_dict(item)
+        except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+            continue  # a cut line: the rest of the file still counts
+
+
+def read_rejected(directory: Path) -> Iterator[tuple[Path, float, str, RequestRecord]]:
+    """Every set-aside record under ``directory`` (including files a replay was working on)."""
+    if not directory.is_dir():
+        return
+    for path in sorted([*directory.glob(REJECTED_PATTERN), *directory.glob(REJECTED_PATTERN + ".replaying")]):
+        yield from read_rejected_file(path)

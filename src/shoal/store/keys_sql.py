@@ -95,3 +95,9 @@ def revoke(backend: Backend, key_id: str) -> ApiKey:
     with backend.transaction() as cur:
         cur.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?", (now, key_id))
     return get(backend, key_id)
+
+
+def revoked_since(backend: Backend, since: float) -> list[tuple[str, float]]:
+    with backend.transaction() as cur:
+        cur.execute("SELECT key_hash, revoked_at FROM api_keys WHERE revoked_at >= ?", (since,))
+        return [(str(r[0]), float(r[1])) for r in cur.fetchall()]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+
+import orjson
 
 from shoal.store.journal import Journal, record_to_json
 from shoal.store.records import RequestRecord
@@ -22,21 +26,30 @@ class RecordWriter:
     """
 
     def __init__(self, insert: Callable[[list[RequestRecord]], None], journal: Journal | None, *,
-                 flush_interval_s: float = 0.2, batch_size: int = 500) -> None:
+                 flush_interval_s: float = 0.2, batch_size: int = 500,
+                 is_transient: Callable[[BaseException], bool] | None = None,
+                 healthy: Callable[[], bool] | None = None, max_backoff_s: float = 5.0) -> None:
         self._insert = insert
         self.journal = journal
         self.flush_interval_s = flush_interval_s
         self.batch_size = batch_size
+        # Without a classifier every failure is treated as the database's (retry, never set aside).
+        self._is_transient = is_transient or (lambda exc: True)
+        self._healthy = healthy or (lambda: True)
+        self.max_backoff_s = max_backoff_s
         self.pending: dict[str, RequestRecord] = {}
         self._queue: deque[RequestRecord] = deque()
         self._lock = journal.lock if journal is not None else threading.Lock()
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._idle = threading.Condition()
         self._in_flight = 0
         self._committed = 0  # records done (stored or set aside), in submit order
         self._stop = False
+        self._give_up = False
         self.failures = 0
         self.rejected = 0
+        self.last_error: str | None = None
         self._thread = threading.Thread(target=self._run, name="shoal-store-writer", daemon=True)
         self._thread.start()
 
@@ -51,25 +64,29 @@ class RecordWriter:
             self._wake.set()
 
     def _isolate(self, batch: list[RequestRecord]) -> bool:
-        """After a failed batch, find records the database refuses on their own (a poison record
-        must not block the log). Returns True if some were set aside; False if every record fails
-        (the database is down: keep them all and retry)."""
-        bad: list[RequestRecord] = []
+        """After a batch failed with a non-transient error, insert its records one by one.
+
+        A record is set aside only when it fails *alone* with a non-transient error while the
+        database answers a health check: that is the record's fault. Any transient failure (or a
+        failed health check) means the database is the problem: returns False and the caller keeps
+        the whole batch for a later retry (inserts are idempotent, so the records already in are
+        harmless to insert again).
+        """
+        bad: list[tuple[RequestRecord, BaseException]] = []
         for record in batch:
             try:
                 self._insert([record])
             except Exception as exc:  # noqa: BLE001 - classified below
-                bad.append(record)
-                last = exc
-        if len(bad) == len(batch):
-            return False
-        for record in bad:
+                if self._is_transient(exc) or not self._healthy():
+                    self.last_error = _describe(exc)
+                    return False
+                bad.append((record, exc))
+        for record, error in bad:
             self.rejected += 1
-            log.error("request %s could not be stored and was set aside in the journal directory: %s",
-                      record.request_id, last)
+            log.error("request %s was refused by a healthy database and set aside (see `shoal logs --rejected`, "
+                      "`shoal store replay`): %s", record.request_id, _describe(error))
             if self.journal is not None:
-                with open(self.journal.rejected_path, "ab") as fh:
-                    fh.write(record_to_json(record))
+                write_rejected(self.journal.rejected_path, record, _describe(error))
         return True
 
     @property
@@ -88,15 +105,22 @@ class RecordWriter:
         try:
             self._insert(batch)
         except Exception as exc:  # noqa: BLE001 - keep the records (they are journaled), retry later
-            if self._isolate(batch):
+            if not self._is_transient(exc) and self._isolate(batch):
                 self._done(batch)  # the good ones are in, the poison ones set aside
                 return True
             self.failures += 1
-            log.error("request log write failed (%d records kept, will retry): %s", len(batch), exc)
+            # Once per outage at error level, then quietly: the retries would flood the log.
+            (log.error if self.last_error is None else log.debug)(
+                "request log write failed (%d records kept in the journal, retrying with backoff): %s",
+                len(batch), _describe(exc))
+            self.last_error = _describe(exc)
             with self._lock:
                 self._queue.extendleft(reversed(batch))
                 self._in_flight = 0
             return False
+        if self.last_error is not None:
+            log.warning("request log writes resumed after %d failed attempt(s)", self.failures)
+            self.last_error = None
         self._done(batch)
         return True
 
@@ -113,20 +137,27 @@ class RecordWriter:
 
     def _run(self) -> None:
         backoff = self.flush_interval_s
+        failing = False
         while True:
-            self._wake.wait(backoff)
+            if failing:
+                self._stopping.wait(backoff)  # flush() must not cut a backoff short; close() may
+            else:
+                self._wake.wait(backoff)
             self._wake.clear()
+            failing = False
             while True:
                 batch = self._take()
                 if not batch:
                     break
                 if not self._commit(batch):
-                    backoff = min(5.0, backoff * 2)
+                    # Exponential backoff with jitter, so replicas do not retry in lockstep.
+                    backoff = min(self.max_backoff_s, max(0.05, backoff) * 2) * random.uniform(0.75, 1.0)
+                    failing = True
                     break
                 backoff = self.flush_interval_s
             with self._idle:
                 self._idle.notify_all()
-            if self._stop and not self._queue:
+            if self._stop and (not self._queue or self._give_up):
                 return
 
     def flush(self, timeout: float = 30.0) -> bool:
@@ -142,8 +173,11 @@ class RecordWriter:
 
     def close(self, timeout: float = 30.0) -> None:
         """Flush, stop the thread, and remove the journal if everything was committed."""
-        done = self.flush(timeout)
+        # While the database is failing, wait only about one retry: the journal keeps the rest.
+        done = self.flush(timeout if self.last_error is None else min(timeout, self.max_backoff_s + 1.0))
         self._stop = True
+        self._give_up = not done  # the database is down: leave the rest to the journal
+        self._stopping.set()
         self._wake.set()
         self._thread.join(timeout=5.0)
         if self.journal is not None:
@@ -152,3 +186,19 @@ class RecordWriter:
             log.error("request log: %d records not yet written; they stay in %s and are replayed "
                       "at the next start", self.backlog,
                       self.journal.path if self.journal else "(memory: lost, journaling is off)")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def write_rejected(path: os.PathLike[str] | str, record: RequestRecord, error: str) -> None:
+    """Append a set-aside record (with why and when) to a ``.rejected`` file, created 0600."""
+    line = orjson.dumps({"rejected_at": time.time(), "error": error, "record": record}) + b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

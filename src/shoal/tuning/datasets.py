@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from shoal.errors import NotFoundError, ShoalError
-from shoal.tuning.examples import Example
+from shoal.feedback.examples import Example
 
 EXAMPLES = "examples.jsonl"
 MANIFEST = "manifest.json"

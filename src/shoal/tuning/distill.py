@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shoal.errors import NotFoundError, ProviderError
+from shoal.feedback.examples import Example, ExampleError, Issue, Turn, parse_turns
 from shoal.models.base import ChatModel
 from shoal.models.types import ChatRequest, Message
 from shoal.privacy.types import Sensitivity
-from shoal.tuning.examples import Example, ExampleError, Issue, Turn, parse_turns
 from shoal.tuning.scrub import pseudonymize_texts
 
 

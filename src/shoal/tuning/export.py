@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shoal.errors import ShoalError
-from shoal.tuning.examples import Example
+from shoal.feedback.examples import Example
 
 Row = dict[str, Any]
 

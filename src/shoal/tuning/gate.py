@@ -168,6 +168,7 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
     from shoal.evals.runner import run_eval
     from shoal.evals.spec import load_spec
     from shoal.tuning.datasets import dataset_store
+    from shoal.tuning.registry import provider_options
 
     cfg = cfg or settings.config.tuning.gate
     candidate = registry.get(candidate_ref)
@@ -196,7 +197,8 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
         export(heldout, "eval", items)
         spec = _one_at_a_time(load_spec(settings.resolve_path(cfg.spec)) if cfg.spec
                               else _gate_spec(candidate.name, cfg, items))
-        result = run_eval(spec, gate_settings, Catalog(gate_settings, providers), models=[champion_label, candidate.ref],
+        catalog = Catalog(gate_settings, providers, provider_options=provider_options(gate_settings))
+        result = run_eval(spec, gate_settings, catalog, models=[champion_label, candidate.ref],
                           dataset=items, progress=progress, report=True)
     decision = decide(_scores(result, candidate.ref), _scores(result, champion_label), cfg)
     decision = replace(decision, run_id=result.run_id)

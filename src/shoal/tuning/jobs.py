@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shoal.errors import ConfigError, ShoalError
+from shoal.feedback.examples import Example, Issue, dedupe, read_examples
 from shoal.tuning.config import LoraConfig
 from shoal.tuning.datasets import DatasetVersion, dataset_store
-from shoal.tuning.examples import Example, Issue, dedupe, read_examples
 from shoal.tuning.scrub import PiiDetector, ScrubReport, default_detector, scrub_examples
 
 if TYPE_CHECKING:

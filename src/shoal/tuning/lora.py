@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from shoal.errors import DependencyMissingError, ShoalError
+from shoal.feedback.examples import Example
 from shoal.tuning.config import LoraConfig
-from shoal.tuning.examples import Example
 from shoal.tuning.gguf_adapter import lora_pairs_from_state_dict, read_base_info, write_lora_gguf
 
 INSTALL_HINT = 'pip install "shoal[tuning]" (transformers>=5, peft, gguf; keep your installed torch)'

@@ -51,7 +51,7 @@ def file_sha256(path: Path) -> str:
 
 def code_version() -> str:
     """The git commit of the running Shoal code (``+dirty`` with local changes), else the package version."""
-    from shoal import __version__
+    from shoal._version import __version__
 
     here = Path(__file__).resolve().parent
     try:
@@ -299,3 +299,9 @@ def registry_root(settings: Any) -> Path:
 def open_registry(settings: Any) -> Registry:
     """The registry configured by ``tuning.registry_dir`` (relative to the data dir)."""
     return Registry(registry_root(settings))
+
+
+def provider_options(settings: Any) -> dict[str, dict[str, Any]]:
+    """What ``provider: registry`` models need from the project config (given to the ``Catalog``)."""
+    return {"registry": {"registry_dir": str(registry_root(settings)),
+                         "canary_share": settings.config.tuning.canary_share}}

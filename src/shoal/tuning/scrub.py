@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from shoal.feedback.examples import Example
 from shoal.privacy.types import Span
 from shoal.tuning.config import ScrubPolicy
-from shoal.tuning.examples import Example
 
 POLICIES: tuple[str, ...] = ("scrub", "drop", "allow_self_hosted")
 

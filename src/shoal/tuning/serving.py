@@ -39,14 +39,6 @@ from shoal.tuning.registry import ModelVersion, Registry, parse_model_ref
 _LLAMA_OPTIONS = ("n_ctx", "n_threads", "n_gpu_layers", "seed", "max_tokens", "chat_format", "verbose")
 
 
-def _settings_registry() -> tuple[Path, float]:
-    from shoal.config import load_settings
-    from shoal.tuning.registry import registry_root
-
-    settings = load_settings()
-    return registry_root(settings), settings.config.tuning.canary_share
-
-
 def _llama_model(spec: ModelSpec) -> ChatModel:
     from shoal.models.local import LlamaCppChatModel
 
@@ -75,11 +67,13 @@ class RegistryChatModel(ChatModel):
         self.name_, self.tag = parse_model_ref(spec.model_id)
         opts = spec.options
         if registry is None or canary_share is None:
-            root, default_share = (Path(str(opts["registry_dir"])).expanduser(), 0.0) if opts.get(
-                "registry_dir") else _settings_registry()
-            registry = registry or Registry(root)
-            canary_share = canary_share if canary_share is not None else float(opts.get("canary_share",
-                                                                                          default_share))
+            if registry is None and not opts.get("registry_dir"):
+                raise ConfigError("the registry provider needs to know where the model registry is",
+                                  key=f"models.{spec.name}.options.registry_dir",
+                                  hint="set options.registry_dir, or build the catalog with shoal.wiring.catalog "
+                                       "(it fills it in from tuning.registry_dir)")
+            registry = registry or Registry(Path(str(opts["registry_dir"])).expanduser())
+            canary_share = canary_share if canary_share is not None else float(opts.get("canary_share", 0.0))
         if not 0 <= canary_share <= 1:
             raise ConfigError(f"canary_share must be between 0 and 1 (got {canary_share})",
                               key=f"models.{spec.name}.options.canary_share")

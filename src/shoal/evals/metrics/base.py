@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shoal.evals.dataset import EvalItem
 from shoal.models.types import ChatRequest, Completion
@@ -96,3 +96,17 @@ class Metric(ABC):
 
     @abstractmethod
     async def score(self, item: EvalItem, output: SampleOutput, ctx: MetricContext) -> MetricResult: ...
+
+
+class MetricConfig(BaseModel):
+    """One entry under ``metrics:`` in an eval spec (parsed by ``shoal.evals.spec``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    label: str | None = Field(default=None, description="column name when a metric is used twice")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.label or self.name

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from shoal.errors import ConfigError
-from shoal.evals.metrics.base import Metric
+from shoal.evals.metrics.base import Metric, MetricConfig
 from shoal.evals.metrics.deterministic import (
     Contains,
     EmbeddingSimilarity,
@@ -22,9 +21,6 @@ from shoal.evals.metrics.deterministic import (
 from shoal.evals.metrics.judge import Judge
 from shoal.evals.metrics.rag import CitationValidity, DocRecall, Groundedness
 from shoal.evals.metrics.safety import Compliance, PiiLeak, Refusal
-
-if TYPE_CHECKING:
-    from shoal.evals.spec import MetricConfig
 
 METRICS: dict[str, type[Metric]] = {cls.name: cls for cls in (
     ExactMatch, Contains, Regex, Numeric, JsonSchema, TokenF1, EmbeddingSimilarity, Judge,

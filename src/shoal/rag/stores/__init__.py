@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from shoal.rag.stores.base import DocumentStore, SearchRequest, open_store
+from shoal.rag.stores.base import DocumentStore, SearchRequest
+from shoal.rag.stores.registry import open_store
 
 __all__ = ["DocumentStore", "SearchRequest", "open_store"]

@@ -1,4 +1,4 @@
-"""The ``DocumentStore`` protocol and the factory that opens the configured store.
+"""The ``DocumentStore`` protocol (``shoal.rag.stores.registry`` opens the configured store).
 
 Contract every store meets (tests/rag/test_store_conformance.py runs the same suite on each):
 
@@ -20,7 +20,6 @@ from shoal.errors import ConfigError
 from shoal.rag.types import Access, ChunkRecord, DocumentRecord, Filters, Hit, SearchMode
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
     from shoal.rag.config import RagConfig
 
 
@@ -86,24 +85,6 @@ class DocumentStore(Protocol):
     def close(self) -> None: ...
 
 
-StoreOpener = Callable[["Settings", str, bool], DocumentStore | None]
-
-
-def _open_embedded(settings: Settings, collection: str, create: bool) -> DocumentStore | None:
-    from shoal.rag.stores.embedded import EmbeddedStore
-
-    return EmbeddedStore.open(settings, collection, create=create)
-
-
-def _open_qdrant(settings: Settings, collection: str, create: bool) -> DocumentStore | None:
-    from shoal.rag.stores.qdrant import QdrantStore
-
-    return QdrantStore.open(settings, collection, create=create)
-
-
-STORES: dict[str, StoreOpener] = {"embedded": _open_embedded, "qdrant": _open_qdrant}
-
-
 def collection_name(config: RagConfig, collection: str | None) -> str:
     import re
 
@@ -112,13 +93,3 @@ def collection_name(config: RagConfig, collection: str | None) -> str:
         raise ConfigError(f"invalid collection name {name!r}", key="rag.collection",
                           hint="use 1-64 letters, digits, '-' or '_'")
     return name
-
-
-def open_store(settings: Settings, collection: str | None = None, *, create: bool = True) -> DocumentStore | None:
-    """Open the configured store for ``collection``; with ``create=False`` return None if it does not exist."""
-    config = settings.config.rag
-    opener = STORES.get(config.store.type)
-    if opener is None:  # unreachable through validated config; kept for stores added to STORES later
-        raise ConfigError(f"unknown store type {config.store.type!r}", key="rag.store.type",
-                          hint=f"use one of: {', '.join(STORES)}")
-    return opener(settings, collection_name(config, collection), create)
