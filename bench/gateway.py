@@ -1,17 +1,25 @@
-"""Gateway benchmark: Shoal vs the LiteLLM proxy vs nginx, against one fast mock upstream, in one go.
+"""Gateway benchmark: Shoal (privacy scan on and off) vs the LiteLLM proxy vs nginx, one mock upstream.
 
-    python bench/gateway.py [--duration 10] [--repeat 3] [--requests 100000] [--litellm /tmp/litellm-venv/bin/litellm]
+    python bench/gateway.py [--duration 10] [--repeat 3] [--requests 100000] [--prompts 5000]
+                            [--litellm /tmp/litellm-venv/bin/litellm]
 
 Starts (all on 127.0.0.1, one process each):
   * mock    — nginx returning a canned chat completion (the upstream; its latency is the floor);
   * proxy   — nginx as a plain reverse proxy to the mock (the floor for any proxy);
   * shoal   — ``shoal`` gateway with routing (privacy scan + policy + fallback caller) and the
-              request log on, model ``auto``, an API key;
+              request log on, model ``auto``, an API key; a second upstream entry marked
+              self_hosted (the same mock) serves what the scan pins;
+  * shoal-noscan — the same with ``privacy.enabled: false`` (no detection): the scan's cost is the
+              difference, measured in the same run;
   * litellm — the LiteLLM proxy from its own virtualenv (never the project's), same mock.
-Each is driven by wrk with the same POST at 1 and 32 connections (each gateway ``--repeat`` times
-per connection count, reporting the median run); the two gateways run one after the other (never
-side by side, so neither pays for the other's idle work). Prints req/s, p50/p99, added latency over
-the mock, ratios, and Shoal's RSS before/after ``--requests`` requests.
+Every request is different: ``--prompts`` generated chat bodies (``bench/prompts.py``: questions,
+code, summaries, multi-turn, tool calls, a fifth with personal data; a line to a few thousand
+tokens) cycled by wrk's Lua script, each with a request number appended, so no two requests
+alike. Each target is driven by wrk at 1 and 32 connections (each gateway ``--repeat`` times per
+connection count, reporting the median run); the gateways run one after the other (never side by
+side, so none pays for another's idle work). Prints req/s, p50/p99, added latency over the mock,
+ratios (scan-on / scan-off req/s at 32 connections: target >= 0.5), and Shoal's RSS before/after
+``--requests`` requests.
 
 Needs: ``apt-get install -y nginx wrk``; LiteLLM in a separate venv:
 ``python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install 'litellm[proxy]'``.
@@ -36,12 +44,15 @@ from pathlib import Path
 import httpx
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/prompts.py
+
 CANNED = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris is the capital of France."},
                  "finish_reason": "stop", "logprobs": None}],
     "usage": {"prompt_tokens": 14, "completion_tokens": 8, "total_tokens": 22}})
 BODY = {"model": "auto", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
+MARK = "{{REQ}}"  # where the Lua script writes each request's number into the last message
 
 
 def free_port() -> int:
@@ -84,9 +95,10 @@ def _ms(value: str) -> float:
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
 
-def wrk(url: str, conns: int, duration: float, script: Path) -> Result:
+def wrk(url: str, conns: int, duration: float, script: Path, run: int = 0) -> Result:
     out = subprocess.run(["wrk", "-t", "1" if conns == 1 else "2", "-c", str(conns), "-d", f"{max(1, round(duration))}s",
-                          "--latency", "-s", str(script), url], capture_output=True, text=True, check=True).stdout
+                          "--latency", "-s", str(script), url, "--", str(run)],
+                         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -97,11 +109,45 @@ def wrk(url: str, conns: int, duration: float, script: Path) -> Result:
     return Result(rps, p50, p99, total, errors)
 
 
-def wrk_script(path: Path, key: str | None) -> Path:
+def write_bodies(path: Path, n: int) -> Path:
+    """``n`` distinct generated chat bodies, one JSON per line, each with ``MARK`` in its last message."""
+    from prompts import requests
+
+    with path.open("w") as f:
+        for body in requests(n, seed=2026):
+            last = body["messages"][-1]
+            last["content"] = f"{last['content']} (request {MARK})"
+            f.write(json.dumps(body, ensure_ascii=False) + "\n")
+    return path
+
+
+def wrk_script(path: Path, key: str | None, bodies: Path) -> Path:
+    """A wrk script cycling through ``bodies``; each request gets its own number (run, thread, count)."""
     headers = 'wrk.headers["Content-Type"] = "application/json"\n'
     if key:
         headers += f'wrk.headers["Authorization"] = "Bearer {key}"\n'
-    path.write_text(f'wrk.method = "POST"\nwrk.body = [[{json.dumps(BODY)}]]\n{headers}')
+    path.write_text(f"""wrk.method = "POST"
+{headers}
+local made = 0
+function setup(thread)
+  thread:set("tid", made)
+  made = made + 1
+end
+local pre, post, n, run = {{}}, {{}}, 0, "0"
+function init(args)
+  run = args[1] or "0"
+  for line in io.lines("{bodies}") do
+    local i = line:find("{MARK}", 1, true)
+    pre[#pre + 1] = line:sub(1, i - 1)
+    post[#post + 1] = line:sub(i + {len(MARK)})
+  end
+end
+function request()
+  n = n + 1
+  local i = (n * 7919 + tid * 104729) % #pre + 1
+  return wrk.format(nil, nil, nil, pre[i] .. run .. "-" .. tid .. "-" .. n .. post[i])
+end
+""")
     return path
 
 
@@ -117,6 +163,7 @@ http {{
   access_log off;
   keepalive_requests 1000000;
   client_body_buffer_size 64k;
+  client_max_body_size 64m;
   upstream mock {{ server 127.0.0.1:{mock_port}; keepalive 64; }}
   server {{
     listen 127.0.0.1:{mock_port};
@@ -143,13 +190,17 @@ serve(load_settings(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), worke
 """
 
 
-def start_shoal(tmp: Path, mock_port: int, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    config = tmp / "shoal.yaml"
+def start_shoal(tmp: Path, mock_port: int, port: int, *, scan: bool = True) -> tuple[subprocess.Popen[bytes], str]:
+    name = "shoal" if scan else "shoal-noscan"
+    config = tmp / f"{name}.yaml"
+    upstream = {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"http://127.0.0.1:{mock_port}/v1",
+                "api_key": "env:BENCH_UPSTREAM_KEY", "input_price": 0.15, "output_price": 0.6}
     config.write_text(yaml.safe_dump({
-        "default_model": "mock", "data_dir": str(tmp / "shoal-data"),
-        "models": {"mock": {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"http://127.0.0.1:{mock_port}/v1",
-                            "api_key": "env:BENCH_UPSTREAM_KEY", "locality": "external",
-                            "input_price": 0.15, "output_price": 0.6}},
+        "default_model": "mock", "data_dir": str(tmp / f"{name}-data"),
+        # The same mock twice: what the scan pins goes to the "self-hosted" one, nothing is refused.
+        "models": {"mock": {**upstream, "locality": "external"}, "mock-local": {**upstream, "locality": "self_hosted"}},
+        "routing": {"privacy": {"models": ["mock-local"]}},
+        "privacy": {"enabled": scan},
         "gateway": {"log_content": True}}))
     os.environ["BENCH_UPSTREAM_KEY"] = "sk-bench"
     from shoal.config import load_settings
@@ -195,6 +246,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     ap.add_argument("--requests", type=int, default=100_000, help="requests for the RSS growth check")
+    ap.add_argument("--prompts", type=int, default=5000, help="distinct generated chat bodies to cycle through")
     ap.add_argument("--litellm", default="/tmp/litellm-venv/bin/litellm")
     ap.add_argument("--repeat", type=int, default=3, help="runs per gateway and connection count; "
                     "the median run is reported")
@@ -203,50 +255,63 @@ def main() -> None:
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is missing: apt-get install -y nginx wrk")
     tmp = Path(tempfile.mkdtemp(prefix="shoal-bench-"))
-    mock_port, proxy_port, shoal_port, litellm_port = (free_port() for _ in range(4))
+    mock_port, proxy_port, shoal_port, noscan_port, litellm_port = (free_port() for _ in range(5))
     procs: list[subprocess.Popen[bytes] | None] = []
     path = "/v1/chat/completions"
     results: dict[tuple[str, int], Result] = {}
+    runs = iter(range(1, 1_000_000))
+    bodies = write_bodies(tmp / "bodies.jsonl", args.prompts)
+    print(f"{args.prompts} distinct generated chat bodies, {bodies.stat().st_size / args.prompts:.0f} bytes on "
+          "average; every request also numbered", flush=True)
 
     def measure(name: str, url: str, script: Path, repeat: int = 1) -> None:
-        wrk(url, 4, 2, script)  # warm up (connections, caches, lazy loads)
+        wrk(url, 4, 2, script, next(runs))  # warm up (connections, caches, lazy loads)
         for conns in (1, 32):
-            runs = []
+            results_here = []
             for _ in range(repeat):
-                runs.append(r := wrk(url, conns, args.duration, script))
+                results_here.append(r := wrk(url, conns, args.duration, script, next(runs)))
                 print(f"  {name:<12} c={conns:<3} {r.rps:>9.0f} req/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms"
                       f"  errors {r.errors}", flush=True)
             # The run with the median req/s: one noisy run (a shared VM) moves neither side's figure.
-            results[(name, conns)] = sorted(runs, key=lambda run: run.rps)[len(runs) // 2]
+            results[(name, conns)] = sorted(results_here, key=lambda run: run.rps)[len(results_here) // 2]
+
+    def check(url: str, key: str) -> None:
+        got = httpx.post(url, json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert got.status_code == 200, got.text
+        print(f"shoal answers via {got.headers['x-shoal-model']} (route {got.headers['x-shoal-route']}, "
+              f"reasons {got.headers['x-shoal-route-reasons']})")
 
     try:
         procs.append(start_nginx(tmp, mock_port, proxy_port))
-        plain = wrk_script(tmp / "plain.lua", None)
+        plain = wrk_script(tmp / "plain.lua", None, bodies)
         measure("mock", f"http://127.0.0.1:{mock_port}{path}", plain)
         measure("nginx-proxy", f"http://127.0.0.1:{proxy_port}{path}", plain)
         # Each gateway runs alone: an idle peer's background work must not slow the one measured.
+        noscan, key = start_shoal(tmp, mock_port, noscan_port, scan=False)
+        procs.append(noscan)
+        url = f"http://127.0.0.1:{noscan_port}{path}"
+        check(url, key)
+        measure("shoal-noscan", url, wrk_script(tmp / "noscan.lua", key, bodies), args.repeat)
+        stop(noscan)
         shoal, key = start_shoal(tmp, mock_port, shoal_port)
         procs.append(shoal)
         url = f"http://127.0.0.1:{shoal_port}{path}"
-        check = httpx.post(url, json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
-        assert check.status_code == 200, check.text
-        print(f"shoal answers via {check.headers['x-shoal-model']} (route {check.headers['x-shoal-route']}, "
-              f"reasons {check.headers['x-shoal-route-reasons']})")
-        keyed = wrk_script(tmp / "keyed.lua", key)
+        check(url, key)
+        keyed = wrk_script(tmp / "keyed.lua", key, bodies)
         measure("shoal", url, keyed, args.repeat)
         # Memory: RSS before and after N more requests through Shoal.
         rss_before = rss_kib(shoal.pid)
         done = 0
         while done < args.requests:
-            done += wrk(url, 32, 10, keyed).requests
+            done += wrk(url, 32, 10, keyed, next(runs)).requests
         rss_after = rss_kib(shoal.pid)
         stop(shoal)
         litellm = start_litellm(tmp, args.litellm, mock_port, litellm_port)
         procs.append(litellm)
         if litellm is not None:
             # Authenticated like Shoal (its master key; no database, so no per-key budgets).
-            measure("litellm", f"http://127.0.0.1:{litellm_port}{path}", wrk_script(tmp / "ll.lua", LITELLM_KEY),
-                    args.repeat)
+            measure("litellm", f"http://127.0.0.1:{litellm_port}{path}",
+                    wrk_script(tmp / "ll.lua", LITELLM_KEY, bodies), args.repeat)
             stop(litellm)
         report(results, rss_before, rss_after, done)
     finally:
@@ -269,6 +334,10 @@ def report(results: dict[tuple[str, int], Result], rss_before: int, rss_after: i
             ratio = results[("shoal", conns)].rps / max(results[("litellm", conns)].rps, 1e-9)
             print(f"shoal / litellm req/s at {conns:>2} conns: {ratio:6.1f}x   (target >= 20x)")
     print(f"shoal / nginx-proxy req/s at 32 conns: {shoal32.rps / results[('nginx-proxy', 32)].rps:6.3f}")
+    for conns in (1, 32):
+        ratio = results[("shoal", conns)].rps / max(results[("shoal-noscan", conns)].rps, 1e-9)
+        print(f"scan on / scan off req/s at {conns:>2} conns: {ratio:6.3f}"
+              + ("   (target >= 0.5)" if conns == 32 else ""))
     mock1 = results[("mock", 1)]
     print(f"added latency at 1 conn: p50 {shoal1.p50_ms - mock1.p50_ms:.2f} ms (target <= 1), "
           f"p99 {shoal1.p99_ms - mock1.p99_ms:.2f} ms (target <= 5)")

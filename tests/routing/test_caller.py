@@ -10,7 +10,7 @@ import pytest
 from shoal import errors
 from shoal.models.base import ChatModel
 from shoal.models.testing import ScriptedChatModel, spec_for
-from shoal.models.types import ChatRequest, Chunk, Completion
+from shoal.models.types import ChatRequest, Chunk, Completion, Message, ToolCall
 from shoal.privacy.types import Sensitivity, Span
 from shoal.routing.breaker import CircuitBreakers
 from shoal.routing.caller import Attempt, CallRecord, FallbackCaller
@@ -208,6 +208,21 @@ async def test_redact_mode_pseudonymises_for_external_and_restores() -> None:
     chunks = [ch.delta async for ch in c.stream(Decision("ext", sensitivity=INTERNAL, route="router"), PII_REQ)]
     assert "".join(chunks) == PII_REQ.prompt_text
     assert "dana@example.com" not in ext.requests[1].prompt_text
+
+
+async def test_redact_mode_covers_every_field_and_restores_tool_calls() -> None:
+    request = ChatRequest(messages=(
+        Message("user", "hi", name="dana@example.com"),
+        Message("assistant", "", tool_calls=(ToolCall("c1", "mail", '{"to": "dana@example.com"}'),)),
+        Message("tool", "sent to dana@example.com", tool_call_id="c1")),
+        tools=({"type": "function", "function": {"name": "mail", "description": "mail dana@example.com",
+                                                 "parameters": {"type": "object"}}},))
+    answer = Completion("", "m", tool_calls=(ToolCall("c2", "mail", '{"to": "[EMAIL_ADDRESS_1]"}'),))
+    ext = ScriptedChatModel(None, [answer])
+    c, _, _ = caller({"ext": ("external", ext)}, {"redact": ["router"]})
+    result, _ = await c.complete_recorded(Decision("ext", sensitivity=INTERNAL, route="router"), request)
+    assert "dana@example.com" not in repr(ext.requests[0])
+    assert result.tool_calls[0].arguments == '{"to": "dana@example.com"}'
 
 
 async def test_redact_mode_off_for_other_routes_and_self_hosted() -> None:

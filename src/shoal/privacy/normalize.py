@@ -12,9 +12,10 @@
   "oh four one five", "one 2 three 4", "1 2 3 4 5") becomes the digits; "dash"/"hyphen" inside a run becomes "-",
   so "one two three dash four five dash six seven eight nine" scans as "123-45-6789".
 
-Every step is a single pass over the text (C-level ``str.translate``, ``unicodedata.normalize`` and
-one regular expression without nested repetition), so normalising costs time linear in its length.
-ASCII text skips the first two steps, and text without any digit word skips the last.
+Every step is a single pass over the text (C-level searches, ``unicodedata.normalize``,
+``str.translate``, ``str.split``), so normalising costs time linear in its length. ASCII text skips
+the first two steps, each non-ASCII step runs only when a quick check finds something to change,
+and the spelled-digit regex only runs on text whose words hold a run of four digit tokens.
 
 The result is for detection only; it is never sent anywhere. Offsets of spans found in it refer to
 the normalised text (identical to the input whenever nothing had to change).
@@ -44,12 +45,11 @@ _INVISIBLE = (
 
 
 @functools.cache
-def _table() -> dict[int, int | None]:
-    table: dict[int, int | None] = {ord(c): None for c in _INVISIBLE}
-    # Decimal digits of every script → ASCII (NFKC leaves most of them alone).
+def _table() -> dict[int, int]:
+    """Decimal digits of every script → ASCII digits (NFKC leaves most of them alone)."""
+    table: dict[int, int] = {}
     for cp in range(128, sys.maxunicode + 1):
-        ch = chr(cp)
-        value = unicodedata.decimal(ch, None)
+        value = unicodedata.decimal(chr(cp), None)
         if value is not None:
             table[cp] = ord("0") + value
     return table
@@ -63,8 +63,30 @@ _SEP = r"(?>\s*(?:-|dash|hyphen)\s*|[\s,]+)"
 # At least four tokens.
 _RUN = re.compile(rf"\b{_TOKEN}(?:{_SEP}{_TOKEN}){{3,}}\b", re.IGNORECASE)
 _RUN_PART = re.compile(r"(zero|oh|one|two|three|four|five|six|seven|eight|nine|\d)|(-|dash|hyphen)", re.IGNORECASE)
-# Cheap gate: no digit word and no digit anywhere means nothing to rewrite.
-_ANY_TOKEN = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b|\d", re.IGNORECASE)
+_TOKENS = frozenset([*_DIGIT_WORDS, *"0123456789"])
+_JOINERS = frozenset(["dash", "hyphen"])
+_PUNCT = ",-.;:!?()"
+
+
+def _has_run(text: str) -> bool:
+    """Whether ``text`` may hold a run of four digit tokens: a cheap split-based check, so the regex
+    (costly at every position) only runs on the rare texts that do."""
+    low = text.lower()
+    for mark in _PUNCT:  # str.replace is a C loop; translate with a table is several times slower
+        if mark in low:
+            low = low.replace(mark, " ")
+    words = low.split()
+    if _TOKENS.isdisjoint(words):  # most texts: one C-level set check
+        return False
+    run = 0
+    for token in words:
+        if token in _TOKENS:
+            run += 1
+            if run >= 4:
+                return True
+        elif token not in _JOINERS:
+            run = 0
+    return False
 
 
 def _digits(match: re.Match[str]) -> str:
@@ -81,19 +103,25 @@ def _digits(match: re.Match[str]) -> str:
 
 def spell_digits(text: str) -> str:
     """``text`` with runs of spelled-out digits written as digits (see the module docstring)."""
-    if not _ANY_TOKEN.search(text):
+    if not _has_run(text):
         return text
     return _RUN.sub(_digits, text)
+
+
+_INVISIBLE_RX = re.compile(f"[{_INVISIBLE}]")
+_OTHER_DIGIT = re.compile(r"(?=\d)[^0-9]")  # a decimal digit that is not ASCII
 
 
 def normalize(text: str) -> str:
     """The text the detectors scan: invisible characters gone, NFKC, ASCII digits, spelled digits as digits."""
     if not text.isascii():
-        table = _table()
-        text = unicodedata.normalize("NFKC", text.translate(table))
-        # NFKC can produce new non-ASCII digits (e.g. from circled or parenthesised numbers).
-        if not text.isascii():
-            text = text.translate(table)
+        # Each step only when a fast C-level check says it changes something.
+        if _INVISIBLE_RX.search(text):
+            text = _INVISIBLE_RX.sub("", text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _OTHER_DIGIT.search(text):
+            text = text.translate(_table())
     return spell_digits(text)
 
 

@@ -23,12 +23,12 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shoal import errors
 from shoal.catalog import Catalog
 from shoal.models.base import ChatModel
-from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, TextPart
+from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, TextPart, ToolCall
 from shoal.routing.breaker import CircuitBreakers
 from shoal.routing.config import RoutingConfig
 from shoal.routing.types import Attempt, CallRecord, Decision
@@ -176,7 +176,8 @@ class FallbackCaller:
                 record.served = name
                 if redactor is not None:
                     record.redacted = True
-                    result = replace(result, text=redactor.restore(result.text))
+                    result = replace(result, text=redactor.restore(result.text),
+                                     tool_calls=_restore_calls(result.tool_calls, redactor))
                 return (result if result.name else replace(result, name=name)), record
         raise self._all_failed(decision, record, last)
 
@@ -213,8 +214,10 @@ class FallbackCaller:
                         except StopAsyncIteration:
                             finished = True
                             break
-                        if restorer is not None:
+                        if restorer is not None and redactor is not None:
                             chunk = _restore_chunk(chunk, restorer)
+                            if chunk.tool_calls:
+                                chunk = replace(chunk, tool_calls=_restore_calls(chunk.tool_calls, redactor))
                         if not yielded:
                             yielded = True
                             record.served = name
@@ -281,10 +284,12 @@ def _restore_chunk(chunk: Chunk, restorer: StreamRestorer) -> Chunk:
 
 
 def _pseudonymise(request: ChatRequest, decision: Decision, redactor: Pseudonymizer) -> ChatRequest:
-    """Replace every detected value (whole-word) in every message with its placeholder.
+    """Replace every detected value (whole-word) in every field of the request with its placeholder.
 
-    Spans are offsets into the joined prompt text, so values are replaced by text, not offset, in
-    each message (and each text part), which also catches repeats the scanner reported once.
+    Spans are offsets into the scanned text (``request_text``: all fields, normalised), so values
+    are replaced by text, not offset, everywhere the model would read them — message text and text
+    parts, names, tool-call arguments, tool results, tool definitions — which also catches repeats
+    the scanner reported once.
     """
     values = sorted({(s.text, s.entity_type) for s in decision.sensitivity.spans if s.text.strip()},
                     key=lambda v: -len(v[0]))
@@ -301,9 +306,27 @@ def _pseudonymise(request: ChatRequest, decision: Decision, redactor: Pseudonymi
     messages: list[Message] = []
     for m in request.messages:
         if isinstance(m.content, str):
-            messages.append(replace(m, content=sub(m.content)))
+            content: str | tuple[TextPart | ImagePart, ...] = sub(m.content)
         else:
-            parts = tuple(TextPart(sub(p.text)) if isinstance(p, TextPart) else p for p in m.content
-                          if isinstance(p, (TextPart, ImagePart)))
-            messages.append(replace(m, content=parts))
-    return replace(request, messages=tuple(messages))
+            content = tuple(TextPart(sub(p.text)) if isinstance(p, TextPart) else p for p in m.content
+                            if isinstance(p, (TextPart, ImagePart)))
+        calls = tuple(replace(c, arguments=sub(c.arguments)) for c in m.tool_calls)
+        messages.append(replace(m, content=content, name=sub(m.name) if m.name else m.name, tool_calls=calls))
+    tools = tuple(_sub_strings(t, sub) for t in request.tools)
+    return replace(request, messages=tuple(messages), tools=tools)
+
+
+def _sub_strings(value: Any, sub: Callable[[str], str]) -> Any:
+    """``value`` (JSON-shaped) with ``sub`` applied to every string in it."""
+    if isinstance(value, str):
+        return sub(value)
+    if isinstance(value, dict):
+        return {k: _sub_strings(v, sub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sub_strings(v, sub) for v in value]
+    return value
+
+
+def _restore_calls(calls: tuple[ToolCall, ...], redactor: Pseudonymizer) -> tuple[ToolCall, ...]:
+    """Tool calls of an answer with the originals back in their arguments (the caller runs the tool)."""
+    return tuple(replace(c, arguments=redactor.restore(c.arguments)) for c in calls)
