@@ -36,7 +36,7 @@ import httpx
 
 from shoal.config import Settings, parse_config
 from shoal.gateway.server import build_app
-from shoal.store import RequestRecord, Store, requests_sql
+from shoal.store import RequestRecord, Store, requests_sql, rollups
 from shoal.store.backend import Backend, PostgresBackend, SQLiteBackend
 
 ADMIN = "bench-admin-key-0123456789"
@@ -55,19 +55,22 @@ PAGES = ("overview", "spend", "routing", "privacy", "requests", "evals", "feedba
 
 
 def generate(n: int, seed: int, end: float) -> Iterator[list[RequestRecord]]:
-    """Records in chunks of 50,000, timestamps spread over the 30 days before ``end``."""
+    """Records in chunks of 50,000, in time order (as a gateway writes them), spread over the
+    30 days before ``end``."""
     rng = random.Random(seed)
     teams, weights = list(TEAMS), list(TEAMS.values())
     users = {t: [f"{t}-{i:04d}" for i in range(int(2000 * w))] for t, w in TEAMS.items()}
     start = end - 30 * 86400
-    chunk: list[RequestRecord] = []
-    for i in range(n):
+    stamps: list[float] = []
+    while len(stamps) < n:
         # diurnal load: more traffic in working hours
-        while True:
-            ts = start + rng.random() * 30 * 86400
-            hour = (ts % 86400) / 3600
-            if rng.random() < 0.25 + 0.75 * math.exp(-((hour - 13) / 4) ** 2):
-                break
+        ts = start + rng.random() * 30 * 86400
+        hour = (ts % 86400) / 3600
+        if rng.random() < 0.25 + 0.75 * math.exp(-((hour - 13) / 4) ** 2):
+            stamps.append(ts)
+    stamps.sort()
+    chunk: list[RequestRecord] = []
+    for i, ts in enumerate(stamps):
         team = rng.choices(teams, weights)[0]
         level = rng.choices(("public", "internal", "confidential", "restricted"),
                             (0.62, 0.2, 0.14 + (0.2 if team == "hr" else 0), 0.04))[0]
@@ -94,13 +97,17 @@ def generate(n: int, seed: int, end: float) -> Iterator[list[RequestRecord]]:
         price = PRICES.get(model)
         cost = (p_tokens * price[0] + c_tokens * price[1]) / 1e6 if price and status == 200 else 0.0
         user = rng.choice(users[team])
+        latency = rng.lognormvariate(6.3, 0.6)
+        stream = rng.random() < 0.6
+        # A streamed answer's first token: the prompt's processing plus queueing, a share of the whole.
+        ttft = latency * rng.uniform(0.08, 0.45) if stream and status == 200 else None
         chunk.append(RequestRecord(
             request_id=f"{int(ts * 1000):013x}-{i:08x}", ts=ts, endpoint="chat", key_id=f"key-{user}", team=team,
             user=user, segment="pilot" if user.endswith(("1", "7")) else "internal", requested_model="auto", served_model=model,
             served_model_id=model, route=route, route_reasons=reasons, sensitivity=level,
             sensitivity_reasons=s_reasons, prompt_tokens=p_tokens if status == 200 else 0,
             completion_tokens=c_tokens if status == 200 else 0, cost_usd=cost,
-            latency_ms=rng.lognormvariate(6.3, 0.6), status=status, stream=rng.random() < 0.6,
+            latency_ms=latency, ttft_ms=ttft, status=status, stream=stream,
             request_messages=[{"role": "user", "content": f"question {i}"}] if rng.random() < 0.1 else None,
             response_text=None))
         if len(chunk) == 50_000:
@@ -111,13 +118,58 @@ def generate(n: int, seed: int, end: float) -> Iterator[list[RequestRecord]]:
 
 
 def load(backend: Backend, n: int, seed: int, end: float) -> float:
-    Store(backend)  # creates the schema (migrations)
+    Store(backend).close()  # creates the schema (migrations)
     t0 = time.perf_counter()
-    for chunk in generate(n, seed, end):
-        requests_sql.bulk_insert(backend, chunk)
+    requests_sql.bulk_load(backend, generate(n, seed, end))
     with backend.transaction() as cur:  # planner statistics, as after any large import
         cur.execute("ANALYZE")
     return time.perf_counter() - t0
+
+
+_TOTALS = ("SELECT COUNT(*), SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE 1 END), SUM(prompt_tokens), "
+           "SUM(completion_tokens), SUM(cost_usd), COUNT(ttft_ms) FROM requests")
+
+
+def _rollup_tables(backend: Backend) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    with backend.transaction() as cur:
+        for table, keys in rollups._TABLE_KEYS.items():
+            cols = ", ".join((*keys, *rollups._TABLE_MEASURES[table]))
+            cur.execute(f"SELECT {cols} FROM {table} ORDER BY {', '.join(keys)}")
+            out[table] = [tuple(round(float(x), 6) if isinstance(x, float) else x for x in r) for r in cur.fetchall()]
+    return out
+
+
+def verify(kind: str, make: Any, n: int, seed: int, end: float) -> None:
+    """The bulk loader writes what the gateway's write path would: load a sample both ways and
+    compare every rollup row, then each rollup's totals against a scan of the log."""
+    sample = [r for chunk in generate(n, seed + 1, end) for r in chunk]
+    bulk, gateway = make("verify_bulk"), make("verify_gateway")
+    try:
+        Store(bulk).close()
+        Store(gateway).close()
+        requests_sql.bulk_load(bulk, [sample[: n // 2], sample[n // 2:]])
+        for i in range(0, n, 500):  # the gateway's writer batch size
+            requests_sql.insert(gateway, sample[i:i + 500])
+        a, b = _rollup_tables(bulk), _rollup_tables(gateway)
+        differ = [t for t in a if a[t] != b[t]]
+        if differ:
+            raise SystemExit(f"{kind}: bulk-loaded rollups differ from the write path's in {differ}")
+        with bulk.transaction() as cur:
+            cur.execute(_TOTALS)
+            scan = tuple(cur.fetchone())
+            sums = "SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(ttft_n)"
+            for table in ("rollup_minute", "rollup_hour", "rollup_day"):
+                cur.execute(f"SELECT {sums} FROM {table}")
+                got = tuple(cur.fetchone())
+                if [int(x) for x in got[:4]] + [int(got[5])] != [int(x) for x in scan[:4]] + [int(scan[5])] \
+                        or abs(float(got[4]) - float(scan[4])) > 1e-6:
+                    raise SystemExit(f"{kind}: {table} totals {got} differ from a scan of the log {scan}")
+        print(f"   verified on {n:,} records: bulk-loaded rollups == the gateway write path's, "
+              f"and == a scan of the log", flush=True)
+    finally:
+        bulk.close()
+        gateway.close()
 
 
 def scan_floor(backend: Backend, since: float, until: float, reps: int) -> list[float]:
@@ -245,6 +297,7 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
     pg_db = None
     admin_conn = None
     reuse = args.reuse_sqlite if kind == "sqlite" else args.reuse_pg
+    scratch: list[str] = []
     try:
         if kind == "sqlite":
             path = Path(reuse) if reuse else (Path(args.keep_dir) if args.keep else tmp) / "shoal.db"
@@ -259,7 +312,8 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
             if not reuse:
                 admin_conn.execute(f'CREATE DATABASE "{pg_db}"')
             url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
-            backend = PostgresBackend(url)
+            # No watchdog for the load (the gateway below keeps its own bound per request).
+            backend = PostgresBackend(url, timeout_s=None)  # type: ignore[arg-type]
         if reuse:
             with backend.transaction() as cur:
                 cur.execute("SELECT COUNT(*), MAX(ts) FROM requests")
@@ -268,7 +322,9 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
             print(f"\n== {kind}: reusing {count:,} records ({'file ' + str(path) if kind == 'sqlite' else pg_db})",
                   flush=True)
         else:
-            print(f"\n== {kind}: generating {args.records:,} records (bulk insert + rollups) ...", flush=True)
+            print(f"\n== {kind}: checking the bulk loader on {args.verify:,} records ...", flush=True)
+            verify(kind, lambda name: _scratch(kind, tmp, name, admin_conn, scratch), args.verify, args.seed, end)
+            print(f"== {kind}: generating {args.records:,} records (bulk insert + rollups) ...", flush=True)
             seconds = load(backend, args.records, args.seed, end)
             print(f"   loaded in {seconds:.1f} s ({args.records / seconds:,.0f} records/s)"
                   + (f"; kept: {url}" if args.keep else ""), flush=True)
@@ -288,9 +344,19 @@ def run_store(kind: str, args: argparse.Namespace, end: float) -> bool:
         return ok
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if admin_conn is not None and pg_db is not None and not args.keep and not reuse:
-            admin_conn.execute(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+        if admin_conn is not None:
+            for name in scratch + ([pg_db] if pg_db is not None and not args.keep and not reuse else []):
+                admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin_conn.close()
+
+
+def _scratch(kind: str, tmp: Path, name: str, admin_conn: Any, created: list[str]) -> Backend:
+    if kind == "sqlite":
+        return SQLiteBackend(tmp / f"{name}.db")
+    db = f"shoal_bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin_conn.execute(f'CREATE DATABASE "{db}"')
+    created.append(db)
+    return PostgresBackend(f"postgresql://postgres@127.0.0.1:5432/{db}", timeout_s=None)  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -300,6 +366,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=20, help="timed calls per endpoint")
     ap.add_argument("--page-reps", type=int, default=10, help="timed loads per page")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--verify", type=int, default=20_000, help="records loaded both ways to check the bulk loader")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the generated data (SQLite under --keep-dir, "
                                                           "the PostgreSQL database) to re-time with --reuse-*")

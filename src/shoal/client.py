@@ -193,6 +193,8 @@ class Stream:
             await self._finish(exc)
             raise
         p = self._pending
+        if self._rec is not None and self._rec.ttft_ms is None and (chunk.delta or chunk.tool_calls):
+            self._rec.ttft_ms = (time.perf_counter() - self._start) * 1000.0
         if chunk.delta:
             p.parts.append(chunk.delta)
         if chunk.tool_calls:

@@ -98,3 +98,24 @@ def test_spend_routing_and_tco_use_the_self_hosted_allocation(gw: Live) -> None:
     assert _get(gw, ADMIN_KEY, "tco", **{"a.peak_headroom": "0.5"}).status_code == 400
     for page in ("evals", "feedback", "models"):
         assert _get(gw, ADMIN_KEY, page).status_code == 200, page
+
+
+def test_a_streamed_request_records_its_time_to_first_token(gw: Live) -> None:
+    key = gw.create_key(team="eng", user="ann")
+    with httpx.stream("POST", f"{gw.url}/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
+                      json={"model": "gpt", "stream": True, "messages": [{"role": "user", "content": "hi there"}]},
+                      timeout=30) as r:
+        assert r.status_code == 200
+        rid = r.headers["x-shoal-request-id"]
+        body = "".join(r.iter_text())
+    assert "[DONE]" in body
+    plain = httpx.post(f"{gw.url}/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
+                       json={"model": "gpt", "messages": [{"role": "user", "content": "hi"}]}, timeout=30)
+    assert plain.status_code == 200
+    gw.store.flush()
+    rec = gw.store.get_request(rid)
+    assert rec.stream and rec.ttft_ms is not None and 0 < rec.ttft_ms <= rec.latency_ms
+    assert gw.store.get_request(plain.headers["x-shoal-request-id"]).ttft_ms is None
+    totals = _get(gw, key, "overview").json()["totals"]
+    assert totals["streamed"] == 1 and totals["requests"] == 22
+    assert totals["ttft_ms_p50"] is not None and totals["ttft_ms_p95"] >= totals["ttft_ms_p50"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shoal.store import RequestRecord, Store, requests_sql
+from shoal.store import RequestRecord, Store, requests_sql, rollups
 from shoal.store import dashboard_sql as dash
 from shoal.store.backend import Backend, PostgresBackend, SQLiteBackend
 from shoal.store.migrations import MIGRATIONS, migrate
@@ -84,14 +84,17 @@ def test_rollups_equal_a_scan_and_ignore_duplicates(backend: Backend) -> None:
 
 def test_backfill_counts_records_written_before_the_rollups_existed(backend: Backend) -> None:
     migrate(backend, migrations=MIGRATIONS[:4])
-    rows = [requests_sql._to_row(_rec(i)) for i in range(30)]
+    # The request table as it was then: no ttft_ms column yet (a later migration adds it).
+    old = requests_sql.COLUMNS[:requests_sql.COLUMNS.index("ttft_ms")]
+    rows = [requests_sql._to_row(_rec(i))[:len(old)] for i in range(30)]
     with backend.transaction() as cur:
-        cur.executemany(f"INSERT INTO requests ({', '.join(requests_sql.COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(requests_sql.COLUMNS))})", rows)
+        cur.executemany(f"INSERT INTO requests ({', '.join(old)}) VALUES ({', '.join('?' * len(old))})", rows)
     Store(backend)  # applies the rollup migration, which counts the 30 records once
     requests_sql.insert(backend, [_rec(i) for i in range(25, 40)])  # 5 old, 10 new
     w = dash.Window(T0, T0 + 86400)
     assert dash.timeseries(backend, w)["totals"]["requests"] == 40
+    # The daily rollup was filled from the hourly one by its migration, then kept up to date.
+    assert dash.timeseries(backend, dash.Window(T0 - 86400, T0 + 5 * 86400), "day")["totals"]["requests"] == 40
     # Peak minute: one record per 61 s, so each minute holds at most one record; the biggest is i=39.
     assert dash.peak_tokens_per_s(backend, w) == pytest.approx((10 + 39 + 5) / 60)
 
@@ -144,4 +147,57 @@ def test_bulk_insert_builds_the_same_rollups_as_the_gateway_path(backend: Backen
     assert rounded(dash.breakdown(backend, w, ("team", "model"))) == rounded(dash.breakdown(other, w, ("team", "model")))
     assert dash.reasons(backend, w, "route") == dash.reasons(other, w, "route")
     assert dash.peak_tokens_per_s(backend, w) == dash.peak_tokens_per_s(other, w)
+    other.close()
+
+
+def _all_rollups(backend: Backend) -> dict[str, list[tuple[object, ...]]]:
+    out = {}
+    for table, keys in rollups._TABLE_KEYS.items():
+        cols = ", ".join((*keys, *rollups._TABLE_MEASURES[table]))
+        rows = _scan(backend, f"SELECT {cols} FROM {table} ORDER BY {', '.join(keys)}")
+        out[table] = [tuple(round(float(x), 6) if isinstance(x, float) else x for x in r) for r in rows]
+    return out
+
+
+def test_long_windows_read_whole_days_and_agree_with_the_hourly_rollup(backend: Backend) -> None:
+    Store(backend)
+    # Three days and a bit, one record every 7 minutes, some streamed with a time to first token.
+    records = [_rec(i, ts=T0 + 3600 * 5 + i * 420.0, ttft_ms=(30.0 + i % 9 * 100) if i % 3 else None)
+               for i in range(800)]
+    requests_sql.insert(backend, records)
+    since, until = T0 + 3600 * 7 + 1234, T0 + 3 * 86400 + 3600 * 2 + 17
+    w = dash.Window(since, until)
+    # Hour precision: every hour that starts in the window counts whole (as in rollup_hour alone).
+    expect = [r for r in records if int(since // 3600) * 3600 <= int(r.ts // 3600) * 3600 < until]
+    by_model = {r["model"]: r["requests"] for r in dash.breakdown(backend, w, "model")}
+    assert by_model == {m: sum(1 for r in expect if r.served_model == m) for m in ("local", "gpt")}
+    hourly = dash.timeseries(backend, w, "hour")["totals"]
+    daily = dash.timeseries(backend, w, "day")
+    assert daily["totals"]["requests"] == hourly["requests"] == len(expect)
+    assert daily["totals"]["cost_usd"] == pytest.approx(hourly["cost_usd"])
+    assert [p["t"] for p in daily["points"]] == [T0 + d * 86400 for d in range(4)]
+    streamed = [r.ttft_ms for r in expect if r.ttft_ms is not None]
+    assert daily["totals"]["streamed"] == hourly["streamed"] == len(streamed)
+    assert daily["totals"]["ttft_ms_mean"] == pytest.approx(sum(streamed) / len(streamed))
+    assert daily["totals"]["ttft_ms_p50"] == hourly["ttft_ms_p50"] is not None
+    team = dash.Window(since, until, team="eng")
+    assert dash.timeseries(backend, team, "day")["totals"]["requests"] == sum(1 for r in expect if r.team == "eng")
+    assert {r["group"]: r["requests"] for r in dash.who(backend, w, "model")} == by_model
+
+
+def test_bulk_load_builds_the_same_rows_as_the_write_path(backend: Backend, tmp_path: Path) -> None:
+    records = [_rec(i, ts=T0 + i * 37.0, ttft_ms=float(i % 400) if i % 2 else None) for i in range(600)]
+    Store(backend)
+    requests_sql.bulk_insert(backend, records[:350])
+    requests_sql.bulk_insert(backend, records[350:])
+    other = SQLiteBackend(tmp_path / "gateway.db")
+    Store(other)
+    for i in range(0, 600, 50):  # the gateway writer's path, in its batch size
+        requests_sql.insert(other, records[i:i + 50])
+    assert _all_rollups(backend) == _all_rollups(other)
+    assert _scan(backend, "SELECT COUNT(*) FROM requests") == [(600,)]
+    page = dash.page(backend, {"team": "eng", "model": "gpt", "status": 500}, limit=3, before=None)
+    expected = sorted((r for r in records if (r.team, r.served_model, r.status) == ("eng", "gpt", 500)),
+                      key=lambda r: (r.ts, r.request_id), reverse=True)[:3]
+    assert [(r.request_id, r.ttft_ms) for r in page] == [(r.request_id, r.ttft_ms) for r in expected]
     other.close()

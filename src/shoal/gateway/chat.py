@@ -80,9 +80,10 @@ COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_c
 
 
 class _Flags:
-    __slots__ = ("disconnected", "done", "headers_sent", "masked", "prompt_clean", "record")
+    __slots__ = ("disconnected", "done", "headers_sent", "masked", "prompt_clean", "record", "start")
 
-    def __init__(self) -> None:
+    def __init__(self, start: float = 0.0) -> None:
+        self.start = start  # perf_counter() when the request arrived (time to first token)
         self.record: Callable[[], None] | None = None
         self.masked = False  # log_content applied to the record's content
         self.prompt_clean = False  # the privacy scan found no personal data in the request
@@ -117,7 +118,7 @@ class ChatHandler:
         start = time.perf_counter()
         rid = self.new_id()
         rec = RequestRecord(request_id=rid, ts=time.time(), endpoint=fmt.endpoint)
-        flags = _Flags()
+        flags = _Flags(start)
         headers: Headers = [(b"x-shoal-request-id", rid.encode())]
         caller: Caller | None = None
         reservation = NO_RESERVATION
@@ -306,6 +307,8 @@ class ChatHandler:
             finish = "stop"
             try:
                 while chunk is not None:
+                    if rec.ttft_ms is None and (chunk.delta or chunk.tool_calls):
+                        rec.ttft_ms = (time.perf_counter() - flags.start) * 1000.0
                     if chunk.delta:
                         parts.append(chunk.delta)
                         rec.completion_tokens += 1  # providers send about one token per chunk

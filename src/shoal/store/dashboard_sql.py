@@ -7,6 +7,7 @@ is a few thousand rows), and the log itself is only read a page at a time throug
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +15,16 @@ from shoal.errors import ShoalError
 from shoal.store.backend import Backend
 from shoal.store.records import RequestRecord
 from shoal.store.requests_sql import SELECT_COLUMNS, from_row
-from shoal.store.rollups import LAT_COLUMNS, LATENCY_EDGES_MS, N_LAT
+from shoal.store.rollups import LAT_COLUMNS, LATENCY_EDGES_MS, N_LAT, TTFT_COLUMNS
 
 TIME_DIMENSIONS = {"team": "team", "model": "model", "route": "route", "sensitivity": "sensitivity"}
 WHO_DIMENSIONS = {"team": "team", "user": "user_name", "segment": "segment", "key": "key_id", "model": "model"}
 _SUMS = "SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)"
 _LAT_SUMS = ", ".join(f"SUM({c})" for c in LAT_COLUMNS)
+_TTFT_SUMS = "SUM(ttft_n), SUM(ttft_ms_sum), " + ", ".join(f"SUM({c})" for c in TTFT_COLUMNS)
+_SERIES_COLUMNS = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms_sum",
+                   *LAT_COLUMNS, "ttft_n", "ttft_ms_sum", *TTFT_COLUMNS)
+_HOUR, _DAY = 3600, 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,44 +71,91 @@ def _totals(row: Any) -> dict[str, Any]:
 
 
 def grain_for(w: Window) -> str:
-    """Minutes for spans up to 6 hours, hours beyond."""
-    return "minute" if w.until - w.since <= 6 * 3600 else "hour"
+    """Minutes for spans up to 6 hours, hours up to 8 days, days beyond."""
+    span = w.until - w.since
+    return "minute" if span <= 6 * 3600 else "hour" if span <= 8 * _DAY else "day"
+
+
+def _hour_source(w: Window, columns: tuple[str, ...], *, day_buckets: bool = False) -> tuple[str, list[Any]]:
+    """Rows of the hourly rollup for the window, as a subquery: whole days from ``rollup_day``, and
+    only the ragged ends (before the first midnight, after the last) from ``rollup_hour``.
+
+    The same hour buckets as reading ``rollup_hour`` alone (those starting in
+    ``[floor_hour(since), until)``), so the answer does not depend on the split; a month is then
+    ~30 day rows per combination plus at most 46 hour rows, instead of ~720. ``day_buckets``: the
+    hour rows report the day they fall in (for a daily time series).
+    """
+    lo = int(w.since // _HOUR) * _HOUR
+    hi = math.ceil(w.until / _HOUR) * _HOUR  # hour buckets < until are those < hi
+    d0, d1 = -(-lo // _DAY) * _DAY, hi // _DAY * _DAY
+    team = " AND team = ?" if w.team is not None else ""
+    tp: list[Any] = [w.team] if w.team is not None else []
+    cols = ", ".join(columns)
+    hour_cols = cols.replace("bucket", f"(bucket / {_DAY}) * {_DAY} AS bucket", 1) if day_buckets else cols
+    if d0 >= d1:
+        return (f"SELECT {hour_cols} FROM rollup_hour WHERE bucket >= ? AND bucket < ?{team}", [lo, hi, *tp])
+    parts = [f"SELECT {cols} FROM rollup_day WHERE bucket >= ? AND bucket < ?{team}"]
+    params: list[Any] = [d0, d1, *tp]
+    for a, b in ((lo, d0), (d1, hi)):
+        if a < b:
+            parts.append(f"SELECT {hour_cols} FROM rollup_hour WHERE bucket >= ? AND bucket < ?{team}")
+            params += [a, b, *tp]
+    return " UNION ALL ".join(parts), params
 
 
 def timeseries(backend: Backend, w: Window, grain: str | None = None) -> dict[str, Any]:
-    """Per bucket: requests, errors, tokens, cost, mean and p50/p95 latency; plus the totals."""
+    """Per bucket: requests, errors, tokens, cost, mean and p50/p95 latency and time to first
+    token; plus the totals."""
     grain = grain or grain_for(w)
-    seconds = 60 if grain == "minute" else 3600
-    where, params = _where(w, grain_seconds=seconds)
+    seconds = {"minute": 60, "hour": _HOUR, "day": _DAY}.get(grain)
+    if seconds is None:
+        raise ShoalError(f"unknown grain {grain!r}", hint="use minute, hour or day")
+    sums = f"{_SUMS}, SUM(latency_ms_sum), {_LAT_SUMS}, {_TTFT_SUMS}"
+    if grain == "minute":
+        where, params = _where(w, grain_seconds=seconds)
+        sql = f"SELECT bucket, {sums} FROM rollup_minute{where} GROUP BY bucket ORDER BY bucket"
+    else:
+        source, params = _hour_source(w, ("bucket", *_SERIES_COLUMNS), day_buckets=grain == "day")
+        sql = f"SELECT bucket, {sums} FROM ({source}) u GROUP BY bucket ORDER BY bucket"
     with backend.transaction() as cur:
-        cur.execute(f"SELECT bucket, {_SUMS}, SUM(latency_ms_sum), {_LAT_SUMS} FROM rollup_{grain}{where} "
-                    "GROUP BY bucket ORDER BY bucket", params)
+        cur.execute(sql, params)
         rows = cur.fetchall()
     points = []
     total_hist = [0] * N_LAT
+    total_ttft = [0] * N_LAT
     totals: dict[str, float] = {"requests": 0, "errors": 0, "prompt_tokens": 0, "completion_tokens": 0,
                                 "cost_usd": 0.0}
-    latency_sum = 0.0
+    latency_sum = ttft_sum = 0.0
+    ttft_n = 0
+    t0 = 7 + N_LAT  # ttft_n, ttft_ms_sum, then the time-to-first-token histogram
     for r in rows:
         t = _totals(r[1:6])
         hist = [int(x or 0) for x in r[7:7 + N_LAT]]
-        for i, n in enumerate(hist):
-            total_hist[i] += n
+        thist = [int(x or 0) for x in r[t0 + 2:t0 + 2 + N_LAT]]
+        for i in range(N_LAT):
+            total_hist[i] += hist[i]
+            total_ttft[i] += thist[i]
         for k in totals:
             totals[k] += t[k]
         latency_sum += float(r[6] or 0.0)
+        n_t = int(r[t0] or 0)
+        ttft_n += n_t
+        ttft_sum += float(r[t0 + 1] or 0.0)
         points.append({"t": int(r[0]), **t, "latency_ms_mean": float(r[6] or 0.0) / t["requests"]
                        if t["requests"] else None, "latency_ms_p50": quantile(hist, 0.5),
-                       "latency_ms_p95": quantile(hist, 0.95)})
+                       "latency_ms_p95": quantile(hist, 0.95), "streamed": n_t,
+                       "ttft_ms_p50": quantile(thist, 0.5), "ttft_ms_p95": quantile(thist, 0.95)})
     n = int(totals["requests"])
     summary: dict[str, Any] = {**totals, "error_rate": totals["errors"] / n if n else None,
                "latency_ms_mean": latency_sum / n if n else None,
-               "latency_ms_p50": quantile(total_hist, 0.5), "latency_ms_p95": quantile(total_hist, 0.95)}
+               "latency_ms_p50": quantile(total_hist, 0.5), "latency_ms_p95": quantile(total_hist, 0.95),
+               "streamed": ttft_n, "ttft_ms_mean": ttft_sum / ttft_n if ttft_n else None,
+               "ttft_ms_p50": quantile(total_ttft, 0.5), "ttft_ms_p95": quantile(total_ttft, 0.95)}
     return {"grain": grain, "bucket_seconds": seconds, "points": points, "totals": summary}
 
 
 def breakdown(backend: Backend, w: Window, by: str | tuple[str, ...]) -> list[dict[str, Any]]:
-    """Totals per value of one or more of team/model/route/sensitivity (hourly rollup)."""
+    """Totals per value of one or more of team/model/route/sensitivity (daily and hourly rollups)."""
     dims = (by,) if isinstance(by, str) else by
     cols = []
     for d in dims:
@@ -111,10 +163,11 @@ def breakdown(backend: Backend, w: Window, by: str | tuple[str, ...]) -> list[di
         if col is None:
             raise ShoalError(f"cannot break down by {d!r}", hint=f"use one of: {', '.join(TIME_DIMENSIONS)}")
         cols.append(col)
-    where, params = _where(w, grain_seconds=3600)
     group = ", ".join(cols)
+    source, params = _hour_source(w, (*dict.fromkeys(cols), "requests", "errors", "prompt_tokens",
+                                      "completion_tokens", "cost_usd", "latency_ms_sum"))
     with backend.transaction() as cur:
-        cur.execute(f"SELECT {group}, {_SUMS}, SUM(latency_ms_sum) FROM rollup_hour{where} GROUP BY {group} "
+        cur.execute(f"SELECT {group}, {_SUMS}, SUM(latency_ms_sum) FROM ({source}) u GROUP BY {group} "
                     "ORDER BY SUM(cost_usd) DESC, SUM(requests) DESC", params)
         rows = cur.fetchall()
     k = len(cols)
@@ -123,10 +176,17 @@ def breakdown(backend: Backend, w: Window, by: str | tuple[str, ...]) -> list[di
 
 
 def who(backend: Backend, w: Window, by: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Totals per team, user, segment, key or model (daily rollup), biggest spenders first."""
+    """Totals per team, user, segment, key or model, biggest spenders first.
+
+    Team and model come from the time rollups (hour precision; the daily per-user rollup does not
+    split by model); user, segment and key from the daily per-user rollup (day precision).
+    """
     col = WHO_DIMENSIONS.get(by)
     if col is None:
         raise ShoalError(f"cannot group spend by {by!r}", hint=f"use one of: {', '.join(WHO_DIMENSIONS)}")
+    if by in TIME_DIMENSIONS:
+        return [{"group": r[by], **{k: r[k] for k in ("requests", "errors", "prompt_tokens", "completion_tokens",
+                                                      "cost_usd")}} for r in breakdown(backend, w, by)[:limit]]
     where, params = _where(w, grain_seconds=86400)
     with backend.transaction() as cur:
         cur.execute(f"SELECT {col}, {_SUMS} FROM rollup_day_who{where} GROUP BY {col} "

@@ -93,6 +93,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     )),
     # Tokens per minute per scope (everything, team, model): peak load for GPU sizing (shoal tco).
     Migration(7, "rollup_peak", rollups.PEAK_SCHEMA),
+    # Time to first token; daily rollups for long windows (filled from the hourly ones).
+    Migration(8, "rollup_day_ttft", rollups.DAY_TTFT_SCHEMA),
+    # The Requests page's filters, so a rare combination (one team's 500s from one model, one
+    # user) is an index range rather than a walk of the whole window. ``requests_ts`` is covered
+    # by ``requests_ts_id`` (same leading column): dropping it keeps the cost per insert level.
+    Migration(9, "request_filter_indexes", (
+        "CREATE INDEX requests_team_model_status_ts ON requests (team, served_model, status, ts)",
+        "CREATE INDEX requests_status_ts ON requests (status, ts)",
+        "CREATE INDEX requests_user_ts ON requests (user_name, ts)",
+        "DROP INDEX IF EXISTS requests_ts",
+    )),
 )
 
 

@@ -36,6 +36,9 @@ class RequestRecord:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    # Streamed requests: from arrival to the first generated token sent (None: not streamed, or
+    # nothing was generated).
+    ttft_ms: float | None = None
     status: int = 200
     error: str | None = None
     stream: bool = False

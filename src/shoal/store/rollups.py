@@ -2,9 +2,12 @@
 
 The dashboard reads these small tables instead of scanning the log:
 
-- ``rollup_hour``: per hour × team × model × route × sensitivity: requests, errors, tokens, cost,
-  latency sum and a latency histogram (p50/p95 without the rows); ``rollup_minute`` the same per
-  minute × team (the other dimensions are stored as ``''``: minutes only draw short time series);
+- ``rollup_hour`` and ``rollup_day``: per hour (day) × team × model × route × sensitivity:
+  requests, errors, tokens, cost, latency sum and a latency histogram (p50/p95 without the rows),
+  and the same for the time to first token of streamed requests; ``rollup_minute`` the same per
+  minute × team (the other dimensions are stored as ``''``: minutes only draw short time series).
+  A long window reads whole days from ``rollup_day`` and only its ragged ends from ``rollup_hour``
+  (``shoal.store.dashboard_sql``), so a month costs ~30 rows per combination instead of ~720;
 - ``rollup_day_who``: per day × team × user × segment × key: requests, tokens, cost (its model
   column is ``''``; spend per model comes from ``rollup_hour``);
 - ``rollup_day_reason``: per day × team × kind (route / sensitivity) × reason (numbers masked):
@@ -37,11 +40,18 @@ LATENCY_EDGES_MS: tuple[float, ...] = (25, 50, 100, 200, 300, 500, 750, 1000, 15
                                        10000, 20000)
 N_LAT = len(LATENCY_EDGES_MS) + 1
 LAT_COLUMNS = tuple(f"lat_{i}" for i in range(N_LAT))
-MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms_sum", *LAT_COLUMNS)
+TTFT_COLUMNS = tuple(f"ttft_{i}" for i in range(N_LAT))
+BASE_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms_sum",
+                 *LAT_COLUMNS)
+# Time to first token: only streamed requests have one, so it has its own count.
+TTFT_MEASURES = ("ttft_n", "ttft_ms_sum", *TTFT_COLUMNS)
+MEASURES = (*BASE_MEASURES, *TTFT_MEASURES)
+_FLOAT_MEASURES = frozenset(i for i, m in enumerate(MEASURES) if m in ("cost_usd", "latency_ms_sum", "ttft_ms_sum"))
+_TTFT_N = MEASURES.index("ttft_n")
 TIME_DIMS = ("team", "model", "route", "sensitivity")
 WHO_DIMS = ("team", "user_name", "segment", "key_id", "model")
 WHO_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
-GRAINS = {"minute": 60, "hour": 3600}
+GRAINS = {"minute": 60, "hour": 3600, "day": 86400}
 
 _ROUTER = re.compile(r"^router:p_ok=([0-9.]+)")
 _NUMBER = re.compile(r"(?<=[=<>])\d+(?:\.\d+)?")  # values after = < >, not digits in model names
@@ -55,14 +65,16 @@ def _text_cols(names: Sequence[str]) -> str:
     return ", ".join(f"{n} TEXT NOT NULL DEFAULT ''" for n in names)
 
 
-def _time_table(name: str) -> tuple[str, ...]:
+def _time_table(name: str, *, ttft: bool = False) -> tuple[str, ...]:
+    extra = f", ttft_n BIGINT NOT NULL DEFAULT 0, ttft_ms_sum DOUBLE PRECISION NOT NULL DEFAULT 0, " \
+            f"{_bigint_cols(TTFT_COLUMNS)}" if ttft else ""
     return (
         f"""CREATE TABLE {name} (
             bucket BIGINT NOT NULL, {_text_cols(TIME_DIMS)},
             requests BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0,
             prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0,
             cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0, latency_ms_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
-            {_bigint_cols(LAT_COLUMNS)},
+            {_bigint_cols(LAT_COLUMNS)}{extra},
             PRIMARY KEY (bucket, {', '.join(TIME_DIMS)}))""",
         f"CREATE INDEX {name}_team ON {name} (team, bucket)",
     )
@@ -105,6 +117,29 @@ PEAK_SCHEMA: tuple[str, ...] = (
 )
 
 
+def _add_ttft(table: str) -> tuple[str, ...]:
+    return (f"ALTER TABLE {table} ADD COLUMN ttft_n BIGINT NOT NULL DEFAULT 0",
+            f"ALTER TABLE {table} ADD COLUMN ttft_ms_sum DOUBLE PRECISION NOT NULL DEFAULT 0",
+            *(f"ALTER TABLE {table} ADD COLUMN {c} BIGINT NOT NULL DEFAULT 0" for c in TTFT_COLUMNS))
+
+
+_TIME_COLS = ", ".join(("bucket", *TIME_DIMS, *MEASURES))
+# Added by a later migration again: time to first token (a new request column and measures of the
+# existing time rollups, zero for older records, which never recorded it), and the daily rollup,
+# filled from the hourly one so existing databases answer long windows from it at once.
+DAY_TTFT_SCHEMA: tuple[str, ...] = (
+    "ALTER TABLE requests ADD COLUMN ttft_ms DOUBLE PRECISION",
+    *_add_ttft("rollup_minute"),
+    *_add_ttft("rollup_hour"),
+    *_time_table("rollup_day", ttft=True),
+    (f"INSERT INTO rollup_day ({_TIME_COLS}) SELECT (bucket / 86400) * 86400, {', '.join(TIME_DIMS)}, "
+     f"{', '.join(f'SUM({m})' for m in MEASURES)} FROM rollup_hour "
+     f"GROUP BY (bucket / 86400) * 86400, {', '.join(TIME_DIMS)}"),
+    # The busiest minute of a long window reads only this index (no table row per minute).
+    "CREATE INDEX rollup_peak_tokens ON rollup_peak (scope, bucket, tokens)",
+)
+
+
 def latency_bucket(ms: float) -> int:
     for i, edge in enumerate(LATENCY_EDGES_MS):
         if ms <= edge:
@@ -142,6 +177,7 @@ _WHO_KEYS = ("bucket", *WHO_DIMS)
 _SQL = {
     "rollup_minute": _upsert_sql("rollup_minute", _TIME_KEYS, MEASURES),
     "rollup_hour": _upsert_sql("rollup_hour", _TIME_KEYS, MEASURES),
+    "rollup_day": _upsert_sql("rollup_day", _TIME_KEYS, MEASURES),
     "rollup_day_who": _upsert_sql("rollup_day_who", _WHO_KEYS, WHO_MEASURES),
     "rollup_day_reason": _upsert_sql("rollup_day_reason", ("bucket", "team", "kind", "reason"), ("requests",)),
     "rollup_day_router": _upsert_sql("rollup_day_router", ("bucket", "team", "score", "model"),
@@ -150,79 +186,101 @@ _SQL = {
 }
 
 
-_KEY_LEN = {"rollup_minute": len(_TIME_KEYS), "rollup_hour": len(_TIME_KEYS), "rollup_day_who": len(_WHO_KEYS),
+_KEY_LEN = {"rollup_minute": len(_TIME_KEYS), "rollup_hour": len(_TIME_KEYS), "rollup_day": len(_TIME_KEYS),
+            "rollup_day_who": len(_WHO_KEYS),
             "rollup_day_reason": 4, "rollup_day_router": 4, "rollup_peak": 2}
+
+
+class Aggregator:
+    """Sums records into rollup rows (pure; no database). ``add`` may be called many times: the
+    bulk loader feeds a whole import through one aggregator and writes each rollup once."""
+
+    def __init__(self) -> None:
+        self.time: dict[str, dict[tuple[Any, ...], list[float]]] = {
+            g: defaultdict(lambda: [0.0] * len(MEASURES)) for g in GRAINS}
+        self.who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
+        self.reasons: dict[tuple[Any, ...], int] = defaultdict(int)
+        self.router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.peak: dict[tuple[str, int], int] = defaultdict(int)
+
+    def add(self, records: Iterable[RequestRecord]) -> Aggregator:
+        time_acc, who, reasons, router, peak = self.time, self.who, self.reasons, self.router, self.peak
+        for r in records:
+            team, model = r.team or "", r.served_model or ""
+            err = 0 if 200 <= r.status < 300 else 1
+            dims = (team, model, r.route or "", r.sensitivity or "")
+            lat = 6 + latency_bucket(r.latency_ms)
+            ttft = r.ttft_ms
+            ttft_col = _TTFT_N + 2 + latency_bucket(ttft) if ttft is not None else 0
+            for grain, seconds in GRAINS.items():
+                # Minutes only feed short time series (per team): finer dimensions there would make
+                # the minute table as large as the log itself.
+                key = (team, "", "", "") if grain == "minute" else dims
+                acc = time_acc[grain][(int(r.ts // seconds) * seconds, *key)]
+                acc[0] += 1
+                acc[1] += err
+                acc[2] += r.prompt_tokens
+                acc[3] += r.completion_tokens
+                acc[4] += r.cost_usd
+                acc[5] += r.latency_ms
+                acc[lat] += 1
+                if ttft is not None:
+                    acc[_TTFT_N] += 1
+                    acc[_TTFT_N + 1] += ttft
+                    acc[ttft_col] += 1
+            minute = int(r.ts // 60) * 60
+            tokens = r.prompt_tokens + r.completion_tokens
+            for scope in ("*", "team:" + team, "model:" + model):
+                peak[(scope, minute)] += tokens
+            day = int(r.ts // 86400) * 86400
+            # Per model spend comes from rollup_hour; a model here would multiply the rows by models.
+            w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", "")]
+            w[0] += 1
+            w[1] += err
+            w[2] += r.prompt_tokens
+            w[3] += r.completion_tokens
+            w[4] += r.cost_usd
+            for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
+                for reason in set(map(reason_key, items)):
+                    reasons[(day, team, kind, reason)] += 1
+            # Only requests the router decided: a privacy-pinned request may carry the router's score
+            # too (computed, then overridden), but no threshold would change where it goes.
+            score = router_score(r.route_reasons) if r.route == "router" else None
+            if score is not None:
+                acc_r = router[(day, team, max(0, min(100, round(score * 100))), model)]
+                acc_r[0] += 1
+                acc_r[1] += r.prompt_tokens
+                acc_r[2] += r.completion_tokens
+        return self
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Rows to upsert per rollup table."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for grain in GRAINS:
+            out[f"rollup_{grain}"] = [(*k, *_ints(v)) for k, v in self.time[grain].items()]
+        out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in self.who.items()]
+        out["rollup_day_reason"] = [(*k, n) for k, n in self.reasons.items()]
+        out["rollup_day_router"] = [(*k, *v) for k, v in self.router.items()]
+        out["rollup_peak"] = [(*k, n) for k, n in self.peak.items()]
+        return out
 
 
 def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...]]]:
     """Rows to upsert per rollup table for these records (pure; no database)."""
-    time_acc: dict[str, dict[tuple[Any, ...], list[float]]] = {g: defaultdict(lambda: [0.0] * len(MEASURES))
-                                                               for g in GRAINS}
-    who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
-    reasons: dict[tuple[Any, ...], int] = defaultdict(int)
-    router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
-    peak: dict[tuple[str, int], int] = defaultdict(int)
-    for r in records:
-        team, model = r.team or "", r.served_model or ""
-        err = 0 if 200 <= r.status < 300 else 1
-        dims = (team, model, r.route or "", r.sensitivity or "")
-        lat = 6 + latency_bucket(r.latency_ms)
-        for grain, seconds in GRAINS.items():
-            # Minutes only feed short time series (per team): finer dimensions there would make
-            # the minute table as large as the log itself.
-            key = dims if grain == "hour" else (team, "", "", "")
-            acc = time_acc[grain][(int(r.ts // seconds) * seconds, *key)]
-            acc[0] += 1
-            acc[1] += err
-            acc[2] += r.prompt_tokens
-            acc[3] += r.completion_tokens
-            acc[4] += r.cost_usd
-            acc[5] += r.latency_ms
-            acc[lat] += 1
-        minute = int(r.ts // 60) * 60
-        tokens = r.prompt_tokens + r.completion_tokens
-        for scope in ("*", "team:" + team, "model:" + model):
-            peak[(scope, minute)] += tokens
-        day = int(r.ts // 86400) * 86400
-        # Per model spend comes from rollup_hour; a model here would multiply the rows by models.
-        w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", "")]
-        w[0] += 1
-        w[1] += err
-        w[2] += r.prompt_tokens
-        w[3] += r.completion_tokens
-        w[4] += r.cost_usd
-        for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
-            for reason in set(map(reason_key, items)):
-                reasons[(day, team, kind, reason)] += 1
-        # Only requests the router decided: a privacy-pinned request may carry the router's score
-        # too (computed, then overridden), but no threshold would change where it goes.
-        score = router_score(r.route_reasons) if r.route == "router" else None
-        if score is not None:
-            acc_r = router[(day, team, max(0, min(100, round(score * 100))), model)]
-            acc_r[0] += 1
-            acc_r[1] += r.prompt_tokens
-            acc_r[2] += r.completion_tokens
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for grain in GRAINS:
-        out[f"rollup_{grain}"] = [(*k, *_ints(v)) for k, v in time_acc[grain].items()]
-    out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in who.items()]
-    out["rollup_day_reason"] = [(*k, n) for k, n in reasons.items()]
-    out["rollup_day_router"] = [(*k, *v) for k, v in router.items()]
-    out["rollup_peak"] = [(*k, n) for k, n in peak.items()]
-    return out
+    return Aggregator().add(records).rows()
 
 
 def _ints(values: list[float]) -> list[float | int]:
-    # cost and latency sums stay floats (indexes 4, 5); the rest are counts
-    return [v if i in (4, 5) else int(v) for i, v in enumerate(values)]
+    # cost and latency sums stay floats; the rest are counts
+    return [v if i in _FLOAT_MEASURES else int(v) for i, v in enumerate(values)]
 
 
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "rollup_minute": _TIME_KEYS, "rollup_hour": _TIME_KEYS, "rollup_day_who": _WHO_KEYS,
+    "rollup_minute": _TIME_KEYS, "rollup_hour": _TIME_KEYS, "rollup_day": _TIME_KEYS, "rollup_day_who": _WHO_KEYS,
     "rollup_day_reason": ("bucket", "team", "kind", "reason"), "rollup_day_router": ("bucket", "team", "score", "model"),
     "rollup_peak": ("scope", "bucket")}
 _TABLE_MEASURES: dict[str, tuple[str, ...]] = {
-    "rollup_minute": MEASURES, "rollup_hour": MEASURES, "rollup_day_who": WHO_MEASURES,
+    "rollup_minute": MEASURES, "rollup_hour": MEASURES, "rollup_day": MEASURES, "rollup_day_who": WHO_MEASURES,
     "rollup_day_reason": ("requests",), "rollup_day_router": ("requests", "prompt_tokens", "completion_tokens"),
     "rollup_peak": ("tokens",)}
 
@@ -242,19 +300,25 @@ def _copy_upsert(raw: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
     raw.execute(f"TRUNCATE {tmp}")
 
 
-def apply(cur: Cursor, records: Sequence[RequestRecord], *, skip: frozenset[str] = frozenset(),
-          copy_from: Any = None) -> None:
-    """Add ``records`` (already inserted, in this transaction) to every rollup (but ``skip``).
+def apply(cur: Cursor, records: Sequence[RequestRecord], *, copy_from: Any = None) -> None:
+    """Add ``records`` (already inserted, in this transaction) to every rollup.
 
     ``copy_from``: a psycopg cursor of the same transaction; large row sets then go through COPY
     (the bulk loader's form; the gateway's batches are small and use plain upserts).
     """
-    if not records:
-        return
-    for table, rows in aggregate(records).items():
-        if rows and table not in skip and copy_from is not None and len(rows) > 2000:
+    if records:
+        write(cur, aggregate(records), copy_from=copy_from)
+
+
+def write(cur: Cursor, rows_by_table: dict[str, list[tuple[Any, ...]]], *, copy_from: Any = None) -> None:
+    """Upsert rows of ``aggregate`` (one statement per table; the bulk loader merges many batches'
+    aggregates first and writes once)."""
+    for table, rows in rows_by_table.items():
+        if not rows:
+            continue
+        if copy_from is not None and len(rows) > 2000:
             _copy_upsert(copy_from, table, rows)
-        elif rows and table not in skip:
+        else:
             # Sorted keys: concurrent writers (PostgreSQL, several gateways) take row locks in the
             # same order and cannot deadlock on each other's batches.
             n = _KEY_LEN[table]
@@ -285,6 +349,13 @@ def backfill(cur: Cursor, chunk: int = 20_000) -> None:
             completion_tokens=int(r[11]), cost_usd=float(r[12]), latency_ms=float(r[13]),
             route_reasons=orjson.loads(r[14] or "[]"), sensitivity_reasons=orjson.loads(r[15] or "[]"))
             for r in rows]
-        # rollup_peak does not exist yet: its own migration fills it from rollup_minute.
-        apply(cur, records, skip=frozenset({"rollup_peak"}))
+        # The tables as migration 5 created them: rollup_peak and rollup_day do not exist yet (their
+        # migrations fill them from rollup_minute / rollup_hour), nor the time-to-first-token
+        # columns (older records never recorded one).
+        sums = aggregate(records)
+        base = len(_TIME_KEYS) + len(BASE_MEASURES)
+        for table in ("rollup_minute", "rollup_hour"):
+            cur.executemany(_upsert_sql(table, _TIME_KEYS, BASE_MEASURES), [row[:base] for row in sums[table]])
+        for table in ("rollup_day_who", "rollup_day_reason", "rollup_day_router"):
+            write(cur, {table: sums[table]})
         last = (float(rows[-1][1]), str(rows[-1][0]))

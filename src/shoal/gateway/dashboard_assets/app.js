@@ -125,7 +125,8 @@ const render = {
     main.append(el("h2", {}, "Overview"), el("div", { class: "cards" },
       card("requests", fmt.n(t.requests)), card("spend (recorded)", fmt.usd(t.cost_usd)),
       card("tokens", fmt.n(t.prompt_tokens + t.completion_tokens)), card("latency p50", fmt.ms(t.latency_ms_p50)),
-      card("latency p95", fmt.ms(t.latency_ms_p95)), card("error rate", fmt.pct(t.error_rate))));
+      card("latency p95", fmt.ms(t.latency_ms_p95)), card("first token p50", fmt.ms(t.ttft_ms_p50)),
+      card("first token p95", fmt.ms(t.ttft_ms_p95)), card("error rate", fmt.pct(t.error_rate))));
     const ts = (key) => pts.map((p) => [p.t, p[key]]);
     main.append(el("div", { class: "grid2" },
       panel(`requests per ${d.grain}`, lineChart([{ name: "requests", points: ts("requests") }], { xFmt: timeFmt, yFmt: fmt.n })),
@@ -136,7 +137,10 @@ const render = {
         { name: "tokens", points: pts.map((p) => [p.t, p.prompt_tokens + p.completion_tokens]) }], { xFmt: timeFmt, yFmt: fmt.n })),
       panel("error rate", lineChart([{ name: "error rate", color: COLORS[2], points: pts.map((p) => [p.t, p.requests ? p.errors / p.requests : 0]) }],
         { xFmt: timeFmt, yFmt: fmt.pct, yMin: 0 })),
-      panel("time to first token", el("p", { class: "muted" }, "Not recorded yet: request records carry total latency only."))));
+      panel(`time to first token (${fmt.n(t.streamed || 0)} streamed requests)`, t.streamed
+        ? [legend(["p50", "p95"]), lineChart([{ name: "p50", points: ts("ttft_ms_p50").filter((p) => p[1] !== null) },
+          { name: "p95", points: ts("ttft_ms_p95").filter((p) => p[1] !== null) }], { xFmt: timeFmt, yFmt: fmt.ms })]
+        : el("p", { class: "muted" }, "No streamed requests in this window."))));
   },
 
   async spend(main) {
