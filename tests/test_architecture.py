@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # package (first name under shoal) → layer. Same layer = "beside": allowed, but never in a cycle.
 LAYERS: dict[str, int] = {
-    "errors": 0, "principal": 0, "_version": 0,
+    "errors": 0, "principal": 0, "paths": 0, "_version": 0,
     "models": 1,
     "catalog": 2, "catalog_data": 2, "privacy": 2, "store": 2,
     "routing": 3, "rag": 3,
@@ -29,9 +29,9 @@ LAYERS: dict[str, int] = {
 }
 # Where the table narrows "may import" below the general rule (privacy and store: layer 0 only).
 MAY_IMPORT: dict[str, set[str]] = {
-    "errors": set(), "principal": set(), "_version": set(),
-    "privacy": {"errors", "principal"},
-    "store": {"errors", "principal"},
+    "errors": set(), "principal": set(), "_version": set(), "paths": {"errors"},
+    "privacy": {"errors", "principal", "paths"},
+    "store": {"errors", "principal", "paths"},
 }
 # Each package's own config section (``shoal.<pkg>.config``) is a schema leaf: it imports only
 # pydantic, layers 0–1 (errors, plain model types), its own package and other sections, so the file schema
@@ -42,8 +42,6 @@ SECTION_MAX_LAYER = 1
 KNOWN: set[tuple[str, str]] = {
     # Low-level parts still take the whole Settings (for data_dir / resolve_path / resolve_secret /
     # their section); each should take its own section plus explicit paths from the wiring.
-    ("catalog", "config"),
-    ("store", "config"),
     ("rag", "config"),
     ("evals", "config"),
     ("tuning", "config"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shoal.catalog_data import BUILTIN, EMBEDDED_ENTRY, EMBEDDED_NAME, CatalogEntry
@@ -18,9 +19,10 @@ from shoal.errors import ConfigError, UnknownModelError
 from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.registry import ProviderRegistry
 from shoal.models.types import ModelSpec, Pricing
+from shoal.paths import Paths
 
 if TYPE_CHECKING:
-    from shoal.config import ModelConfig, Settings
+    from shoal.models.config import ModelConfig
 
 EMBEDDED_EMBEDDER_NAME = "minilm"
 EMBEDDED_EMBEDDER_ENTRY = CatalogEntry("sentence_transformers", 0.0, 0.0, 256, (), "embedding")
@@ -29,11 +31,18 @@ DEFAULT_IDS = {EMBEDDED_NAME: "SmolLM2-135M-Instruct-Q4_1", EMBEDDED_EMBEDDER_NA
 
 
 class Catalog:
-    """Resolves model names to ``ModelSpec`` and builds (and caches) model instances."""
+    """Resolves model names to ``ModelSpec`` and builds (and caches) model instances.
 
-    def __init__(self, settings: Settings, registry: ProviderRegistry | None = None, *,
+    ``models`` is the ``models:`` section; ``paths`` resolves ``file:`` secrets and names the config
+    file in errors. The wiring builds it from the config (``shoal.wiring.catalog``).
+    """
+
+    def __init__(self, models: Mapping[str, ModelConfig] | None = None, registry: ProviderRegistry | None = None, *,
+                 default_model: str = EMBEDDED_NAME, paths: Paths | None = None,
                  provider_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self.settings = settings
+        self.models: dict[str, ModelConfig] = dict(models or {})
+        self.paths = paths or Paths.at(Path.cwd())
+        self._default_model = default_model
         self.registry = registry or ProviderRegistry.from_entry_points()
         # Defaults the wiring supplies per provider (e.g. where the model registry lives), under each
         # model's own ``options``: providers get what they need explicitly, never from the environment.
@@ -45,7 +54,7 @@ class Catalog:
 
     def configured_names(self) -> list[str]:
         """Configured models plus the embedded defaults, config order first."""
-        names = list(self.settings.config.models)
+        names = list(self.models)
         for builtin in (EMBEDDED_NAME, EMBEDDED_EMBEDDER_NAME):
             if builtin not in names:
                 names.append(builtin)
@@ -57,17 +66,17 @@ class Catalog:
 
     @property
     def default_model(self) -> str:
-        return self.settings.config.default_model
+        return self._default_model
 
     # --- resolution ------------------------------------------------------------------------------
 
     def spec(self, name: str, *, resolve_secret: bool = True) -> ModelSpec:
-        cfg = self.settings.config.models.get(name)
+        cfg = self.models.get(name)
         if cfg is None:
             entry = self._builtin(name)
             if entry is None:
                 raise UnknownModelError(
-                    f"no model named {name!r}", model=name, file=self.settings.source, key="models",
+                    f"no model named {name!r}", model=name, file=self.paths.source, key="models",
                     hint=f"configured: {', '.join(self.configured_names())}; add it under models: "
                          "in shoal.yaml (`shoal init` writes a starter)")
             return self._from_entry(name, DEFAULT_IDS.get(name, name), entry, resolve_secret)
@@ -101,13 +110,13 @@ class Catalog:
         provider_name = cfg.provider or (entry.provider if entry else None)
         if provider_name is None:
             raise ConfigError("no provider given and the model id is not in the built-in catalog",
-                              file=self.settings.source, key=f"models.{name}.provider",
+                              file=self.paths.source, key=f"models.{name}.provider",
                               hint=f"set provider: to one of {', '.join(self.registry.names())}")
         try:
             provider = self.registry.get(provider_name)
         except ConfigError as exc:
             close = difflib.get_close_matches(provider_name, self.registry.names(), n=1)
-            raise ConfigError(exc.message, file=self.settings.source, key=f"models.{name}.provider",
+            raise ConfigError(exc.message, file=self.paths.source, key=f"models.{name}.provider",
                               hint=f"did you mean {close[0]!r}? ({exc.hint})" if close else exc.hint) from None
         known = getattr(provider, "options", None)
         if known is not None:
@@ -115,7 +124,7 @@ class Catalog:
                 if key not in known:
                     close = difflib.get_close_matches(key, sorted(known), n=1)
                     raise ConfigError(f"unknown option {key!r} for provider {provider_name!r}",
-                                      file=self.settings.source, key=f"models.{name}.options.{key}",
+                                      file=self.paths.source, key=f"models.{name}.options.{key}",
                                       hint=f"did you mean {close[0]!r}?" if close else
                                       f"options of {provider_name}: {', '.join(sorted(known))}")
         if entry is not None and entry.provider != provider_name:
@@ -147,19 +156,19 @@ class Catalog:
         )
 
     def _secret(self, ref: str, key: str) -> str:
-        return self.settings.resolve_secret(ref, key=key if "." in key else f"models.{key}.api_key")
+        return self.paths.secret(ref, key=key if "." in key else f"models.{key}.api_key")
 
     def check(self) -> None:
         """Raise the first ``ConfigError`` among the configured models (unknown provider, unknown
         option key ...), so a typo stops the command instead of surfacing at the first request.
         Secrets are not resolved here: a missing key only matters to the model that needs it."""
-        for name in self.settings.config.models:
+        for name in self.models:
             self.spec(name, resolve_secret=False)
 
     def capabilities_declared(self, name: str) -> bool:
         """Whether ``name``'s capabilities are known (config ``capabilities:`` or a built-in entry),
         as opposed to the bare default a model nobody described gets."""
-        cfg = self.settings.config.models.get(name)
+        cfg = self.models.get(name)
         if cfg is None:
             return self._builtin(name) is not None
         if cfg.capabilities is not None:
@@ -175,7 +184,7 @@ class Catalog:
             spec = self.spec(name)
             if spec.kind != "chat":
                 raise ConfigError(f"model {name!r} is an embedding model, not a chat model",
-                                  file=self.settings.source, key=f"models.{name}.kind")
+                                  file=self.paths.source, key=f"models.{name}.kind")
             self._chat[name] = self.registry.get(spec.provider).chat_model(spec)
         return self._chat[name]
 

@@ -378,7 +378,7 @@ class Client:
 
     def _open_store(self) -> Store:
         if self._store is None:
-            from shoal.store import open_store
+            from shoal.wiring import open_store
 
             self._store = open_store(self.settings)
         return self._store

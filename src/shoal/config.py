@@ -14,20 +14,24 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shoal.costs.config import CostsConfig
-from shoal.errors import ConfigError, MissingSecretError
+from shoal.errors import ConfigError
 from shoal.evals.config import EvalsConfig
 from shoal.gateway.config import GatewayConfig
+from shoal.models.config import ModelConfig
+from shoal.paths import Paths
 from shoal.privacy.config import PrivacyConfig
 from shoal.rag.config import RagConfig
 from shoal.routing.config import RoutingConfig
 from shoal.store.config import StoreConfig
 from shoal.tuning.config import TuningConfig
+
+__all__ = ["CONFIG_ENV", "DEFAULT_FILE", "ModelConfig", "Settings", "ShoalConfig", "load_settings", "parse_config"]
 
 CONFIG_ENV = "SHOAL_CONFIG"
 DEFAULT_FILE = "shoal.yaml"
@@ -35,36 +39,6 @@ DEFAULT_FILE = "shoal.yaml"
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModelConfig(Strict):
-    """One entry under ``models:``. Anything not given comes from the catalog or the provider."""
-
-    provider: str | None = None
-    model: str | None = Field(default=None, description="concrete model id sent to the provider")
-    kind: Literal["chat", "embedding"] | None = None
-    base_url: str | None = None
-    api_key: str | None = Field(default=None, description="env:NAME or file:PATH, never the key itself")
-    locality: Literal["self_hosted", "external"] | None = None
-    input_price: float | None = Field(default=None, ge=0, description="USD per 1M input tokens")
-    output_price: float | None = Field(default=None, ge=0, description="USD per 1M output tokens")
-    hourly_cost: float | None = Field(default=None, ge=0, description="USD per GPU-hour of infrastructure "
-                                      "(self-hosted: charged by provisioned time, see README 'Cost')")
-    setup_cost: float | None = Field(default=None, ge=0, description="one-off USD to set the deployment up")
-    gpus: int = Field(default=1, ge=1, le=4096, description="GPUs the deployment holds")
-    max_tokens_per_s: float | None = Field(default=None, gt=0, description="tokens/s one GPU sustains")
-    context_window: int | None = Field(default=None, gt=0)
-    capabilities: list[Literal["streaming", "vision", "tools", "json"]] | None = None
-    timeout: float = Field(default=60.0, gt=0)
-    options: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("api_key")
-    @classmethod
-    def _reference_only(cls, value: str | None) -> str | None:
-        if value is None or value.startswith(("env:", "file:")):
-            return value
-        raise ValueError("api_key must be a reference such as env:OPENAI_API_KEY or file:/run/secrets/key; "
-                         "keys are never stored in the config file")
 
 
 class ShoalConfig(Strict):
@@ -99,32 +73,19 @@ class Settings:
     @property
     def data_dir(self) -> Path:
         """The project's state directory (indexes, logs, caches); created on first use."""
-        d = Path(self.config.data_dir)
-        return d if d.is_absolute() else self.base_dir / d
+        return self.paths.data_dir
+
+    @property
+    def paths(self) -> Paths:
+        """What components get instead of the whole config: base folder, state folder, secrets."""
+        return Paths.at(self.base_dir, self.config.data_dir, self.source)
 
     def resolve_path(self, value: str) -> Path:
-        p = Path(os.path.expanduser(value))
-        return p if p.is_absolute() else self.base_dir / p
+        return self.paths.resolve(value)
 
     def resolve_secret(self, ref: str, *, key: str) -> str:
         """Resolve ``env:NAME`` / ``file:PATH``. The value is returned, never included in errors."""
-        kind, _, target = ref.partition(":")
-        if kind == "env":
-            value = os.environ.get(target)
-            if not value:
-                raise MissingSecretError(
-                    f"environment variable {target} is not set", env_var=target, file=self.source, key=key,
-                    hint=f"export {target}=... (or point {key} at another env:/file: reference)")
-            return value
-        path = self.resolve_path(target)
-        try:
-            value = path.read_text().strip()
-        except OSError as exc:
-            raise MissingSecretError(f"cannot read secret file {path}: {exc.strerror}", file=self.source,
-                                     key=key, hint="create the file or change the reference") from None
-        if not value:
-            raise MissingSecretError(f"secret file {path} is empty", file=self.source, key=key)
-        return value
+        return self.paths.secret(ref, key=key)
 
 
 def _format_validation_error(exc: ValidationError, source: str, raw: Any) -> ConfigError:

@@ -14,10 +14,12 @@ from shoal.pipeline import Pipeline
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
     from shoal.config import Settings
+    from shoal.models.registry import ProviderRegistry
     from shoal.rag.search import Searcher
     from shoal.routing.breaker import CircuitBreakers
     from shoal.routing.caller import FallbackCaller
     from shoal.routing.policy import PolicyEngine
+    from shoal.store import Store
 
 
 @dataclass(slots=True)
@@ -31,14 +33,27 @@ class Wired:
     searcher: Searcher
 
 
-def catalog(settings: Settings) -> Catalog:
-    """The model catalog, with what providers need from the rest of the config passed in explicitly."""
+def catalog(settings: Settings, registry: ProviderRegistry | None = None, *, check: bool = True) -> Catalog:
+    """The model catalog, with what providers need from the rest of the config passed in explicitly.
+
+    ``check`` validates every configured model now, so `provider: opneai` or
+    `options: {n_thread: 2}` stops the command instead of surfacing at the first call.
+    """
     from shoal.catalog import Catalog
     from shoal.tuning.registry import provider_options
 
-    catalog = Catalog(settings, provider_options=provider_options(settings))
-    catalog.check()  # `provider: opneai` or `options: {n_thread: 2}` is an error now, not at the first call
-    return catalog
+    built = Catalog(settings.config.models, registry, default_model=settings.config.default_model,
+                    paths=settings.paths, provider_options=provider_options(settings))
+    if check:
+        built.check()
+    return built
+
+
+def open_store(settings: Settings, *, background_writes: bool = False) -> Store:
+    """The request-log store of ``settings`` (``store:`` section), opened and migrated."""
+    from shoal.store import open_store as _open
+
+    return _open(settings.config.store, settings.paths, background_writes=background_writes)
 
 
 def build(settings: Settings, catalog: Catalog) -> Wired:

@@ -10,7 +10,7 @@ import pytest
 
 import shoal
 from shoal.config import Settings, parse_config
-from shoal.store import open_store
+from shoal.wiring import open_store
 
 MODELS: dict[str, Any] = {
     "cloud": {"provider": "testing", "locality": "external", "input_price": 1.0, "output_price": 2.0,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import shoal
-from shoal.store import open_store
+from shoal.wiring import open_store
 
 pytestmark = pytest.mark.local_model
 

@@ -14,7 +14,8 @@ from shoal.cli import cli
 from shoal.config import load_settings
 from shoal.costs.allocation import UsageCell, allocate, window_hours
 from shoal.models.types import Pricing, Usage
-from shoal.store import RequestRecord, open_store
+from shoal.store import RequestRecord
+from shoal.wiring import open_store
 
 
 def test_a_request_on_an_hourly_model_is_charged_at_the_capacity_rate() -> None:

@@ -17,7 +17,8 @@ from shoal.costs.tco import project
 from shoal.costs.traffic import ModelTraffic, RouterPoint, Traffic
 from shoal.costs.whatif import curve, router_models
 from shoal.models.types import ModelSpec, Pricing
-from shoal.store import RequestRecord, open_store
+from shoal.store import RequestRecord
+from shoal.wiring import open_store
 
 GPT = ModelSpec("gpt", "testing", "gpt", locality="external", pricing=Pricing(2.5, 10.0))
 LLAMA = ModelSpec("llama", "testing", "llama", locality="self_hosted",

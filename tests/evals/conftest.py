@@ -16,6 +16,7 @@ from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.registry import ProviderRegistry
 from shoal.models.testing import HashEmbeddingModel, ScriptedChatModel
 from shoal.models.types import ChatRequest, ModelSpec
+from shoal.wiring import catalog as build_catalog
 
 
 class OracleProvider:
@@ -87,7 +88,7 @@ def project(tmp_path: Path) -> Callable[..., tuple[Settings, Catalog, Path]]:
         settings = load_settings(tmp_path / "shoal.yaml")
         registry = ProviderRegistry.from_entry_points()
         registry.register(OracleProvider())  # type: ignore[arg-type]
-        return settings, Catalog(settings, registry), spec_path
+        return settings, build_catalog(settings, registry, check=False), spec_path
 
     return make
 

@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 from shoal.config import load_settings
-from shoal.store import RequestFilter, Store, open_store
+from shoal.store import RequestFilter, Store
 from shoal.store.backend import PostgresBackend
+from shoal.wiring import open_store
 from tests.gateway.conftest import live_gateway, make_settings
 from tests.gateway.test_processes import gateway_process
 from tests.servers.tcp_proxy import FaultProxy

@@ -23,9 +23,10 @@ from shoal.feedback.capture import (
     reject,
 )
 from shoal.feedback.curate import examples_from_feedback
-from shoal.store import RequestRecord, Store, open_store
+from shoal.store import RequestRecord, Store
 from shoal.tuning.jobs import build_dataset
 from shoal.tuning.rollout import report_for_model
+from shoal.wiring import open_store
 from tests.tuning.conftest import SYSTEM, write_config
 
 EMAIL = "maria.lopez@example.org"

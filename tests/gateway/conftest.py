@@ -22,6 +22,7 @@ from shoal.gateway.server import build_app
 from shoal.gateway.timeouts import ServerTimeouts, ShoalUvicornConfig
 from shoal.pipeline import Pipeline
 from shoal.store import Store
+from shoal.wiring import catalog as build_catalog
 
 ADMIN_KEY = "test-admin-key-0123456789"
 
@@ -95,7 +96,7 @@ def serve_app(app: Any) -> Iterator[str]:
 @contextmanager
 def live_gateway(settings: Settings, *, pipeline: Pipeline | None = None, catalog: Catalog | None = None,
                  admin_key: str = ADMIN_KEY) -> Iterator[Live]:
-    catalog = catalog or Catalog(settings)
+    catalog = catalog or build_catalog(settings, check=False)
     app = build_app(settings, catalog=catalog, pipeline=pipeline, admin_key=admin_key)
     with serve_app(app) as url:
         yield Live(url=url, app=app, settings=settings, catalog=catalog)

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from shoal.cli import cli
 from shoal.config import load_settings
-from shoal.store import RequestRecord, open_store
+from shoal.store import RequestRecord
+from shoal.wiring import open_store
 
 
 def test_keys_logs_and_usage(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import httpx
 import orjson
 import pytest
 
-from shoal.catalog import Catalog
+from shoal.wiring import catalog as build_catalog
 from tests.gateway.conftest import Live, live_gateway, make_settings, routed_pipeline
 from tests.servers import FakeServer, Received, Reply, openai_wire
 
@@ -160,7 +160,7 @@ def live(upstream: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iter
     settings = make_settings(tmp_path, models=models, default_model="frontier",
                              routing={"retries": {"max_attempts": 1, "backoff_s": 0},
                                       "privacy": {"models": ["onprem"]}})
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as gw:
         yield gw
 

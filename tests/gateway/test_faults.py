@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shoal.catalog import Catalog
+from shoal.wiring import catalog as build_catalog
 from tests.gateway.conftest import Live, live_gateway, make_settings, routed_pipeline
 from tests.servers import FakeServer, Reply, openai_wire
 
@@ -101,7 +101,7 @@ def _answer(response: httpx.Response, stream: bool) -> str:
 def test_fault_with_fallback_gets_an_answer(tmp_path: Path, upstream: FakeServer, fault: str, stream: bool) -> None:
     upstream.enqueue(FAULTS[fault])
     settings = _settings(tmp_path, upstream.url + "/v1", fallback=True)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as live:
         response = _chat(live, live.create_key(team="t"), stream=stream)
         assert response.status_code == 200, response.text
@@ -124,7 +124,7 @@ def test_fault_without_fallback_is_a_clear_error(tmp_path: Path, upstream: FakeS
                                                  stream: bool) -> None:
     upstream.enqueue(FAULTS[fault])
     settings = _settings(tmp_path, upstream.url + "/v1", fallback=False)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as live:
         response = _chat(live, live.create_key(team="t"), stream=stream)
         records = live.store.query_requests()
@@ -142,7 +142,7 @@ def test_connection_reset(tmp_path: Path, fallback: bool) -> None:
     server = ResetServer()
     try:
         settings = _settings(tmp_path, f"http://127.0.0.1:{server.port}/v1", fallback=fallback)
-        catalog = Catalog(settings)
+        catalog = build_catalog(settings, check=False)
         with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as live:
             response = _chat(live, live.create_key(), stream=False)
             records = live.store.query_requests()
@@ -159,7 +159,7 @@ def test_stream_cut_after_output_reports_in_band(tmp_path: Path, upstream: FakeS
     """After the first chunk no fallback is possible: the client gets the text so far and an error event."""
     upstream.enqueue(openai_wire.stream(["Hello", " wor"], cut=True, done=False))
     settings = _settings(tmp_path, upstream.url + "/v1", fallback=True)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as live:
         response = _chat(live, live.create_key(), stream=True)
         records = live.store.query_requests()

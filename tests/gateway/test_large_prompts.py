@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from shoal.catalog import Catalog
 from shoal.pipeline import Pipeline
 from shoal.privacy.scanner import PrivacyScanner
 from shoal.privacy.types import DocLabel, Sensitivity
 from shoal.routing.caller import FallbackCaller
 from shoal.routing.policy import PolicyEngine
+from shoal.wiring import catalog as build_catalog
 from tests.gateway.conftest import live_gateway, make_settings
 
 MODELS = {
@@ -69,7 +69,7 @@ BODIES: dict[str, tuple[str, Any]] = {
 def test_a_big_prompt_is_scanned_off_the_event_loop(tmp_path: Path, endpoint: str) -> None:
     settings = make_settings(tmp_path, models=MODELS, default_model="frontier",
                              gateway={"scan_inline_bytes": 4096})
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     held = HeldScanner(PrivacyScanner(settings.config.privacy), min_chars=100_000)
     pipeline = Pipeline(policy=PolicyEngine(settings.config.routing, catalog),
                         caller=FallbackCaller(catalog, settings.config.routing), scanner=held)
@@ -98,7 +98,7 @@ def test_a_big_prompt_is_scanned_off_the_event_loop(tmp_path: Path, endpoint: st
 def test_above_the_cap_is_413_and_nothing_is_sent(tmp_path: Path, endpoint: str, size: int) -> None:
     settings = make_settings(tmp_path, models=MODELS, default_model="frontier",
                              gateway={"max_scan_chars": 4_000, "scan_inline_bytes": 64 * 1024})
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     pipeline = Pipeline(policy=PolicyEngine(settings.config.routing, catalog),
                         caller=FallbackCaller(catalog, settings.config.routing),
                         scanner=PrivacyScanner(settings.config.privacy))

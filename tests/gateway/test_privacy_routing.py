@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openai
 
-from shoal.catalog import Catalog
+from shoal.wiring import catalog as build_catalog
 from tests.gateway.conftest import live_gateway, make_settings, routed_pipeline
 
 MODELS = {
@@ -18,7 +18,7 @@ MODELS = {
 
 def test_sensitive_prompt_is_served_self_hosted_and_the_header_says_why(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, models=MODELS, default_model="frontier")
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     with live_gateway(settings, catalog=catalog, pipeline=routed_pipeline(settings, catalog)) as live:
         client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=live.create_key(team="hr"), max_retries=0)
         plain = client.chat.completions.with_raw_response.create(

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from shoal.config import Settings, load_settings
-from shoal.store import open_store
+from shoal.wiring import open_store
 from tests.store.test_store import pg_url  # noqa: F401 - fixture
 
 MODELS = {"cheap": {"provider": "testing", "input_price": 1.0, "output_price": 2.0,

@@ -10,6 +10,7 @@ from shoal import errors
 from shoal.catalog import Catalog
 from shoal.config import Settings, parse_config
 from shoal.models.types import ChatRequest
+from shoal.wiring import catalog as build_catalog
 
 pytestmark = pytest.mark.local_model
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.local_model
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     pytest.importorskip("llama_cpp")
-    return Catalog(Settings(parse_config({}), None))
+    return build_catalog(Settings(parse_config({}), None), check=False)
 
 
 async def test_complete_answers_with_usage_and_zero_cost(catalog: Catalog) -> None:
@@ -60,16 +61,16 @@ async def test_json_mode_returns_json(catalog: Catalog) -> None:
 
 async def test_prompt_longer_than_context_is_a_context_length_error() -> None:
     pytest.importorskip("llama_cpp")
-    cat = Catalog(Settings(parse_config({"models": {"tiny": {"provider": "llama_cpp", "options": {"n_ctx": 128}}}}),
-                           None))
+    cat = build_catalog(Settings(parse_config({"models": {"tiny": {"provider": "llama_cpp", "options": {"n_ctx": 128}}}}),
+                           None), check=False)
     with pytest.raises(errors.ContextLengthError) as exc:
         await cat.chat_model("tiny").complete(ChatRequest.of("word " * 400, max_tokens=8))
     assert "llama_cpp" in str(exc.value)
 
 
 def test_missing_gguf_path_names_the_key() -> None:
-    cat = Catalog(Settings(parse_config({"models": {"mine": {"provider": "llama_cpp",
-                                                             "options": {"path": "/nope/model.gguf"}}}}), None))
+    cat = build_catalog(Settings(parse_config({"models": {"mine": {"provider": "llama_cpp",
+                                                             "options": {"path": "/nope/model.gguf"}}}}), None), check=False)
     with pytest.raises(errors.ConfigError) as exc:
         cat.chat_model("mine").complete_sync(ChatRequest.of("hi"))
     assert "models.mine.options.path" in str(exc.value) and "/nope/model.gguf" in str(exc.value)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from shoal import errors
-from shoal.catalog import Catalog
 from shoal.config import load_settings
 from shoal.models.types import ChatRequest
+from shoal.wiring import catalog as build_catalog
 from tests.servers import FakeServer, anthropic_wire, gemini_wire, openai_wire
 
 KEY = "sk-from-env-0987654321"
@@ -33,7 +33,7 @@ models:
     api_key: env:TEST_PROXY_KEY
     timeout: 5
 """)
-    catalog = Catalog(load_settings(path))
+    catalog = build_catalog(load_settings(path), check=False)
     fake_server.enqueue(openai_wire.completion("Paris.", prompt_tokens=1_000_000, completion_tokens=0),
                         openai_wire.stream(["Pa", "ris."]))
     model = catalog.chat_model("proxy-mini")
@@ -59,7 +59,7 @@ models:
     locality: self_hosted
     hourly_cost: 1.2
 """)
-    catalog = Catalog(load_settings(path))
+    catalog = build_catalog(load_settings(path), check=False)
     fake_server.enqueue(openai_wire.completion("hello"))
     model = catalog.chat_model("qwen")
     assert model.locality == "self_hosted"
@@ -84,7 +84,7 @@ models:
     base_url: {fake_server.url}/v1beta
     api_key: env:MY_GEMINI_KEY
 """)
-    catalog = Catalog(load_settings(path))
+    catalog = build_catalog(load_settings(path), check=False)
     fake_server.enqueue(anthropic_wire.message("from claude"), gemini_wire.response("from gemini"))
     claude = catalog.chat_model("claude")
     assert (await claude.complete(ChatRequest.of("hi"))).text == "from claude"
@@ -98,7 +98,7 @@ models:
 
 def test_builtin_model_without_key_names_the_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    catalog = Catalog(load_settings(None))
+    catalog = build_catalog(load_settings(None), check=False)
     with pytest.raises(errors.MissingSecretError) as info:
         catalog.chat_model("gpt-4o-mini")
     assert info.value.env_var == "OPENAI_API_KEY" and "OPENAI_API_KEY" in str(info.value)
@@ -106,7 +106,7 @@ def test_builtin_model_without_key_names_the_env_var(monkeypatch: pytest.MonkeyP
 
 async def test_builtin_model_with_key_is_blocked_by_the_network_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    catalog = Catalog(load_settings(None))
+    catalog = build_catalog(load_settings(None), check=False)
     model = catalog.chat_model("claude-haiku-4-5")
     with pytest.raises(errors.NetworkBlockedError) as info:
         await model.complete(ChatRequest.of("hi"))
@@ -123,7 +123,7 @@ models:
     model: nomic-embed-text
     base_url: {fake_server.url}/v1
 """)
-    catalog = Catalog(load_settings(path))
+    catalog = build_catalog(load_settings(path), check=False)
     fake_server.enqueue(openai_wire.embeddings([[1.0, 0.0]], model="nomic-embed-text"))
     result = await catalog.embedding_model("embedder").embed(["hello"])
     assert result.vectors == [[1.0, 0.0]]

@@ -7,7 +7,6 @@ import math
 import pytest
 
 from shoal import errors
-from shoal.catalog import Catalog
 from shoal.config import Settings, parse_config
 from shoal.models.testing import (
     HashEmbeddingModel,
@@ -17,6 +16,7 @@ from shoal.models.testing import (
     with_locality,
 )
 from shoal.models.types import ChatRequest, Completion, Pricing, Usage
+from shoal.wiring import catalog as build_catalog
 
 
 async def test_responses_cycle_and_requests_are_recorded() -> None:
@@ -82,7 +82,7 @@ async def test_provider_testing_from_config() -> None:
         "down": {"provider": "testing", "options": {"fail_with": "unavailable"}},
         "typo": {"provider": "testing", "options": {"fail_with": "unavialable"}},
     }}), None)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings, check=False)
     assert (await catalog.chat_model("fake").complete(ChatRequest.of("q"))).text == "scripted"
     assert catalog.chat_model("fake").locality == ScriptedProvider.default_locality
     with pytest.raises(errors.UnavailableError):

@@ -6,17 +6,17 @@ import math
 
 import pytest
 
-from shoal.catalog import Catalog
 from shoal.config import Settings, ShoalConfig
 from shoal.errors import ConfigError
 from shoal.models.sentence_transformers import SentenceTransformersProvider, bundled_model_dir
 from shoal.models.testing import spec_for
+from shoal.wiring import catalog as build_catalog
 
 pytestmark = pytest.mark.embeddings
 
 
 def test_minilm_loads_offline_and_embeds_normalised_vectors() -> None:
-    catalog = Catalog(Settings(ShoalConfig(), None))
+    catalog = build_catalog(Settings(ShoalConfig(), None), check=False)
     model = catalog.embedding_model("minilm")
     assert catalog.spec("minilm").locality == "self_hosted"
     result = model.embed_sync(["How many days of annual leave?", "Employees get 25 days of vacation per year.",

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from shoal.catalog import Catalog
 from shoal.config import Settings
 from shoal.principal import Principal
 from shoal.rag.ingest import Ingestor, glob_match
 from shoal.rag.search import Searcher
 from shoal.rag.stores import open_store
+from shoal.wiring import catalog as build_catalog
 
 from .conftest import make_settings
 from .files import write_pdf
@@ -34,13 +34,13 @@ def ingest(settings: Settings, *paths: Path, **kw: object) -> object:
     store = open_store(settings)
     assert store is not None
     try:
-        return Ingestor(settings, store, Catalog(settings).embedding_model("minilm")).run(list(paths), **kw)  # type: ignore[arg-type]
+        return Ingestor(settings, store, build_catalog(settings, check=False).embedding_model("minilm")).run(list(paths), **kw)  # type: ignore[arg-type]
     finally:
         store.close()
 
 
 def paths_for(settings: Settings, query: str, principal: Principal | None = None) -> list[str]:
-    searcher = Searcher(settings, Catalog(settings))
+    searcher = Searcher(settings, build_catalog(settings, check=False))
     try:
         return [h.chunk.path for h in searcher.search(query, principal or Principal(), k=10)]
     finally:
@@ -88,7 +88,7 @@ def test_incremental_skip_change_and_prune(settings: Settings, tmp_path: Path) -
     (docs / "policies" / "leave.md").write_text("# Leave\nEmployees now get thirty days of annual leave.\n")
     changed = ingest(settings, docs)
     assert (changed.ingested, changed.unchanged) == (1, 3)  # type: ignore[attr-defined]
-    searcher = Searcher(settings, Catalog(settings))
+    searcher = Searcher(settings, build_catalog(settings, check=False))
     texts = [h.chunk.text for h in searcher.search("annual leave days", Principal(), k=10)]
     searcher.close()
     assert any("thirty days" in t for t in texts) and not any("twenty five" in t for t in texts)

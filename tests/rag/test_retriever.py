@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from shoal.catalog import Catalog
 from shoal.config import Settings
 from shoal.models.types import ChatRequest, Message
 from shoal.principal import Principal
 from shoal.rag.prompt import RULES
 from shoal.rag.retriever import RagRetriever, has_index
+from shoal.wiring import catalog as build_catalog
 
 from .conftest import make_settings
 from .test_ingest import ingest
@@ -35,7 +35,7 @@ def build(tmp_path: Path, **rag: object) -> Settings:
 
 
 def augment(settings: Settings, question: str, principal: Principal | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    retriever = RagRetriever(settings, Catalog(settings))
+    retriever = RagRetriever(settings, build_catalog(settings, check=False))
     try:
         return retriever.augment(ChatRequest.of(question, **kw), principal or Principal(), None)  # type: ignore[arg-type]
     finally:
@@ -111,7 +111,7 @@ def test_history_is_kept_and_last_question_retrieved(tmp_path: Path) -> None:
     settings = build(tmp_path)
     request = ChatRequest(messages=(Message.user("hi"), Message.assistant("hello"),
                                     Message.user("annual leave days?")), max_tokens=50)
-    retriever = RagRetriever(settings, Catalog(settings))
+    retriever = RagRetriever(settings, build_catalog(settings, check=False))
     out = retriever.augment(request, Principal(), None)
     retriever.close()
     roles = [m.role for m in out.request.messages]

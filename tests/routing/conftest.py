@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,8 @@ from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.registry import ProviderRegistry
 from shoal.models.testing import HashEmbeddingModel, ScriptedChatModel
 from shoal.models.types import ModelSpec
+from shoal.routing.config import RoutingConfig
+from shoal.wiring import catalog as build_catalog
 
 
 class DoublesProvider:
@@ -45,7 +48,17 @@ def make_catalog(models: dict[str, tuple[str, ChatModel]], routing: dict[str, An
     settings = Settings(parse_config(data), None)
     registry = ProviderRegistry.from_entry_points()
     registry.register(DoublesProvider({name: m for name, (_, m) in models.items()}))
-    return Catalog(settings, registry)
+    catalog = build_catalog(settings, registry, check=False)
+    ROUTING[catalog] = settings.config.routing
+    return catalog
+
+
+# The routing section each test catalog was built with (the catalog itself holds only `models:`).
+ROUTING: weakref.WeakKeyDictionary[Catalog, RoutingConfig] = weakref.WeakKeyDictionary()
+
+
+def routing_of(catalog: Catalog) -> RoutingConfig:
+    return ROUTING[catalog]
 
 
 @pytest.fixture

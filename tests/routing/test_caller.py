@@ -15,7 +15,7 @@ from shoal.privacy.types import Sensitivity, Span
 from shoal.routing.breaker import CircuitBreakers
 from shoal.routing.caller import Attempt, CallRecord, FallbackCaller
 from shoal.routing.types import Decision
-from tests.routing.conftest import make_catalog, scripted
+from tests.routing.conftest import make_catalog, routing_of, scripted
 
 REQ = ChatRequest.of("hello")
 
@@ -68,7 +68,7 @@ def caller(models: dict[str, tuple[str, ChatModel]], routing: dict[str, Any] | N
     catalog = make_catalog(models, routing)
     sleeps = Sleeps(clock)
     seen: list[Attempt] = []
-    c = FallbackCaller(catalog, catalog.settings.config.routing, clock=clock or Clock(), sleep=sleeps,
+    c = FallbackCaller(catalog, routing_of(catalog), clock=clock or Clock(), sleep=sleeps,
                        on_attempt=seen.append)
     return c, sleeps, seen
 

@@ -26,7 +26,7 @@ from shoal.routing.metrics import (
     summarize,
 )
 from shoal.routing.policy import PolicyEngine
-from tests.routing.conftest import make_catalog, scripted
+from tests.routing.conftest import make_catalog, routing_of, scripted
 
 W = np.array([0.0, 0.0, 1.0, 1.0])
 S = np.array([1.0, 1.0, 1.0, 1.0])
@@ -204,7 +204,7 @@ def test_policy_uses_the_router_and_maps_models(trained: LearnedRouter, tmp_path
     routing = {"router": {"file": str(path), "models": ["mini", "big"]}}
     catalog = make_catalog({"local": ("self_hosted", scripted()), "mini": ("external", scripted()),
                             "big": ("external", scripted())}, routing)
-    e = PolicyEngine(catalog.settings.config.routing, catalog)
+    e = PolicyEngine(routing_of(catalog), catalog)
     d = e.route(ChatRequest.of("What is the capital of country 9 please"), NOT_SENSITIVE, requested="auto",
                 principal=Principal())
     assert (d.model, d.route) == ("mini", "router") and d.reasons[0].endswith("→mini")

@@ -20,7 +20,7 @@ from shoal.privacy.types import DocLabel, Sensitivity, Span
 from shoal.routing.caller import FallbackCaller
 from shoal.routing.policy import PolicyEngine
 from shoal.routing.types import Decision
-from tests.routing.conftest import make_catalog, scripted
+from tests.routing.conftest import make_catalog, routing_of, scripted
 from tests.routing.test_caller import Clock, MidStreamFailure, Sleeps
 
 SENSITIVE = Sensitivity("confidential", ("pii:PERSON", "topic:compensation"),
@@ -53,8 +53,8 @@ def setup(local: ScriptedChatModel | MidStreamFailure, routing: dict[str, object
                "retries": {"max_attempts": 3}, **(routing or {})}
     catalog = make_catalog({"local": ("self_hosted", local), "gpt": ("external", ext1),
                             "claude": ("external", ext2)}, routing, default_model="gpt")
-    caller = FallbackCaller(catalog, catalog.settings.config.routing, clock=Clock(), sleep=Sleeps())
-    policy = PolicyEngine(catalog.settings.config.routing, catalog, health=caller.breakers.is_available)
+    caller = FallbackCaller(catalog, routing_of(catalog), clock=Clock(), sleep=Sleeps())
+    policy = PolicyEngine(routing_of(catalog), catalog, health=caller.breakers.is_available)
     return Pipeline(policy=policy, caller=caller, scanner=SensitiveScanner()), ext1, ext2, caller
 
 

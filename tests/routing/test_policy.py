@@ -10,7 +10,7 @@ from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, Sensitivity, Span
 from shoal.routing.config import RoutingConfig
 from shoal.routing.policy import PolicyEngine
-from tests.routing.conftest import make_catalog, scripted
+from tests.routing.conftest import make_catalog, routing_of, scripted
 
 SENSITIVE = Sensitivity("confidential", ("pii:EMAIL_ADDRESS",), (Span(12, 19, "EMAIL_ADDRESS", "a@b.com"),))
 REQ = ChatRequest.of("write to a@b.com")
@@ -22,7 +22,7 @@ MODELS = {"local": ("self_hosted", scripted()), "onprem": ("self_hosted", script
 
 def engine(routing: dict[str, object] | None = None, **kw: object) -> PolicyEngine:
     catalog = make_catalog(MODELS, routing, default_model="mini")
-    return PolicyEngine(catalog.settings.config.routing, catalog, **kw)  # type: ignore[arg-type]
+    return PolicyEngine(routing_of(catalog), catalog, **kw)  # type: ignore[arg-type]
 
 
 def test_default_model_when_nothing_else_applies() -> None:

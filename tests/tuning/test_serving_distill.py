@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from shoal.catalog import Catalog
 from shoal.config import Settings, load_settings
 from shoal.models.base import ChatModel
 from shoal.models.registry import ProviderRegistry
@@ -17,6 +16,7 @@ from shoal.privacy.scanner import PrivacyScanner
 from shoal.tuning.distill import collect_answers, read_prompts
 from shoal.tuning.registry import Registry
 from shoal.tuning.serving import RegistryChatModel, RegistryProvider, canary_pick
+from shoal.wiring import catalog as build_catalog
 from tests.tuning.conftest import write_config
 
 
@@ -84,7 +84,7 @@ def test_provider_from_config_reads_the_registry_dir(registry: Registry, tmp_pat
         "options": {"registry_dir": str(registry.root), "canary_share": 0.5}}}}))
     providers = ProviderRegistry.from_entry_points()
     providers.register(RegistryProvider(factory=_served_by))
-    model = Catalog(settings, providers).chat_model("helpdesk")
+    model = build_catalog(settings, providers, check=False).chat_model("helpdesk")
     assert isinstance(model, RegistryChatModel) and model.locality == "self_hosted"
     assert model.canary_share == 0.5 and model.registry.root == registry.root
     assert model.complete_sync(ChatRequest.of("hi")).model == "helpdesk@v1"

@@ -135,7 +135,7 @@ def tco(ctx: click.Context, since: str, until: str | None, team: str | None, fmt
     Every assumption comes from the `costs:` section of shoal.yaml and is printed with its source.
     """
     from shoal.cli.gateway import parse_since
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     settings = settings_from(ctx)
     start = parse_since(since)

@@ -40,7 +40,7 @@ def parse_since(value: str | None) -> float | None:
 
 
 def _store(ctx: click.Context) -> Store:
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     return open_store(settings_from(ctx))
 

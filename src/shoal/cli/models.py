@@ -69,7 +69,7 @@ def models(ctx: click.Context, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Models ({catalog.settings.source})")
+    table = Table(title=f"Models ({catalog.paths.source})")
     for col in ("name", "provider", "model", "locality", "$/1M in", "$/1M out", "$/hour", "context", "capabilities"):
         table.add_column(col, justify="right" if col.startswith("$") or col == "context" else "left",
                          no_wrap=True)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[Store]:
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     store = open_store(settings_from(ctx))
     try:

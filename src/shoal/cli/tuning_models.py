@@ -304,8 +304,8 @@ def registry_rollback(ctx: click.Context, name: str, to_version: int | None, rea
 @click.pass_context
 def registry_usage(ctx: click.Context, model: str, since_hours: float | None, no_segments: bool) -> None:
     """Requests, cost and feedback rates per served version of the configured MODEL (canary report)."""
-    from shoal.store import open_store
     from shoal.tuning.rollout import report_for_model
+    from shoal.wiring import open_store
 
     since = time.time() - since_hours * 3600 if since_hours else None
     store = open_store(settings_from(ctx))

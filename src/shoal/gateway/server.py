@@ -3,6 +3,7 @@ timeouts: see ``shoal.gateway.timeouts``)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,9 @@ from shoal.gateway.metrics import Metrics
 from shoal.gateway.state import GatewayState, limits_of
 from shoal.gateway.storecall import StoreGuard
 from shoal.pipeline import DirectCaller, DirectPolicy, Pipeline
-from shoal.store import Store, open_store
+from shoal.store import Store
 from shoal.store.counters import SqlCounters
+from shoal.wiring import open_store
 
 if TYPE_CHECKING:
     from shoal.config import Settings
@@ -83,6 +85,12 @@ def app_from_env() -> GatewayApp:
     return build_app(load_settings(), tune_process=True)
 
 
+def worker_app(settings: Settings) -> GatewayApp:
+    """App factory of one worker process: the parent's validated settings arrive pickled with
+    uvicorn's config (``functools.partial``), so nothing is handed over through the environment."""
+    return build_app(settings, tune_process=True)
+
+
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
           log_level: str = "warning") -> None:
     """Run the gateway until interrupted; shutdown flushes the request log."""
@@ -101,9 +109,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
                               "log_level": log_level, "timeout_graceful_shutdown": 30, "proxy_headers": False,
                               "server_header": False, "timeouts": server_timeouts(cfg)}
     if workers > 1:
-        if settings.path is not None:
-            os.environ["SHOAL_CONFIG"] = str(settings.path)
-        config = ShoalUvicornConfig("shoal.gateway.server:app_from_env", factory=True, workers=workers, **common)
+        config = ShoalUvicornConfig(functools.partial(worker_app, settings), factory=True, workers=workers, **common)
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         server = uvicorn.Server(ShoalUvicornConfig(build_app(settings, tune_process=True), **common))

@@ -57,14 +57,14 @@ class PolicyEngine:
         if config.router is not None:
             self.router_models = list(config.router.models)
             if self.router is None:
-                self.router = LearnedRouter.load(catalog.settings.resolve_path(config.router.file))
+                self.router = LearnedRouter.load(catalog.paths.resolve(config.router.file))
             if config.router.target is not None:
                 self.router = self.router.with_target(config.router.target)
             if len(self.router.models) != len(self.router_models):
                 raise ConfigError(
                     f"the router file has {len(self.router.models)} models "
                     f"({', '.join(self.router.models)}) but routing.router.models lists "
-                    f"{len(self.router_models)}", file=catalog.settings.source, key="routing.router.models",
+                    f"{len(self.router_models)}", file=catalog.paths.source, key="routing.router.models",
                     hint="list one catalog model per router model, cheapest first")
         elif self.router is not None:
             self.router_models = list(self.router.models)
@@ -86,7 +86,7 @@ class PolicyEngine:
             for name in configured:
                 if self.locality(name) != "self_hosted":
                     raise ConfigError(f"{name!r} is not a self_hosted model, so it may not serve sensitive "
-                                      "requests", file=self.catalog.settings.source, key="routing.privacy.models",
+                                      "requests", file=self.catalog.paths.source, key="routing.privacy.models",
                                       hint=f"set locality: self_hosted on models.{name} if it really runs "
                                            "on your own infrastructure, or remove it from the list")
             return list(configured)

@@ -1,6 +1,6 @@
 """shoal.store: request log, API keys, feedback and shared counters (SQLite by default, PostgreSQL).
 
-``open_store(settings)`` is the entry point; see ``Store`` for the API.
+``open_store(config, paths)`` is the entry point (the wiring calls it with the ``store:`` section); see ``Store`` for the API.
 """
 
 from __future__ import annotations
@@ -11,30 +11,31 @@ from shoal.store.records import ApiKey, Feedback, Limits, RequestFilter, Request
 from shoal.store.store import Store
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
+    from shoal.paths import Paths
+    from shoal.store.config import StoreConfig
 
 __all__ = ["ApiKey", "Feedback", "Limits", "RequestFilter", "RequestRecord", "Store", "UsageRow", "open_store"]
 
 
-def open_store(settings: Settings, *, background_writes: bool = False) -> Store:
-    """Open (and migrate) the store configured in ``settings.config.store``.
+def open_store(config: StoreConfig, paths: Paths, *, background_writes: bool = False) -> Store:
+    """Open (and migrate) the store the ``store:`` section describes.
 
-    ``background_writes`` starts the journaled background writer (the gateway does; one-off
-    CLI commands write synchronously).
+    Relative paths are relative to ``paths.base_dir`` (the config file's folder); the default
+    database and the journal live under ``paths.data_dir``. ``background_writes`` starts the
+    journaled background writer (the gateway does; one-off CLI commands write synchronously).
     """
-    from shoal.store.backend import SQLiteBackend, backend_for
+    from shoal.store.backend import SQLiteBackend
+    from shoal.store.registry import open_backend
 
-    cfg = settings.config.store
-    data_dir = settings.data_dir
-    url = cfg.url
-    if url and not url.startswith(("postgres", "sqlite://")):
-        url = str(settings.resolve_path(url))  # a plain path is relative to the config file
-    backend = backend_for(url, data_dir / "shoal.db", timeout_s=cfg.timeout_s)
+    url = config.url
+    if url and "://" not in url:
+        url = str(paths.resolve(url))  # a plain path is relative to the config file
+    backend = open_backend(url, paths.data_dir / "shoal.db", timeout_s=config.timeout_s)
     if isinstance(backend, SQLiteBackend) and not backend.path.is_absolute():
-        backend.path = settings.resolve_path(str(backend.path))
-    store = Store(backend, journal_dir=(data_dir / "journal") if cfg.journal else None, redis_url=cfg.redis_url,
-                  flush_interval_s=cfg.flush_interval_s, batch_size=cfg.batch_size, timeout_s=cfg.timeout_s,
-                  redis_prefix=cfg.redis_prefix)
+        backend.path = paths.resolve(backend.path)
+    store = Store(backend, journal_dir=(paths.data_dir / "journal") if config.journal else None,
+                  redis_url=config.redis_url, flush_interval_s=config.flush_interval_s,
+                  batch_size=config.batch_size, timeout_s=config.timeout_s, redis_prefix=config.redis_prefix)
     if background_writes:
         store.start_writer()
     return store

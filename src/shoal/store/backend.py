@@ -313,22 +313,3 @@ class PostgresBackend(Backend):
         host = parts.hostname or "localhost"
         port = f":{parts.port}" if parts.port else ""
         return f"postgresql://{host}{port}{parts.path}"
-
-
-def backend_for(url: str | None, default_path: Path, *, timeout_s: float = 5.0) -> Backend:
-    """``None`` → SQLite at ``default_path``; ``sqlite:///x`` or a path → SQLite; ``postgresql://`` → PG."""
-    if not url:
-        return SQLiteBackend(default_path)
-    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return PostgresBackend(url.replace("postgresql+psycopg://", "postgresql://"), timeout_s=timeout_s)
-    if url.startswith("sqlite://"):
-        path = url[len("sqlite://"):]
-        if path.startswith("/") and not path.startswith("//"):
-            path = path[1:]  # sqlite:///rel/x.db → rel/x.db ; sqlite:////abs/x.db → /abs/x.db
-        elif path.startswith("//"):
-            path = path[1:]
-        return SQLiteBackend(Path(path))
-    if "://" in url:
-        raise ConfigError(f"unsupported store url scheme in {url.split('://', 1)[0]!r}", key="store.url",
-                          hint="use sqlite:///path/to.db or postgresql://host/db")
-    return SQLiteBackend(Path(url))

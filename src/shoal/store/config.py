@@ -10,7 +10,8 @@ class StoreConfig(BaseModel):
 
     ``url``: where request logs, keys, feedback and shared counters live. Empty means SQLite at
     ``<data_dir>/shoal.db``; ``sqlite:///path/to.db`` (or a plain path) picks another file;
-    ``postgresql://user@host:5432/db`` shares the state between several gateway replicas.
+    ``postgresql://user@host:5432/db`` shares the state between several gateway replicas; other
+    schemes come from plug-ins (entry points ``shoal.stores``).
     ``redis_url`` (optional) moves the rate-limit and budget counters to Redis.
     """
 
@@ -32,9 +33,13 @@ class StoreConfig(BaseModel):
     def _known_scheme(cls, value: str | None) -> str | None:
         if value is None or "://" not in value:
             return value
-        scheme = value.split("://", 1)[0].split("+", 1)[0]
-        if scheme not in {"sqlite", "postgres", "postgresql"}:
-            raise ValueError(f"unsupported store scheme {scheme!r}; use sqlite:///path or postgresql://...")
+        # Backends are plug-ins (entry points ``shoal.stores``), so the known schemes are the installed ones.
+        from shoal.store.registry import scheme_of, schemes
+
+        scheme, known = scheme_of(value), schemes()
+        if known and scheme not in known:
+            raise ValueError(f"unsupported store scheme {scheme!r}; use one of "
+                             + ", ".join(f"{s}://..." for s in known))
         return value
 
     @field_validator("redis_url")

@@ -197,7 +197,8 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
         export(heldout, "eval", items)
         spec = _one_at_a_time(load_spec(settings.resolve_path(cfg.spec)) if cfg.spec
                               else _gate_spec(candidate.name, cfg, items))
-        catalog = Catalog(gate_settings, providers, provider_options=provider_options(gate_settings))
+        catalog = Catalog(gate_settings.config.models, providers, default_model=gate_settings.config.default_model,
+                          paths=gate_settings.paths, provider_options=provider_options(gate_settings))
         result = run_eval(spec, gate_settings, catalog, models=[champion_label, candidate.ref],
                           dataset=items, progress=progress, report=True)
     decision = decide(_scores(result, candidate.ref), _scores(result, champion_label), cfg)

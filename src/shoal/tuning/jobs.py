@@ -55,7 +55,7 @@ def build_dataset(settings: Settings, name: str, *, from_feedback: bool = True, 
         if store is None:
             from shoal.store import open_store
 
-            store = open_store(settings)
+            store = open_store(settings.config.store, settings.paths)
         try:
             statuses = ("accepted", "pending") if include_pending else ("accepted",)
             found, skipped = examples_from_feedback(store, statuses=statuses)
