@@ -42,7 +42,6 @@ SECTION_MAX_LAYER = 1
 KNOWN: set[tuple[str, str]] = {
     # Low-level parts still take the whole Settings (for data_dir / resolve_path / resolve_secret /
     # their section); each should take its own section plus explicit paths from the wiring.
-    ("rag", "config"),
     ("evals", "config"),
     ("tuning", "config"),
     # rag's retriever implements the pipeline's Retriever protocol with the pipeline's types.

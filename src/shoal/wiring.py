@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from shoal.config import Settings
     from shoal.models.registry import ProviderRegistry
     from shoal.rag.search import Searcher
+    from shoal.rag.stores.base import DocumentStore
     from shoal.routing.breaker import CircuitBreakers
     from shoal.routing.caller import FallbackCaller
     from shoal.routing.policy import PolicyEngine
@@ -49,6 +50,13 @@ def catalog(settings: Settings, registry: ProviderRegistry | None = None, *, che
     return built
 
 
+def document_store(settings: Settings, collection: str | None = None, *, create: bool = True) -> DocumentStore | None:
+    """The RAG document store of ``settings`` (``rag.store``) for ``collection``."""
+    from shoal.rag.stores import open_store as _open
+
+    return _open(settings.config.rag, settings.paths, collection, create=create)
+
+
 def open_store(settings: Settings, *, background_writes: bool = False) -> Store:
     """The request-log store of ``settings`` (``store:`` section), opened and migrated."""
     from shoal.store import open_store as _open
@@ -71,7 +79,7 @@ def build(settings: Settings, catalog: Catalog) -> Wired:
     policy = PolicyEngine(routing, catalog, health=breakers.is_available)
     # Always scan: with privacy.enabled off the scanner still honours retrieved documents' labels.
     scanner = PrivacyScanner(settings.config.privacy)
-    retriever = RagRetriever(settings, catalog)
+    retriever = RagRetriever(settings.config.rag, settings.paths, catalog)
     pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=retriever)
     return Wired(pipeline=pipeline, policy=policy, caller=caller, breakers=breakers, searcher=retriever.searcher)
 

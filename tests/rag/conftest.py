@@ -12,8 +12,9 @@ import pytest
 
 from shoal.config import Settings, parse_config
 from shoal.models.testing import HashEmbeddingModel
-from shoal.rag.stores import DocumentStore, open_store
+from shoal.rag.stores import DocumentStore
 from shoal.rag.types import ChunkRecord, DocumentRecord
+from shoal.wiring import document_store
 
 EMBED = HashEmbeddingModel(dim=64)
 STORE_TYPES = ["embedded", "qdrant"]
@@ -52,7 +53,7 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
     opened: list[DocumentStore] = []
 
     def factory(**rag: Any) -> DocumentStore:
-        store = open_store(make_settings(tmp_path, request.param, **rag), "test")
+        store = document_store(make_settings(tmp_path, request.param, **rag), "test")
         assert store is not None
         opened.append(store)
         return store

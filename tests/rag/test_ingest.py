@@ -11,8 +11,8 @@ from shoal.config import Settings
 from shoal.principal import Principal
 from shoal.rag.ingest import Ingestor, glob_match
 from shoal.rag.search import Searcher
-from shoal.rag.stores import open_store
 from shoal.wiring import catalog as build_catalog
+from shoal.wiring import document_store
 
 from .conftest import make_settings
 from .files import write_pdf
@@ -31,16 +31,16 @@ def make_tree(root: Path) -> Path:
 
 
 def ingest(settings: Settings, *paths: Path, **kw: object) -> object:
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     try:
-        return Ingestor(settings, store, build_catalog(settings, check=False).embedding_model("minilm")).run(list(paths), **kw)  # type: ignore[arg-type]
+        return Ingestor(settings.config.rag, settings.base_dir, store, build_catalog(settings, check=False).embedding_model("minilm")).run(list(paths), **kw)  # type: ignore[arg-type]
     finally:
         store.close()
 
 
 def paths_for(settings: Settings, query: str, principal: Principal | None = None) -> list[str]:
-    searcher = Searcher(settings, build_catalog(settings, check=False))
+    searcher = Searcher(settings.config.rag, settings.paths, build_catalog(settings, check=False))
     try:
         return [h.chunk.path for h in searcher.search(query, principal or Principal(), k=10)]
     finally:
@@ -57,7 +57,7 @@ def test_ingest_applies_rules_and_reports(settings: Settings, tmp_path: Path) ->
     summary = ingest(settings, docs, groups=None)
     assert summary.files == 5 and summary.ingested == 4 and summary.chunks == 4  # type: ignore[attr-defined]
     assert summary.skipped == [("docs/empty.md", "no text found (empty, or only front matter/markup)")]  # type: ignore[attr-defined]
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     by_path = {d.path: d for d in store.documents().values()}
     store.close()
@@ -71,7 +71,7 @@ def test_ingest_applies_rules_and_reports(settings: Settings, tmp_path: Path) ->
 def test_command_line_label_and_groups_rules_win(settings: Settings, tmp_path: Path) -> None:
     docs = make_tree(tmp_path)
     ingest(settings, docs, label="public", groups=["staff"])
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     by_path = {d.path: d for d in store.documents().values()}
     store.close()
@@ -88,7 +88,7 @@ def test_incremental_skip_change_and_prune(settings: Settings, tmp_path: Path) -
     (docs / "policies" / "leave.md").write_text("# Leave\nEmployees now get thirty days of annual leave.\n")
     changed = ingest(settings, docs)
     assert (changed.ingested, changed.unchanged) == (1, 3)  # type: ignore[attr-defined]
-    searcher = Searcher(settings, build_catalog(settings, check=False))
+    searcher = Searcher(settings.config.rag, settings.paths, build_catalog(settings, check=False))
     texts = [h.chunk.text for h in searcher.search("annual leave days", Principal(), k=10)]
     searcher.close()
     assert any("thirty days" in t for t in texts) and not any("twenty five" in t for t in texts)
@@ -143,7 +143,7 @@ def test_failed_document_write_leaves_previous_version(settings: Settings, tmp_p
 
     from .conftest import make_doc
 
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     doc, chunks = make_doc("docs/a.md", ["First version text about badges."])
     store.upsert(doc, chunks, embedder="minilm")
@@ -167,7 +167,7 @@ def test_glob_rules() -> None:
 
 
 def labels_by_path(settings: Settings) -> dict[str, tuple[str, tuple[str, ...]]]:
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     try:
         return {d.path: (d.label, d.groups) for d in store.documents().values()}
@@ -211,7 +211,7 @@ def test_root_survives_reopening_and_new_folders_get_their_own(settings: Setting
     assert labels_by_path(settings)["other/hr/plan.md"] == ("confidential", ("hr",))
     ingest(settings, tmp_path / "other" / "hr" / "plan.md")
     assert labels_by_path(settings)["other/hr/plan.md"] == ("confidential", ("hr",))
-    store = open_store(settings)
+    store = document_store(settings)
     assert store is not None
     assert store.roots() == ((docs / "policies").resolve().as_posix(), (tmp_path / "other").resolve().as_posix())
     store.close()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shoal.rag.stores import open_store
 from shoal.rag.stores.qdrant import QdrantStore, path_parts
+from shoal.wiring import document_store
 
 from .conftest import add, make_settings
 from .test_store_conformance import EVERYONE
@@ -19,7 +19,7 @@ def texts(store: QdrantStore, query: str) -> list[str]:
 
 def test_crash_before_commit_keeps_old_version_and_retry_cleans_up(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    store = open_store(make_settings(tmp_path, "qdrant"), "t")
+    store = document_store(make_settings(tmp_path, "qdrant"), "t")
     assert isinstance(store, QdrantStore)
     add(store, "docs/a.md", ["Badges are blue."])
 
@@ -39,7 +39,7 @@ def test_crash_before_commit_keeps_old_version_and_retry_cleans_up(tmp_path: Pat
 
 
 def test_open_without_create_returns_none(tmp_path: Path) -> None:
-    assert open_store(make_settings(tmp_path, "qdrant"), "missing", create=False) is None
+    assert document_store(make_settings(tmp_path, "qdrant"), "missing", create=False) is None
 
 
 def test_path_parts() -> None:

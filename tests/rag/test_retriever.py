@@ -9,12 +9,18 @@ import pytest
 
 from shoal.config import Settings
 from shoal.models.types import ChatRequest, Message
+from shoal.paths import Paths
 from shoal.principal import Principal
+from shoal.rag.config import RagConfig
 from shoal.rag.prompt import RULES
 from shoal.rag.retriever import RagRetriever, has_index
 from shoal.wiring import catalog as build_catalog
 
 from .conftest import make_settings
+
+
+def rag_of(settings: Settings) -> tuple[RagConfig, Paths]:
+    return settings.config.rag, settings.paths
 from .test_ingest import ingest
 
 SECRET = "Salary band for engineers is 95000 dollars"
@@ -35,7 +41,7 @@ def build(tmp_path: Path, **rag: object) -> Settings:
 
 
 def augment(settings: Settings, question: str, principal: Principal | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    retriever = RagRetriever(settings, build_catalog(settings, check=False))
+    retriever = RagRetriever(settings.config.rag, settings.paths, build_catalog(settings, check=False))
     try:
         return retriever.augment(ChatRequest.of(question, **kw), principal or Principal(), None)  # type: ignore[arg-type]
     finally:
@@ -111,7 +117,7 @@ def test_history_is_kept_and_last_question_retrieved(tmp_path: Path) -> None:
     settings = build(tmp_path)
     request = ChatRequest(messages=(Message.user("hi"), Message.assistant("hello"),
                                     Message.user("annual leave days?")), max_tokens=50)
-    retriever = RagRetriever(settings, build_catalog(settings, check=False))
+    retriever = RagRetriever(settings.config.rag, settings.paths, build_catalog(settings, check=False))
     out = retriever.augment(request, Principal(), None)
     retriever.close()
     roles = [m.role for m in out.request.messages]
@@ -120,8 +126,8 @@ def test_history_is_kept_and_last_question_retrieved(tmp_path: Path) -> None:
 
 
 def test_has_index(tmp_path: Path) -> None:
-    assert has_index(make_settings(tmp_path)) is False
+    assert has_index(*rag_of(make_settings(tmp_path))) is False
     settings = build(tmp_path)
-    assert has_index(settings) is True
-    assert has_index(settings, "other") is False
-    assert has_index(make_settings(tmp_path, "qdrant")) is False
+    assert has_index(*rag_of(settings)) is True
+    assert has_index(*rag_of(settings), "other") is False
+    assert has_index(*rag_of(make_settings(tmp_path, "qdrant"))) is False

@@ -71,7 +71,7 @@ def ask(ctx: click.Context, question: tuple[str, ...], model_name: str | None, u
     settings = settings_from(ctx)
     catalog = catalog_from(ctx)
     principal = Principal.of(user, groups, team=team)
-    indexed = has_index(settings, collection)
+    indexed = has_index(settings.config.rag, settings.paths, collection)
     if collection and not indexed:
         raise ConfigError(f"collection {collection!r} has no documents",
                           hint=f"run `shoal ingest PATH --collection {collection}` first")

@@ -65,11 +65,11 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups
 
     settings = settings_from(ctx)
     catalog = catalog_from(ctx)
-    store = open_store(settings, collection, create=True)
+    store = open_store(settings.config.rag, settings.paths, collection, create=True)
     assert store is not None  # create=True always opens
     embedder = catalog.embedding_model(settings.config.rag.embedder)
     try:
-        ingestor = Ingestor(settings, store, embedder)
+        ingestor = Ingestor(settings.config.rag, settings.base_dir, store, embedder)
         if no_progress:
             summary = ingestor.run(paths, label=label, groups=_groups(groups), prune=prune,
                                    follow_links=follow_links)
@@ -114,7 +114,7 @@ def search(ctx: click.Context, query: tuple[str, ...], user: str | None, groups:
     from shoal.rag.types import Filters
 
     settings = settings_from(ctx)
-    searcher = Searcher(settings, catalog_from(ctx))
+    searcher = Searcher(settings.config.rag, settings.paths, catalog_from(ctx))
     text = " ".join(query)
     filters = None
     if labels or path_prefix:

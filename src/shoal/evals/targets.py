@@ -82,7 +82,7 @@ def _retriever(settings: Settings, catalog: Catalog) -> Any:
     except ImportError as exc:
         raise DependencyMissingError(f"RAG targets need shoal.rag.retriever ({exc})",
                                      hint="install the RAG package or remove rag: targets") from None
-    return module.RagRetriever(settings, catalog)
+    return module.RagRetriever(settings.config.rag, settings.paths, catalog)
 
 
 class RagTarget(Target):

@@ -20,9 +20,13 @@ Example::
 
 from __future__ import annotations
 
-from typing import Literal
+from importlib.metadata import entry_points
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Entry-point group of the document stores (``shoal.rag.stores.registry`` opens them).
+DOCUMENT_STORES_GROUP = "shoal.document_stores"
 
 Label = Literal["public", "internal", "confidential", "restricted"]
 
@@ -55,14 +59,25 @@ class PathRule(_Strict):
 
 
 class StoreConfig(_Strict):
-    """Where chunks live. ``embedded``: SQLite + numpy under data_dir; ``qdrant``: a Qdrant server/cluster."""
+    """Where chunks live. ``embedded``: SQLite + numpy under data_dir; ``qdrant``: a Qdrant server/cluster;
+    any other name: a plug-in store (entry-point group ``shoal.document_stores``) configured by ``options``."""
 
-    type: Literal["embedded", "qdrant"] = "embedded"
+    type: str = Field(default="embedded", min_length=1, description="embedded, qdrant, or an installed plug-in")
     url: str | None = Field(default=None, description="Qdrant URL, e.g. http://qdrant:6333")
     path: str | None = Field(default=None, description="Qdrant local-mode folder (no server); tests/demos")
     api_key: str | None = Field(default=None, description="env:NAME or file:PATH, never the key itself")
     collection_prefix: str = "shoal_"
     timeout: float = Field(default=10.0, gt=0)
+    options: dict[str, Any] = Field(default_factory=dict, description="settings of a plug-in store")
+
+    @field_validator("type")
+    @classmethod
+    def _installed(cls, value: str) -> str:
+        # Stores are plug-ins, so the known types are the installed entry points.
+        known = sorted({ep.name for ep in entry_points(group=DOCUMENT_STORES_GROUP)})
+        if known and value not in known:
+            raise ValueError(f"unknown store type {value!r}; installed: {', '.join(known)}")
+        return value
 
     @field_validator("api_key")
     @classmethod

@@ -31,7 +31,6 @@ from shoal.rag.loaders import LOADERS, UnreadableDocument, load
 from shoal.rag.types import ChunkRecord, DocumentRecord
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
     from shoal.models.base import EmbeddingModel
     from shoal.rag.config import RagConfig
     from shoal.rag.stores.base import DocumentStore
@@ -209,15 +208,16 @@ def _access_text(label: str, groups: Sequence[str]) -> str:
 class Ingestor:
     """Runs one ingest into one store with one embedder."""
 
-    def __init__(self, settings: Settings, store: DocumentStore, embedder: EmbeddingModel) -> None:
-        self.settings = settings
-        self.config = settings.config.rag
+    def __init__(self, config: RagConfig, base_dir: Path, store: DocumentStore, embedder: EmbeddingModel) -> None:
+        """``config`` is the ``rag:`` section; paths are shown relative to ``base_dir`` (the project folder)."""
+        self.config = config
+        self.base_dir = base_dir
         self.store = store
         self.embedder = embedder
 
     def _display_path(self, file: Path) -> str:
         try:
-            return Path(os.path.relpath(file, self.settings.base_dir)).as_posix()
+            return Path(os.path.relpath(file, self.base_dir)).as_posix()
         except ValueError:  # another drive on Windows
             return file.as_posix()
 

@@ -15,17 +15,18 @@ from shoal.rag.stores.registry import open_store
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
-    from shoal.config import Settings
+    from shoal.paths import Paths
+    from shoal.rag.config import RagConfig
 
 
-def has_index(settings: Settings, collection: str | None = None) -> bool:
+def has_index(config: RagConfig, paths: Paths, collection: str | None = None) -> bool:
     """True when the collection exists and holds at least one chunk (``shoal ask`` then retrieves)."""
     from shoal.rag.stores.embedded import DB_FILE, index_dir
 
-    name = collection_name(settings.config.rag, collection)
-    if settings.config.rag.store.type == "embedded" and not (index_dir(settings, name) / DB_FILE).exists():
+    name = collection_name(config, collection)
+    if config.store.type == "embedded" and not (index_dir(paths.data_dir, name) / DB_FILE).exists():
         return False  # cheap path: no file, no index, no SQLite or numpy work
-    store = open_store(settings, name, create=False)
+    store = open_store(config, paths, name, create=False)
     if store is None:
         return False
     try:
@@ -42,10 +43,9 @@ class RagRetriever:
     whether nothing matched or only documents the caller may not see did.
     """
 
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
-        self.settings = settings
-        self.config = settings.config.rag
-        self.searcher = Searcher(settings, catalog)
+    def __init__(self, config: RagConfig, paths: Paths, catalog: Catalog) -> None:
+        self.config = config
+        self.searcher = Searcher(config, paths, catalog)
 
     def augment(self, request: ChatRequest, principal: Principal, collection: str | None) -> Augmented:
         question = question_of(request)

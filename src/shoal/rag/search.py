@@ -14,16 +14,18 @@ from shoal.rag.types import Access, Filters, Hit, SearchMode
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
-    from shoal.config import Settings
+    from shoal.paths import Paths
+    from shoal.rag.config import RagConfig
 
 
 class Searcher:
     """Keeps stores open per collection; safe to share between threads."""
 
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
-        self.settings = settings
+    def __init__(self, config: RagConfig, paths: Paths, catalog: Catalog) -> None:
+        """``config`` is the ``rag:`` section; ``paths`` locates the stores; ``catalog`` gives the embedder."""
+        self.config = config
+        self.paths = paths
         self.catalog = catalog
-        self.config = settings.config.rag
         self._stores: dict[str, DocumentStore | None] = {}
         self._lock = threading.Lock()
 
@@ -32,7 +34,7 @@ class Searcher:
         name = collection_name(self.config, collection)
         with self._lock:
             if self._stores.get(name) is None:
-                self._stores[name] = open_store(self.settings, name, create=False)
+                self._stores[name] = open_store(self.config, self.paths, name, create=False)
             return self._stores[name]
 
     def access(self, principal: Principal) -> Access:

@@ -31,8 +31,8 @@ from shoal.rag.stores.base import StoreInfo
 from shoal.rag.types import Access, ChunkRecord, DocumentRecord, Filters, Hit, SearchMode
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
-    from shoal.rag.config import Bm25Config, FusionConfig
+    from shoal.paths import Paths
+    from shoal.rag.config import Bm25Config, FusionConfig, RagConfig
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -55,8 +55,8 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 DB_FILE = "index.sqlite3"
 
 
-def index_dir(settings: Settings, collection: str) -> Path:
-    return settings.data_dir / "index" / collection
+def index_dir(data_dir: Path, collection: str) -> Path:
+    return data_dir / "index" / collection
 
 
 def bm25_text(chunk: ChunkRecord, title_weight: int) -> str:
@@ -110,15 +110,15 @@ class EmbeddedStore:
                               hint=f"delete {path.parent} and ingest again")
 
     @classmethod
-    def open(cls, settings: Settings, collection: str, *, create: bool = True) -> EmbeddedStore | None:
-        folder = index_dir(settings, collection)
+    def open(cls, config: RagConfig, paths: Paths, collection: str, create: bool = True) -> EmbeddedStore | None:
+        """The ``shoal.document_stores`` entry point ``embedded``: ``<data_dir>/index/<collection>``."""
+        folder = index_dir(paths.data_dir, collection)
         db = folder / DB_FILE
         if not db.exists():
             if not create:
                 return None
             folder.mkdir(parents=True, exist_ok=True)
-        cfg = settings.config.rag
-        return cls(db, collection, cfg.bm25, cfg.fusion)
+        return cls(db, collection, config.bm25, config.fusion)
 
     # --- metadata ------------------------------------------------------------------------------
 

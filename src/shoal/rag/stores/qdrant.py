@@ -33,8 +33,8 @@ from shoal.rag.stores.embedded import bm25_text
 from shoal.rag.types import Access, ChunkRecord, DocumentRecord, Filters, Hit, SearchMode
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
-    from shoal.rag.config import Bm25Config, FusionConfig
+    from shoal.paths import Paths
+    from shoal.rag.config import Bm25Config, FusionConfig, RagConfig
 
 _META_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "shoal:meta"))
 _NS = uuid.UUID("8d0c6c4e-8f5b-4a53-9a43-5b1f6f3c2a10")
@@ -66,15 +66,16 @@ class QdrantStore:
         self.remote = remote
 
     @classmethod
-    def open(cls, settings: Settings, collection: str, *, create: bool = True) -> QdrantStore | None:
+    def open(cls, config: RagConfig, paths: Paths, collection: str, create: bool = True) -> QdrantStore | None:
+        """The ``shoal.document_stores`` entry point ``qdrant``: a server (``rag.store.url``) or local mode."""
         try:
             from qdrant_client import QdrantClient
         except ImportError:
             raise DependencyMissingError("qdrant-client is needed for rag.store.type: qdrant",
                                          hint="pip install 'shoal[rag]'") from None
-        cfg = settings.config.rag.store
+        cfg = config.store
         if cfg.url:
-            key = settings.resolve_secret(cfg.api_key, key="rag.store.api_key") if cfg.api_key else None
+            key = paths.secret(cfg.api_key, key="rag.store.api_key") if cfg.api_key else None
             try:
                 client = QdrantClient(url=cfg.url, api_key=key, timeout=int(cfg.timeout))
             except Exception as exc:  # noqa: BLE001 — the client raises assorted errors on bad URLs
@@ -82,13 +83,13 @@ class QdrantStore:
                                   key="rag.store.url") from None
             location, remote = cfg.url, True
         else:
-            folder = settings.resolve_path(cfg.path) if cfg.path else settings.data_dir / "qdrant"
+            folder = paths.under_data(cfg.path, "qdrant")
             if not folder.exists() and not create:
                 return None
             folder.mkdir(parents=True, exist_ok=True)
             client = QdrantClient(path=str(folder))
             location, remote = str(folder), False
-        store = cls(client, collection, cfg.collection_prefix, settings.config.rag.bm25, settings.config.rag.fusion,
+        store = cls(client, collection, cfg.collection_prefix, config.bm25, config.fusion,
                     location, remote)
         if not store._call(store.client.collection_exists, store.docs_name):
             if not create:
