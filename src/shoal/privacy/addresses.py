@@ -14,6 +14,7 @@ Street cores recognised (multilingual street-type words, e.g. Road, Via, Rua, Ca
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from shoal.privacy.types import Span
 
@@ -139,7 +140,7 @@ class AddressDetector:
                 cores.append((m.start(), _end_of_type(text, m.start(2), words), 0.9))
             elif _CUE.search(text[max(0, m.start() - 40):m.start()]):
                 cores.append((m.start(), end, 0.7))
-        for m in _NAME_FIRST.finditer(text):
+        for m in _name_first(text):
             words = _trim_leading(m.group(1))
             if not words or not _capitalised(words):
                 continue
@@ -205,8 +206,55 @@ def _trim_leading(words: str) -> str:
 def _end_of_type(text: str, start: int, words: str) -> int:
     """End of the street core: after the last street-type word, plus a direction (NW) if present."""
     end = start + len(words)
-    m = re.match(r"\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?", text[end:])
-    return end + (m.end() if m else 0)
+    m = _DIRECTION.match(text, end)  # at ``end`` in place: a slice would copy the rest of the text
+    return m.end() if m else end
+
+
+_DIRECTION = re.compile(r"\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?")
+_BLANK_DIGIT = re.compile(r"[ \t]\d")
+
+
+def _name_first(text: str) -> Iterator[re.Match[str]]:
+    """``_NAME_FIRST.finditer(text)``, tried only where a match can start.
+
+    Run over the whole text the pattern tries up to five words at every word and backtracks from
+    each: most of a long prompt's address cost. A match is at most five words (at most four single
+    spaces between them, no other whitespace), an optional comma and a run of blanks before a digit.
+    So for every blank + digit the earliest possible start is found by walking back over the blanks,
+    the comma and then to a fifth space or other whitespace, and the pattern is tried (``match`` at
+    a position: its look-behind still sees the text before) at each position from there to the
+    digit that may start a word. Positions go up and a match moves past its end, as ``finditer``
+    does; no match can start anywhere else, so the matches are exactly the whole-text ones.
+    """
+    tried = 0  # every position below this was tried, or lies inside a match already yielded
+    for hit in _BLANK_DIGIT.finditer(text):
+        blank = hit.start()
+        i = blank
+        while i >= 0 and text[i] in " \t":
+            i -= 1
+        if i >= 0 and text[i] == ",":
+            i -= 1
+        spaces = 0
+        while i >= 0:
+            ch = text[i]
+            if ch == " ":
+                spaces += 1
+                if spaces > 4:
+                    break
+            elif ch.isspace():
+                break
+            i -= 1
+        for pos in range(max(i + 1, tried), blank):
+            before = text[pos - 1] if pos else " "
+            if before.isalnum() or before in "_-":
+                continue  # the pattern's look-behind (?<![\w-]) fails here
+            m = _NAME_FIRST.match(text, pos)
+            if m is not None:
+                yield m
+                tried = m.end()
+                break
+        else:
+            tried = max(tried, blank)
 
 
 def _merge(cores: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
