@@ -24,6 +24,7 @@ the same answer for the same input. The shipped data loads on first use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +70,11 @@ class PrivacyScanner:
         self._names = NameDetector() if "PERSON" in self._enabled else None
         if self._names is not None:
             self._detectors.append(self._names.detect)
+        # The spans of the last few texts: the gateway scans a request, then masks the same message
+        # text for the request log (``shoal.content_log``); the second pass is a lookup. Small and
+        # bounded (texts of at most one scan window): it only bridges the two passes of one request.
+        self._recent: dict[str, tuple[Span, ...]] = {}
+        self._recent_lock = threading.Lock()
         self._topics: TopicDetector | None = None
         self._model: SensitivityModel | None = None
         self._featurizer: Featurizer | None = None
@@ -80,9 +86,21 @@ class PrivacyScanner:
         """Entity spans in ``text``, non-overlapping, sorted by position."""
         if not text:
             return []
+        memo = len(text) <= _RECENT_CHARS
+        if memo:
+            with self._recent_lock:
+                known = self._recent.get(text)
+            if known is not None:
+                return list(known)
         candidates = [s for detect in self._detectors for s in detect(text)
                       if s.entity_type in self._enabled and s.score >= self.config.min_score]
-        return resolve_overlaps(candidates)
+        spans = resolve_overlaps(candidates)
+        if memo:
+            with self._recent_lock:
+                self._recent[text] = tuple(spans)
+                while len(self._recent) > _RECENT_TEXTS:
+                    del self._recent[next(iter(self._recent))]  # the oldest
+        return spans
 
     # --- the learned model ------------------------------------------------------------------------
 
@@ -143,6 +161,10 @@ class PrivacyScanner:
     def warm_up(self) -> None:
         """Load the name gazetteer, the model and the topic models now instead of on the first request."""
         self.scan("warm-up: Dana Whitfield's bonus")
+        if self._names is not None:
+            self._names.detect("the Roman Empire")  # the English word list, read on first use
+        if self.config.topics.enabled:
+            self._topic_detector().specificity("warm-up")  # the specificity model's lookup table
 
     # --- the scan ----------------------------------------------------------------------------------
 
@@ -226,6 +248,9 @@ class PrivacyScanner:
             offset += len(piece)
         return spans, best, topics, org
 
+
+_RECENT_TEXTS = 64
+_RECENT_CHARS = 8_192 + 256  # WINDOW + OVERLAP: one window's text
 
 WINDOW = 8_192
 """Characters scanned in one window (see ``PrivacyScanner._detect_all``); most prompts are one window."""

@@ -84,24 +84,56 @@ def compile_lexicon(terms: dict[str, list[str]]) -> Lexicon:
 
 def feature_groups(text: str, lexicon: Lexicon = ()) -> list[tuple[str, float, list[str]]]:
     """The features of ``text`` as (namespace, value, names) groups (see ``featurize``)."""
-    words = [("<num>" if _NUMBER.match(w) else w) for w in _WORD.findall(text.lower())]
+    groups = _base_groups(text)
+    if lexicon:
+        groups += _lexicon_groups(text.lower(), lexicon)
+    return groups
+
+
+def _base_groups(text: str) -> list[tuple[str, float, list[str]]]:
+    """Word, character 4-gram and bigram groups of ``text`` (shared by both models)."""
+    words = [_token(w) for w in _WORD.findall(text.lower())]
     # dict.fromkeys de-duplicates in a fixed order (sets would make training order hash-dependent).
     unique = list(dict.fromkeys(words))
-    grams = list(dict.fromkeys(p[i:i + 4] for p in (f"^{w}$" for w in unique) for i in range(len(p) - 3)))
+    grams = list(dict.fromkeys(itertools.chain.from_iterable(map(_grams, unique))))
     bigrams = list(dict.fromkeys(f"{a}_{b}" for a, b in itertools.pairwise(words)))
     norm = (len(unique) + len(bigrams) + 0.25 * len(grams)) ** 0.5 or 1.0
-    groups = [("w", 1.0 / norm, unique), ("c", 0.5 / norm, grams), ("b", 1.0 / norm, bigrams)]
-    if lexicon:
-        lowered = text.lower()
-        starts = {run[:n] for run in _WORD_START.findall(lowered) for n in (1, 2, 3)}
-        for name, rx in lexicon:
-            needs, always = _lexicon_gate(rx.pattern)
-            if not always and starts.isdisjoint(needs):
-                continue  # no word of the text starts like any term: the pattern cannot match
-            hits = len(rx.findall(lowered))
-            if hits:
-                groups.append(("lex", min(hits, 3) / 2, [name]))
+    return [("w", 1.0 / norm, unique), ("c", 0.5 / norm, grams), ("b", 1.0 / norm, bigrams)]
+
+
+def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, list[str]]]:
+    groups: list[tuple[str, float, list[str]]] = []
+    starts = {run[:n] for run in _WORD_START.findall(lowered) for n in (1, 2, 3)}
+    for name, rx in lexicon:
+        needs, always = _lexicon_gate(rx.pattern)
+        if not always and starts.isdisjoint(needs):
+            continue  # no word of the text starts like any term: the pattern cannot match
+        hits = _count(rx, lowered, 3)
+        if hits:
+            groups.append(("lex", min(hits, 3) / 2, [name]))
     return groups
+
+
+def _count(rx: re.Pattern[str], text: str, cap: int) -> int:
+    """``min(len(rx.findall(text)), cap)``, stopping at the ``cap``-th match (counts are capped anyway)."""
+    n = 0
+    for _ in rx.finditer(text):
+        n += 1
+        if n >= cap:
+            break
+    return n
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str) -> str:
+    return "<num>" if _NUMBER.match(word) else word
+
+
+@lru_cache(maxsize=65536)
+def _grams(word: str) -> tuple[str, ...]:
+    """The character 4-grams of ``^word$`` in order (cached: vocabulary repeats across requests)."""
+    padded = f"^{word}$"
+    return tuple(padded[i:i + 4] for i in range(len(padded) - 3))
 
 
 _WORD_START = re.compile(r"\b\w{1,3}")
@@ -148,10 +180,12 @@ def featurize(text: str, lexicon: Lexicon = ()) -> dict[str, float]:
     return out
 
 
-def specificity_groups(text: str) -> list[tuple[str, float, list[str]]]:
-    groups = feature_groups(text)
+def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | None = None,
+                       ) -> list[tuple[str, float, list[str]]]:
+    """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts."""
+    groups = list(base) if base is not None else feature_groups(text)
     for name, rx in _CUES.items():
-        count = len(rx.findall(text))
+        count = _count(rx, text, 3)
         if count:
             groups.append(("cue", min(count, 3) / 1.5, [name]))
     return groups
@@ -285,20 +319,24 @@ class TopicDetector:
     def level_of(self, topic: str) -> Level | None:
         return self._levels.get(topic)
 
-    def specificity(self, text: str) -> float:
-        probs = self.specificity_model.grouped_probabilities(specificity_groups(text))
+    def specificity(self, text: str, base: list[tuple[str, float, list[str]]] | None = None) -> float:
+        probs = self.specificity_model.grouped_probabilities(specificity_groups(text, base))
         return float(probs[self.specificity_model.classes.index("specific")])
 
-    def topic_probabilities(self, text: str) -> dict[str, float]:
-        probs = self.topic_model.grouped_probabilities(feature_groups(text, self.lexicon))
+    def topic_probabilities(self, text: str, base: list[tuple[str, float, list[str]]] | None = None,
+                            ) -> dict[str, float]:
+        groups = list(base) if base is not None else _base_groups(text)
+        groups += _lexicon_groups(text.lower(), self.lexicon) if self.lexicon else []
+        probs = self.topic_model.grouped_probabilities(groups)
         return {c: float(p) for c, p in zip(self.topic_model.classes, probs, strict=True) if c != NONE}
 
     def detect(self, text: str, *, person_found: bool = False) -> list[tuple[str, float]]:
         """Confidential topics of ``text``: on the topic and specific enough. Best first."""
-        candidates = [(name, p) for name, p in self.topic_probabilities(text).items() if p >= self.threshold]
+        base = _base_groups(text)  # the word, gram and bigram groups both models read
+        candidates = [(name, p) for name, p in self.topic_probabilities(text, base).items() if p >= self.threshold]
         if not candidates:
             return []
-        specific = 1.0 if person_found else self.specificity(text)
+        specific = 1.0 if person_found else self.specificity(text, base)
         if specific < self.specificity_threshold:
             return []
         return sorted(candidates, key=lambda item: (-item[1], item[0]))
