@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from shoal.store import RequestRecord
+from shoal.store.records import Limits
 from tests.gateway.conftest import ADMIN_KEY, Live, live_gateway, make_settings
 
 MODELS = {
@@ -119,3 +120,17 @@ def test_a_streamed_request_records_its_time_to_first_token(gw: Live) -> None:
     totals = _get(gw, key, "overview").json()["totals"]
     assert totals["streamed"] == 1 and totals["requests"] == 22
     assert totals["ttft_ms_p50"] is not None and totals["ttft_ms_p95"] >= totals["ttft_ms_p50"]
+
+
+def test_spend_shows_models_and_the_budgets_that_exist(gw: Live) -> None:
+    spend = _get(gw, ADMIN_KEY, "spend").json()
+    assert {r["group"]: r["requests"] for r in spend["groups"]["model"]} == {"gpt": 20, "llama": 20}
+    assert spend["budgets"] == []  # no key or team has a budget
+    key, _ = gw.store.create_key(team="eng", user="bo", name="bo's key", limits=Limits(usd_per_day=2.0))
+    gw.store.record_request(RequestRecord(request_id="req-budget", ts=time.time(), team="eng", user="bo",
+                                          key_id=key.key_id, served_model="gpt", cost_usd=0.5))
+    gw.store.flush()
+    budgets = _get(gw, ADMIN_KEY, "spend").json()["budgets"]
+    assert [(b["name"], b["spent_today"], b["day_used"]) for b in budgets] == [("bo's key", 0.5, 0.25)]
+    hr = gw.create_key(team="hr")
+    assert _get(gw, hr, "spend").json()["budgets"] == []  # another team's key budget stays hidden

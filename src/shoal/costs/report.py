@@ -55,12 +55,21 @@ class CostInputs:
     quality: QualityLoader = lambda: (None, {})
 
 
+def traffic_for(store: Store, *, since: float, until: float, team: str | None = None) -> Traffic:
+    """The observed traffic of ``[since, until)`` (one team's when ``team`` is given), from the rollups."""
+    store.flush(5.0)
+    return observed(store.backend, Window(since, until, team), store.first_request_ts())
+
+
 def report_for(store: Store, specs: Sequence[ModelSpec], inputs: CostInputs, *, since: float, until: float,
-               team: str | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               team: str | None = None, overrides: Mapping[str, Any] | None = None,
+               traffic: Traffic | None = None) -> dict[str, Any]:
     """The TCO report of ``[since, until)`` (one team's traffic when ``team`` is given).
 
     ``overrides`` replace assumptions for this report only (the dashboard's what-if); they are
-    validated like the config section and never written back.
+    validated like the config section and never written back. ``traffic``: that window's traffic
+    when the caller has it already (the dashboard keeps it for a minute: a what-if changes the
+    assumptions, not the traffic).
     """
     cfg = inputs.config
     if overrides:
@@ -71,8 +80,8 @@ def report_for(store: Store, specs: Sequence[ModelSpec], inputs: CostInputs, *, 
             where = ".".join(str(x) for x in first.get("loc", ()))
             raise ShoalError(f"invalid assumption {where}: {first.get('msg')}",
                              hint="see the assumptions table for names and defaults") from None
-    store.flush(5.0)
-    traffic = observed(store.backend, Window(since, until, team), store.first_request_ts())
+    if traffic is None:
+        traffic = traffic_for(store, since=since, until=until, team=team)
     run, quality = inputs.quality()
     out = tco_report(traffic, specs, cfg, quality, router=inputs.router_models, eval_run=run,
                      window={"since": since, "until": until, "team": team})

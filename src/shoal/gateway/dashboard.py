@@ -20,9 +20,9 @@ from importlib import resources
 from typing import Any
 
 from shoal.costs.allocation import UsageCell, allocate
-from shoal.costs.report import CostInputs, report_for
+from shoal.costs.report import CostInputs, report_for, traffic_for
 from shoal.costs.tco import default_buy_model
-from shoal.costs.traffic import RouterPoint, is_sensitive
+from shoal.costs.traffic import RouterPoint, Traffic, is_sensitive
 from shoal.costs.whatif import router_models
 from shoal.gateway.admin import query_params
 from shoal.gateway.auth import Caller
@@ -39,6 +39,7 @@ ASSETS = {"": ("index.html", b"text/html; charset=utf-8"), "app.js": ("app.js", 
           "app.css": ("app.css", b"text/css; charset=utf-8")}
 _DAY = 86400.0
 _MAX_SPAN = 400 * _DAY
+_TRAFFIC_TTL_S = 60.0
 
 
 @dataclass(slots=True)
@@ -90,6 +91,7 @@ class DashboardApi:
         self.sources = sources or DashboardSources()
         self._specs: tuple[float, dict[str, ModelSpec]] | None = None
         self._teams_cache: tuple[float, list[str]] | None = None  # the admin's team picker, 60 s
+        self._traffic_cache: dict[tuple[int, int, str | None], tuple[float, Traffic]] = {}
 
     # --- who, which team, which window -------------------------------------------------------------
 
@@ -182,23 +184,24 @@ class DashboardApi:
         t = time.gmtime(now)
         month = dash.Window(float(calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0))), now + 60, team)
         out: list[dict[str, Any]] = []
-        keys = await asyncio.to_thread(self.state.store.list_keys, team=team)
-        spent_day = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, day, "key", 10_000)}
-        spent_month = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, month, "key", 10_000)}
+        keys = [k for k in await asyncio.to_thread(self.state.store.list_keys, team=team)
+                if k.limits.usd_per_day is not None or k.limits.usd_per_month is not None]
+        # Spend is read only when some budget needs it (a month of per-key spend is the biggest
+        # read on this page).
+        spent_day = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, day, "key", 10_000)} if keys else {}
+        spent_month = ({r["group"]: r["cost_usd"] for r in await self._db(dash.who, month, "key", 10_000)}
+                       if keys else {})
         for k in keys:
             lim = k.limits
-            if lim.usd_per_day is None and lim.usd_per_month is None:
-                continue
             out.append({"scope": "key", "name": k.name or k.prefix, "team": k.team, "user": k.user,
                         **_budget(lim.usd_per_day, spent_day.get(k.key_id, 0.0), lim.usd_per_month,
                                   spent_month.get(k.key_id, 0.0))})
-        team_day = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, day, "team", 10_000)}
-        team_month = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, month, "team", 10_000)}
-        for name, lim in sorted(self.state.team_limits.items()):
-            if team is not None and name != team:
-                continue
-            if lim.usd_per_day is None and lim.usd_per_month is None:
-                continue
+        teams = [(name, lim) for name, lim in sorted(self.state.team_limits.items())
+                 if (team is None or name == team) and (lim.usd_per_day is not None or lim.usd_per_month is not None)]
+        team_day = {r["group"]: r["cost_usd"] for r in await self._db(dash.who, day, "team", 10_000)} if teams else {}
+        team_month = ({r["group"]: r["cost_usd"] for r in await self._db(dash.who, month, "team", 10_000)}
+                      if teams else {})
+        for name, lim in teams:
             out.append({"scope": "team", "name": name, "team": name, "user": None,
                         **_budget(lim.usd_per_day, team_day.get(name, 0.0), lim.usd_per_month,
                                   team_month.get(name, 0.0))})
@@ -332,8 +335,26 @@ class DashboardApi:
             raise ApiError(404, "cost of ownership is not configured on this gateway", code="not_found")
         overrides = _overrides(p)
         specs = list(self.specs().values())
+        traffic = await self._traffic(w)
         return await asyncio.to_thread(report_for, self.state.store, specs, self.sources.costs, since=w.since,
-                                       until=w.until, team=w.team, overrides=overrides)
+                                       until=w.until, team=w.team, overrides=overrides, traffic=traffic)
+
+    async def _traffic(self, w: dash.Window) -> Traffic:
+        """The window's traffic profile, kept a minute per (window to the minute, team): each what-if
+        edit on the TCO page asks again with other assumptions over the same traffic."""
+        key = (int(w.since // 60), int(w.until // 60), w.team)
+        now = time.monotonic()
+        hit = self._traffic_cache.get(key)
+        if hit is not None and now - hit[0] < _TRAFFIC_TTL_S:
+            return hit[1]
+        traffic = await asyncio.to_thread(traffic_for, self.state.store, since=w.since, until=w.until, team=w.team)
+        # Small and bounded: stale entries go first, then the oldest.
+        for k in [k for k, (t, _) in self._traffic_cache.items() if now - t >= _TRAFFIC_TTL_S]:
+            del self._traffic_cache[k]
+        while len(self._traffic_cache) >= 32:
+            del self._traffic_cache[min(self._traffic_cache, key=lambda k: self._traffic_cache[k][0])]
+        self._traffic_cache[key] = (now, traffic)
+        return traffic
 
 
 def _overrides(p: dict[str, str]) -> dict[str, Any]:
