@@ -64,6 +64,12 @@ def test_rollups_equal_a_scan_and_ignore_duplicates(backend: Backend) -> None:
     assert by_team == {"hr": 100, "eng": 100}
     users = {r["group"]: r["requests"] for r in dash.who(backend, w, "user")}
     assert users == {"u0": 67, "u1": 67, "u2": 66}
+    many = dash.who_many(backend, w, ("user", "segment"))
+    for by in ("user", "segment"):
+        one = dash.who(backend, w, by)
+        assert [(r["group"], r["requests"], r["prompt_tokens"]) for r in many[by]] == \
+            [(r["group"], r["requests"], r["prompt_tokens"]) for r in one]
+        assert [r["cost_usd"] for r in many[by]] == pytest.approx([r["cost_usd"] for r in one])
     team_only = dash.timeseries(backend, dash.Window(T0, T0 + 86400, team="hr"), "hour")
     assert team_only["totals"]["requests"] == 100
     reasons = {r["reason"]: r["requests"] for r in dash.reasons(backend, w, "sensitivity")}

@@ -151,9 +151,10 @@ class DashboardApi:
 
     async def spend(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)
-        groups = {}
-        for by in ("team", "user", "segment", "model", "key"):
-            groups[by] = await self._db(dash.who, w, by, 25)
+        groups = {"team": await self._db(dash.who, w, "team", 25)}
+        per_user = await self._db(dash.who_many, w, ("user", "segment", "key"), 25)
+        groups.update({"user": per_user["user"], "segment": per_user["segment"],
+                       "model": await self._db(dash.who, w, "model", 25), "key": per_user["key"]})
         cells = await self._db(dash.breakdown, w, ("team", "model"))
         return {"window": _wjson(w), "groups": groups, "allocated": await self._allocated(w, cells),
                 "budgets": await self._budgets(w.team)}

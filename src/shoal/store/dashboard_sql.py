@@ -195,6 +195,33 @@ def who(backend: Backend, w: Window, by: str, limit: int = 50) -> list[dict[str,
     return [{"group": r[0] or None, **_totals(r[1:6])} for r in rows]
 
 
+def who_many(backend: Backend, w: Window, bys: tuple[str, ...], limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+    """``who`` for several of user / segment / key at once: one read of the daily per-user
+    rollup (grouped by all of them) instead of one per dimension."""
+    cols = []
+    for by in bys:
+        col = WHO_DIMENSIONS.get(by)
+        if col is None or by in TIME_DIMENSIONS:
+            raise ShoalError(f"cannot group spend by {by!r} here", hint="use one of: user, segment, key")
+        cols.append(col)
+    where, params = _where(w, grain_seconds=86400)
+    group = ", ".join(cols)
+    with backend.transaction() as cur:
+        cur.execute(f"SELECT {group}, {_SUMS} FROM rollup_day_who{where} GROUP BY {group}", params)
+        rows = cur.fetchall()
+    k = len(cols)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for i, by in enumerate(bys):
+        acc: dict[Any, list[float]] = {}
+        for r in rows:
+            a = acc.setdefault(r[i], [0, 0, 0, 0, 0.0])
+            for j in range(5):
+                a[j] += r[k + j] or 0
+        ranked = sorted(acc.items(), key=lambda kv: (-kv[1][4], -kv[1][0]))[:limit]
+        out[by] = [{"group": g or None, **_totals(v)} for g, v in ranked]
+    return out
+
+
 def reasons(backend: Backend, w: Window, kind: str, limit: int = 20) -> list[dict[str, Any]]:
     """How often each route or sensitivity reason was given (numbers masked), most frequent first."""
     where, params = _where(w, grain_seconds=86400)
