@@ -124,6 +124,42 @@ ANTHROPIC_FIELDS: dict[str, tuple[Build, Callable[[str], str]]] = {
 }
 
 
+RTOOL = {"type": "function", "name": "lookup", "description": "Look up an order",
+         "parameters": {"type": "object", "properties": {"id": {"type": "string"}}}}
+
+
+def _resp(*items: Any, **extra: Any) -> dict[str, Any]:
+    return {"model": "auto", "input": list(items), **extra}
+
+
+RUSER = {"role": "user", "content": "Please help."}
+RCALL = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": '{"id": "7"}'}
+
+RESPONSES_FIELDS: dict[str, tuple[Build, Callable[[str], str]]] = {
+    "input string": (lambda s: {"model": "auto", "input": s}, str),
+    "instructions": (lambda s: _resp(RUSER, instructions=s), str),
+    "developer message": (lambda s: _resp({"role": "developer", "content": s}, RUSER), str),
+    "input_text part": (lambda s: _resp({"role": "user", "content": [{"type": "input_text", "text": "Hi."},
+                                                                     {"type": "input_text", "text": s}]}), str),
+    "assistant output_text": (lambda s: _resp(RUSER, {"type": "message", "role": "assistant", "content": [
+        {"type": "output_text", "text": s, "annotations": []}]}, RUSER), str),
+    "function_call arguments": (lambda s: _resp(RUSER, {**RCALL, "arguments": orjson.dumps({"note": s}).decode()},
+                                                {"type": "function_call_output", "call_id": "call_1", "output": "ok"},
+                                                tools=[RTOOL]), str),
+    "function_call_output": (lambda s: _resp(RUSER, RCALL, {"type": "function_call_output", "call_id": "call_1",
+                                                            "output": s}, tools=[RTOOL]), str),
+    "tool description": (lambda s: _resp(RUSER, tools=[{**RTOOL, "description": s}]), str),
+    "tool parameters": (lambda s: _resp(RUSER, tools=[{**RTOOL, "parameters": {
+        "type": "object", "properties": {"id": {"type": "string", "description": s}}}}]), str),
+    "input_image url": (lambda s: _resp({"role": "user", "content": [
+        {"type": "input_text", "text": "What is this?"},
+        {"type": "input_image", "image_url": "https://img.example.com/x.png?note=" + quote(s)}]}), quote),
+    "text.format schema": (lambda s: _resp(RUSER, text={"format": {
+        "type": "json_schema", "name": "answer", "schema": {"type": "object", "properties": {
+            "id": {"type": "string", "description": s}}}}}), str),
+}
+
+
 def _closed_port() -> int:
     import socket
 
@@ -151,9 +187,10 @@ def live(upstream: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iter
     down = f"http://127.0.0.1:{_closed_port()}/v1"
     models = {
         "frontier": {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"{upstream.url}/v1",
-                     "locality": "external", "timeout": 5, "capabilities": ["streaming", "tools", "vision"]},
+                     "locality": "external", "timeout": 5,
+                     "capabilities": ["streaming", "tools", "vision", "json"]},
         "onprem": {"provider": "openai", "model": "llama", "base_url": down, "locality": "self_hosted",
-                   "timeout": 2, "capabilities": ["streaming", "tools", "vision"]},
+                   "timeout": 2, "capabilities": ["streaming", "tools", "vision", "json"]},
         "embedder": {"provider": "openai", "kind": "embedding", "model": "text-embedding-3-small",
                      "base_url": f"{upstream.url}/v1", "locality": "external"},
     }
@@ -202,6 +239,13 @@ def test_openai_endpoint_scans_every_field(live: Live, upstream: FakeServer, fie
 def test_anthropic_endpoint_scans_every_field(live: Live, upstream: FakeServer, field: str, stream: bool) -> None:
     build, wire = ANTHROPIC_FIELDS[field]
     _check(live, upstream, "/v1/messages", build, wire, stream)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("field", list(RESPONSES_FIELDS))
+def test_responses_endpoint_scans_every_field(live: Live, upstream: FakeServer, field: str, stream: bool) -> None:
+    build, wire = RESPONSES_FIELDS[field]
+    _check(live, upstream, "/v1/responses", build, wire, stream)
 
 
 def test_embeddings_inputs_are_scanned(live: Live, upstream: FakeServer) -> None:

@@ -14,7 +14,7 @@ import orjson
 
 from shoal.gateway.admin import AdminApi, ReadApi
 from shoal.gateway.auth import Caller
-from shoal.gateway.chat import ANTHROPIC, COMPLETIONS, OPENAI, ChatHandler
+from shoal.gateway.chat import ANTHROPIC, COMPLETIONS, OPENAI, RESPONSES, ChatHandler
 from shoal.gateway.count_tokens import handle_count_tokens
 from shoal.gateway.dashboard import DashboardApi, send_asset
 from shoal.gateway.embeddings import handle_embeddings
@@ -74,6 +74,7 @@ class GatewayApp:
             ("POST", "/v1/chat/completions"): lambda s, r, w: self.chat.handle(s, r, w, OPENAI),
             ("POST", "/v1/messages"): lambda s, r, w: self.chat.handle(s, r, w, ANTHROPIC),
             ("POST", "/v1/completions"): lambda s, r, w: self.chat.handle(s, r, w, COMPLETIONS),
+            ("POST", "/v1/responses"): lambda s, r, w: self.chat.handle(s, r, w, RESPONSES),
             ("POST", "/v1/messages/count_tokens"): lambda s, r, w: handle_count_tokens(state, s, r, w),
             ("POST", "/v1/embeddings"): lambda s, r, w: handle_embeddings(state, s, r, w),
             ("GET", "/v1/models"): self._list_models,

@@ -36,6 +36,7 @@ from shoal.gateway.http import (
 from shoal.gateway.limits import NO_RESERVATION, Reservation
 from shoal.gateway.openai_api import ChunkWriter, ParsedChat, completion_body, parse_chat
 from shoal.gateway.reserve import max_cost, prompt_tokens
+from shoal.gateway.responses_api import ResponsesEventWriter, parse_responses, response_body
 from shoal.gateway.state import GatewayState
 from shoal.models.scan_text import request_text
 from shoal.models.types import Chunk, Usage
@@ -71,12 +72,16 @@ class WireFormat:
     anthropic: bool
     parse: Callable[[dict[str, Any]], ParsedChat]
     body: Callable[..., bytes]
-    writer: Callable[[str, str, bool], StreamWriter]
+    writer: Callable[..., StreamWriter]
+    # The body and the stream writer also get the parsed request (``parsed=``): the Responses
+    # format echoes request fields (instructions, tools...) in its response object.
+    echo: bool = False
 
 
 OPENAI = WireFormat("chat", "chatcmpl-", False, parse_chat, completion_body, ChunkWriter)
 ANTHROPIC = WireFormat("messages", "msg_", True, parse_messages_request, message_body, EventWriter)
 COMPLETIONS = WireFormat("completions", "cmpl-", False, parse_completion, text_completion_body, TextChunkWriter)
+RESPONSES = WireFormat("responses", "resp_", False, parse_responses, response_body, ResponsesEventWriter, echo=True)
 
 
 class _Flags:
@@ -167,7 +172,7 @@ class ChatHandler:
                               completion.usage, completion.cost_usd, completion.text)
                 meta = self._meta(rec, prepared)
                 body = fmt.body(completion, response_id=fmt.id_prefix + rid, model=rec.served_model or "",
-                                meta=meta)
+                                meta=meta, **({"parsed": parsed} if fmt.echo else {}))
                 headers += [(b"x-shoal-model", latin1(rec.served_model or "")),
                             (b"x-shoal-cost-usd", f"{rec.cost_usd:.8f}".encode())]
                 await self._mask(rec, flags)
@@ -298,7 +303,8 @@ class ChatHandler:
                 chunk = None
             served_id = chunk.model if chunk is not None else None
             name = call.served or st.served_name(decision.candidates, served_id)
-            writer = fmt.writer(fmt.id_prefix + rec.request_id, name, parsed.include_usage)
+            writer = fmt.writer(fmt.id_prefix + rec.request_id, name, parsed.include_usage,
+                                **({"parsed": parsed} if fmt.echo else {}))
             await send({"type": "http.response.start", "status": 200,
                         "headers": [*SSE_HEADERS, *headers, (b"x-shoal-model", latin1(name))]})
             flags.headers_sent = True
