@@ -147,7 +147,10 @@ class DashboardApi:
 
     async def overview(self, caller: Caller, scope: Scope) -> Any:
         w, p = self.window(caller, scope)
-        return {"window": _wjson(w), **await self._db(dash.timeseries, w, p.get("grain"))}
+        grain = p.get("grain") or None
+        if grain not in (None, *dash.GRAINS):
+            raise bad("grain", f"use one of: {', '.join(dash.GRAINS)}")
+        return {"window": _wjson(w), **await self._db(dash.timeseries, w, grain)}
 
     async def spend(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)

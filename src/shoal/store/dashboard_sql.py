@@ -70,6 +70,9 @@ def _totals(row: Any) -> dict[str, Any]:
             "completion_tokens": int(row[3] or 0), "cost_usd": float(row[4] or 0.0)}
 
 
+GRAINS = ("minute", "hour", "day")  # the time series grains the rollup tables serve
+
+
 def grain_for(w: Window) -> str:
     """Minutes for spans up to 6 hours, hours up to 8 days, days beyond."""
     span = w.until - w.since
