@@ -6,14 +6,16 @@ request is retrieved, scanned, routed and called the same way wherever it enters
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from shoal.config import Settings
 from shoal.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
-    from shoal.config import Settings
+    from shoal.evals.project import EvalProject
     from shoal.models.registry import ProviderRegistry
     from shoal.rag.search import Searcher
     from shoal.rag.stores.base import DocumentStore
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from shoal.routing.caller import FallbackCaller
     from shoal.routing.policy import PolicyEngine
     from shoal.store import Store
+    from shoal.tuning.gate import GateDecision
+    from shoal.tuning.registry import Registry as TuningRegistry
 
 
 @dataclass(slots=True)
@@ -44,10 +48,34 @@ def catalog(settings: Settings, registry: ProviderRegistry | None = None, *, che
     from shoal.tuning.registry import provider_options
 
     built = Catalog(settings.config.models, registry, default_model=settings.config.default_model,
-                    paths=settings.paths, provider_options=provider_options(settings))
+                    paths=settings.paths, provider_options=provider_options(settings.config.tuning, settings.paths))
     if check:
         built.check()
     return built
+
+
+def eval_project(settings: Settings) -> EvalProject:
+    """The sections and folders an eval run reads (``evals``, ``privacy``, ``routing``, ``rag``)."""
+    from shoal.evals.project import EvalProject
+
+    c = settings.config
+    return EvalProject(paths=settings.paths, evals=c.evals, privacy=c.privacy, routing=c.routing, rag=c.rag)
+
+
+def run_gate(settings: Settings, registry: TuningRegistry, candidate_ref: str, *, progress: bool = False,
+             providers: ProviderRegistry | None = None) -> GateDecision:
+    """The promotion gate of ``shoal.tuning.gate`` with this project's sections; ``providers``
+    replaces the entry-point provider registry (to serve versions some other way)."""
+    from shoal.models.config import ModelConfig
+    from shoal.tuning.gate import run_gate as _run_gate
+
+    def catalog_with(entries: Mapping[str, dict[str, Any]]) -> Catalog:
+        models = {**settings.config.models, **{k: ModelConfig(**v) for k, v in entries.items()}}
+        return catalog(Settings(settings.config.model_copy(update={"models": models}), settings.path), providers,
+                       check=False)
+
+    return _run_gate(settings.config.tuning, eval_project(settings), registry, candidate_ref,
+                     catalog_with=catalog_with, progress=progress)
 
 
 def document_store(settings: Settings, collection: str | None = None, *, create: bool = True) -> DocumentStore | None:

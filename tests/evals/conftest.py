@@ -11,12 +11,14 @@ import pytest
 import yaml
 
 from shoal.catalog import Catalog
-from shoal.config import Settings, load_settings
+from shoal.config import load_settings
+from shoal.evals.project import EvalProject
 from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.registry import ProviderRegistry
 from shoal.models.testing import HashEmbeddingModel, ScriptedChatModel
 from shoal.models.types import ChatRequest, ModelSpec
 from shoal.wiring import catalog as build_catalog
+from shoal.wiring import eval_project
 
 
 class OracleProvider:
@@ -63,12 +65,12 @@ WEAK = {"annual leave": "240 hours.", "Work Number": "I am not sure.", "parental
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Callable[..., tuple[Settings, Catalog, Path]]:
-    """Build a project: ``project(models=..., spec=..., items=...)`` → (settings, catalog, spec path)."""
+def project(tmp_path: Path) -> Callable[..., tuple[EvalProject, Catalog, Path]]:
+    """Build a project: ``project(models=..., spec=..., items=...)`` → (eval project, catalog, spec path)."""
 
     def make(*, models: dict[str, Any] | None = None, spec: dict[str, Any] | None = None,
              items: list[dict[str, Any]] | None = None, evals: dict[str, Any] | None = None,
-             extra: dict[str, Any] | None = None) -> tuple[Settings, Catalog, Path]:
+             extra: dict[str, Any] | None = None) -> tuple[EvalProject, Catalog, Path]:
         config: dict[str, Any] = {"data_dir": str(tmp_path / "data"), "models": models or {
             "strong": {"provider": "oracle", "locality": "external", "input_price": 1.0, "output_price": 2.0,
                        "options": {"answers": GOOD}},
@@ -88,7 +90,7 @@ def project(tmp_path: Path) -> Callable[..., tuple[Settings, Catalog, Path]]:
         settings = load_settings(tmp_path / "shoal.yaml")
         registry = ProviderRegistry.from_entry_points()
         registry.register(OracleProvider())  # type: ignore[arg-type]
-        return settings, build_catalog(settings, registry, check=False), spec_path
+        return eval_project(settings), build_catalog(settings, registry, check=False), spec_path
 
     return make
 

@@ -8,8 +8,8 @@ import pytest
 
 from shoal.errors import ConfigError
 from shoal.evals.dataset import EvalItem
-from shoal.evals.metrics.base import MetricContext, MetricResult, RetrievedChunk, SampleOutput
-from shoal.evals.metrics.registry import METRICS, build_metric
+from shoal.evals.metrics.base import Metric, MetricContext, MetricResult, RetrievedChunk, SampleOutput
+from shoal.evals.metrics.registry import build_metric, metric_class, metric_names
 from shoal.evals.metrics.text import numbers
 from shoal.evals.spec import MetricConfig
 from shoal.models.testing import HashEmbeddingModel
@@ -163,7 +163,7 @@ async def test_pii_leak_uses_the_privacy_detectors() -> None:
 
 
 def test_registry_and_param_errors() -> None:
-    assert {"exact_match", "judge", "groundedness", "pii_leak", "refusal"} <= set(METRICS)
+    assert {"exact_match", "judge", "groundedness", "pii_leak", "refusal"} <= set(metric_names())
     with pytest.raises(ConfigError, match="did you mean 'token_f1'"):
         build_metric(MetricConfig(name="token_f2"))
     with pytest.raises(ConfigError, match="unknown parameter 'tolerence'") as exc:
@@ -175,3 +175,22 @@ async def test_pii_in_the_reference_is_not_a_leak_and_more_refusal_phrasings() -
     it = item("Email hspd12.security@gsa.gov", prompt="Whom do I email about badges?")
     assert (await score("pii_leak", "Email hspd12.security@gsa.gov.", it)).value == 1.0
     assert (await score("refusal", "I won't write phishing emails.", item(expect="refuse"))).value == 1.0
+
+
+def test_every_builtin_metric_is_registered_as_an_entry_point() -> None:
+    # Built-ins register through the same entry points a plug-in uses; a class left out of
+    # pyproject.toml would silently vanish from specs.
+    import shoal.evals.metrics.deterministic
+    import shoal.evals.metrics.judge
+    import shoal.evals.metrics.rag
+    import shoal.evals.metrics.safety  # noqa: F401
+
+    def subclasses(cls: type[Metric]) -> list[type[Metric]]:
+        return [c for s in cls.__subclasses__() for c in (s, *subclasses(s))]
+
+    builtin = {c.name for c in subclasses(Metric) if c.__module__.startswith("shoal.") and "name" in vars(c)}
+    assert builtin and builtin <= set(metric_names())
+    for name in builtin:
+        cls = metric_class(name)
+        assert cls is not None and cls.name == name
+    assert metric_class("no_such_metric") is None

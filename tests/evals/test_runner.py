@@ -17,7 +17,7 @@ async def test_run_scores_and_stores_everything(project) -> None:
     settings, catalog, spec = project()
     result = await arun_eval(spec, settings, catalog)
     run_dir = result.run_dir
-    assert run_dir.parent == settings.data_dir / "evals" / "runs"
+    assert run_dir.parent == settings.paths.data_dir / "evals" / "runs"
     for name in ("spec.yaml", "results.jsonl", "per_item.csv", "summary.json", "report.html", "items.jsonl"):
         assert (run_dir / name).is_file(), name
     strong, weak = result.summary.target("strong"), result.summary.target("weak")
@@ -79,7 +79,7 @@ async def test_budget_cap_stops_spending_and_reports_skips(project) -> None:
     assert t is not None and t.skipped_budget == result.summary.skipped_budget
     assert t.quality_items == ok  # skipped items are left out, not scored 0
     # the per-item file leaves skipped items empty instead of inventing a score
-    rows = list(csv.DictReader(store.per_item_file(settings, result.run_id).open()))
+    rows = list(csv.DictReader(store.per_item_file(settings.runs_dir, result.run_id).open()))
     assert sum(1 for r in rows if r["pricey"] == "") == result.summary.skipped_budget
     # The cap is per run: a second run gets the answers it already has for free and spends its
     # budget on items still missing, never on one it already paid for.
@@ -114,10 +114,10 @@ async def test_samples_and_consistency(project) -> None:
 async def test_per_item_file_is_the_router_format(project) -> None:
     settings, catalog, spec = project()
     result = await arun_eval(spec, settings, catalog)
-    path = store.per_item_file(settings, result.run_id)
+    path = store.per_item_file(settings.runs_dir, result.run_id)
     assert path == result.run_dir / "per_item.csv"
-    assert store.per_item_file(settings, str(result.run_dir)) == path
-    assert store.per_item_file(settings, "latest") == path
+    assert store.per_item_file(settings.runs_dir, str(result.run_dir)) == path
+    assert store.per_item_file(settings.runs_dir, "latest") == path
     rows = list(csv.DictReader(path.open()))
     assert list(rows[0]) == ["prompt", "weak", "strong"]
     assert rows[0]["prompt"] == "How many hours of annual leave can you carry over?"
@@ -133,11 +133,11 @@ async def test_load_run_and_unknown_run(project) -> None:
 
     settings, catalog, spec = project()
     result = await arun_eval(spec, settings, catalog, run_id="named")
-    loaded = load_run(settings, "named")
+    loaded = load_run(settings.runs_dir, "named")
     assert loaded.summary.run_id == "named" and len(loaded.records) == len(result.records)
     assert [i.id for i in loaded.items] == ["q1", "q2", "q3", "q4"]
     with pytest.raises(NotFoundError, match="no eval run"):
-        load_run(settings, "nope")
+        load_run(settings.runs_dir, "nope")
 
 
 async def test_python_api_overrides_models_and_dataset(project, tmp_path: Path) -> None:

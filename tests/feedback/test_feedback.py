@@ -101,13 +101,13 @@ def test_dataset_from_feedback_is_scrubbed_and_reviewed_only(store: Store, setti
     fix = add_feedback(store, "req-2", rating="down", correction=f"logistics (customer {EMAIL})")
     add_feedback(store, "req-0", rating="down", correction="finance-ops")  # stays pending
     accept(store, fix)
-    built = build_dataset(settings, "hd", store=store)
+    built = build_dataset(settings.config.tuning, settings.config.privacy, settings.paths, "hd", store=store)
     assert built.created and len(built.version.examples) == 1
     text = json.dumps([e.to_json() for e in built.version.examples])
     assert EMAIL not in text and "[EMAIL_ADDRESS_1]" in text
     assert built.version.manifest["scrub"]["entities"] == {"EMAIL_ADDRESS": 2}
     assert built.version.manifest["reviewed_only"] is True
-    with_pending = build_dataset(settings, "hd", store=store, include_pending=True)
+    with_pending = build_dataset(settings.config.tuning, settings.config.privacy, settings.paths, "hd", store=store, include_pending=True)
     assert with_pending.version.ref == "hd@v2" and len(with_pending.version.examples) == 2
 
 

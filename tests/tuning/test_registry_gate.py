@@ -19,9 +19,10 @@ from shoal.models.testing import ScriptedChatModel
 from shoal.models.types import ChatRequest, ModelSpec
 from shoal.tuning.config import GateConfig
 from shoal.tuning.datasets import dataset_store
-from shoal.tuning.gate import GateScores, decide, run_gate
+from shoal.tuning.gate import GateScores, decide
 from shoal.tuning.registry import Registry, RegistryError, open_registry, parse_model_ref
 from shoal.tuning.serving import RegistryProvider
+from shoal.wiring import run_gate
 from tests.tuning.conftest import ticket
 
 QUEUES = ["finance-ops", "identity", "logistics", "rma"]
@@ -130,8 +131,8 @@ def _oracle_factory(accuracy: dict[str, float]) -> Callable[[ModelSpec], ChatMod
 
 def _setup(project: Settings, tmp_path: Path) -> tuple[Registry, str]:
     examples = [ticket(f"ticket #{i} about something", QUEUES[i % len(QUEUES)]) for i in range(120)]
-    version, _ = dataset_store(project).create("hd", examples, holdout_fraction=0.3, seed=1)
-    reg = open_registry(project)
+    version, _ = dataset_store(project.config.tuning, project.paths).create("hd", examples, holdout_fraction=0.3, seed=1)
+    reg = open_registry(project.config.tuning, project.paths)
     base, adapter = _artifacts(tmp_path)
     reg.register("helpdesk", base_model="local", base_path=base, dataset=version.ref)
     reg.set_alias("helpdesk@v1", "champion", action="force-promote", reason="baseline")
@@ -161,12 +162,12 @@ def test_gate_refuses_a_candidate_that_does_not_beat_the_champion(project: Setti
 
 
 def test_gate_needs_a_held_out_split_and_lineage(project: Settings, tmp_path: Path) -> None:
-    reg = open_registry(project)
+    reg = open_registry(project.config.tuning, project.paths)
     base, adapter = _artifacts(tmp_path)
     reg.register("m", base_model="local", base_path=base, adapter_dir=adapter)
     with pytest.raises(ShoalError, match="no dataset in its lineage"):
         run_gate(project, reg, "m@v1")
-    version, _ = dataset_store(project).create("nosplit", [ticket("x #1", "rma")], holdout_fraction=0, seed=0)
+    version, _ = dataset_store(project.config.tuning, project.paths).create("nosplit", [ticket("x #1", "rma")], holdout_fraction=0, seed=0)
     reg.register("m", base_model="local", base_path=base, adapter_dir=adapter, dataset=version.ref)
     with pytest.raises(ShoalError, match="no held-out examples"):
         run_gate(project, reg, "m@v2")

@@ -155,7 +155,7 @@ def test_distill_cli_builds_a_scrubbed_dataset_without_leaking(tmp_path: Path) -
                                       str(prompts), "--name", "distilled", "--no-train"])
     assert result.exit_code == 0, result.output
     assert "1 withheld as sensitive" in result.output and "distilled@v1: 2 examples" in result.output
-    version = dataset_store(load_settings(config)).get("distilled@v1")
+    version = dataset_store(load_settings(config).config.tuning, load_settings(config).paths).get("distilled@v1")
     text = " ".join(e.prompt_text + (e.completion or "") for e in version.examples)
     assert "Dana" not in text and "bob.jones@example.org" not in text
     assert {e.meta["guard"] for e in version.examples} == {"scrubbed", "not sensitive"}

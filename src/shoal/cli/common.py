@@ -9,6 +9,7 @@ import click
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
     from shoal.config import Settings
+    from shoal.evals.project import EvalProject
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -32,3 +33,10 @@ def catalog_from(ctx: click.Context) -> Catalog:
         obj["catalog"] = build_catalog(settings_from(ctx))
     catalog: Catalog = obj["catalog"]
     return catalog
+
+
+def eval_project_from(ctx: click.Context) -> EvalProject:
+    """The sections and folders eval commands read (runs folder, cache, targets' sections)."""
+    from shoal.wiring import eval_project
+
+    return eval_project(settings_from(ctx))

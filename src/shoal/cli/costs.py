@@ -16,10 +16,11 @@ def cost_inputs(settings: Any) -> Any:
     """The costs section, router models and eval-quality reader for ``settings``."""
     from shoal.costs.report import CostInputs
     from shoal.evals.latest import latest_model_quality
+    from shoal.wiring import eval_project
 
     router_cfg = settings.config.routing.router
     return CostInputs(settings.config.costs, tuple(router_cfg.models) if router_cfg else (),
-                      lambda: latest_model_quality(settings))
+                      lambda: latest_model_quality(eval_project(settings).runs_dir))
 
 
 def describable_specs(catalog: Any) -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from shoal.cli.common import catalog_from, settings_from
+from shoal.cli.common import catalog_from, eval_project_from
 
 _SPEC_EXAMPLE = """\b
 Spec example (YAML):
@@ -64,11 +64,10 @@ def run_cmd(ctx: click.Context, spec: str, run_id: str | None, limit: int | None
     from shoal.evals.spec import LoadedSpec, load_spec
 
     _config_beside(ctx, spec)
-    settings = settings_from(ctx)
     loaded = load_spec(spec)
     if limit is not None:
         loaded = LoadedSpec(loaded.spec.model_copy(update={"limit": limit}), loaded.path, loaded.raw_text)
-    result = run_eval(loaded, settings, catalog_from(ctx), run_id=run_id, progress=not no_progress,
+    result = run_eval(loaded, eval_project_from(ctx), catalog_from(ctx), run_id=run_id, progress=not no_progress,
                       report=not no_html)
     console = Console()
     for renderable in run_tables(result.summary):
@@ -92,7 +91,7 @@ def report_cmd(ctx: click.Context, run: str, as_json: bool, html_out: bool) -> N
     from shoal.evals.report_terminal import run_tables
     from shoal.evals.runner import load_run
 
-    result = load_run(settings_from(ctx), run)
+    result = load_run(eval_project_from(ctx).runs_dir, run)
     if as_json:
         click.echo(json.dumps(result.summary.to_json(), indent=2))
         return
@@ -117,8 +116,8 @@ def compare_cmd(ctx: click.Context, run_a: str, run_b: str) -> None:
     from shoal.evals.report_terminal import compare_tables
     from shoal.evals.runner import load_run
 
-    settings = settings_from(ctx)
-    a, b = load_run(settings, run_a), load_run(settings, run_b)
+    runs = eval_project_from(ctx).runs_dir
+    a, b = load_run(runs, run_a), load_run(runs, run_b)
     console = Console()
     for renderable in compare_tables(a.summary, a.records, b.summary, b.records):
         console.print(renderable)
@@ -140,7 +139,7 @@ def recommend_cmd(ctx: click.Context, run: str, min_quality: float | None, max_p
     from shoal.evals.runner import load_run
     from shoal.evals.spec import Requirements
 
-    result = load_run(settings_from(ctx), run)
+    result = load_run(eval_project_from(ctx).runs_dir, run)
     req = dict(result.summary.requirements or {})
     overrides = {"min_quality": min_quality, "max_p95_latency_s": max_p95, "max_cost_per_1k_usd": max_cost,
                  "sensitive_self_hosted": self_hosted}

@@ -162,8 +162,10 @@ def train(ctx: click.Context, data: tuple[str, ...], from_eval: tuple[str, ...],
     paths: list[str | Path] = list(data)
     if from_eval:
         from shoal.evals.store import per_item_file
+        from shoal.wiring import eval_project
 
-        paths.extend(per_item_file(settings, run) for run in from_eval)
+        runs = eval_project(settings).runs_dir
+        paths.extend(per_item_file(runs, run) for run in from_eval)
     if not paths:
         raise click.UsageError("give --data FILE or --from-eval RUN")
     table = load_items(paths, names, scale=_parse_scale(scale))

@@ -20,6 +20,7 @@ from shoal.cli.common import settings_from
 
 if TYPE_CHECKING:
     from shoal.store import Feedback, Store
+    from shoal.tuning.datasets import DatasetStore
 
 
 @contextmanager
@@ -230,9 +231,17 @@ def dataset_create(ctx: click.Context, name: str, from_feedback: bool, files: tu
                    include_pending: bool, policy: str | None, holdout: float | None, seed: int | None) -> None:
     """Snapshot curated examples as the next version of NAME (deduped, PII-scrubbed, split)."""
     from shoal.tuning.jobs import build_dataset
+    from shoal.wiring import open_store
 
-    built = build_dataset(settings_from(ctx), name, from_feedback=from_feedback, files=files,
-                          include_pending=include_pending, policy=policy, holdout=holdout, seed=seed)
+    settings = settings_from(ctx)
+    store = open_store(settings) if from_feedback else None
+    try:
+        built = build_dataset(settings.config.tuning, settings.config.privacy, settings.paths, name,
+                              from_feedback=from_feedback, files=files, include_pending=include_pending,
+                              policy=policy, holdout=holdout, seed=seed, store=store)
+    finally:
+        if store is not None:
+            store.close()
     for issue in built.issues[:10]:
         click.echo(f"skipped {issue}", err=True)
     if len(built.issues) > 10:
@@ -250,9 +259,7 @@ def dataset_create(ctx: click.Context, name: str, from_feedback: bool, files: tu
 @click.pass_context
 def dataset_list(ctx: click.Context, name: str | None) -> None:
     """List dataset versions."""
-    from shoal.tuning.datasets import dataset_store
-
-    for m in dataset_store(settings_from(ctx)).list(name):
+    for m in _datasets(ctx).list(name):
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(m["created_at"]))
         pii = " self-hosted-only" if m.get("scrub", {}).get("self_hosted_only") else ""
         click.echo(f"{m['name']}@v{m['version']}  {when}  {m['examples']} examples  train {m['splits']['train']}"
@@ -265,9 +272,7 @@ def dataset_list(ctx: click.Context, name: str | None) -> None:
 @click.pass_context
 def dataset_show(ctx: click.Context, ref: str, count: int) -> None:
     """Print a version's manifest and a few examples."""
-    from shoal.tuning.datasets import dataset_store
-
-    version = dataset_store(settings_from(ctx)).get(ref)
+    version = _datasets(ctx).get(ref)
     click.echo(json.dumps(version.manifest, indent=2, sort_keys=True))
     for ex in version.examples[:count]:
         click.echo(json.dumps(ex.to_json(), ensure_ascii=False))
@@ -283,12 +288,18 @@ def dataset_show(ctx: click.Context, ref: str, count: int) -> None:
 @click.pass_context
 def dataset_export(ctx: click.Context, ref: str, fmt: str, split: str, output: Path, allow_pii: bool) -> None:
     """Write a split as SFT chat JSONL, preference pairs, KTO rows or an eval dataset."""
-    from shoal.tuning.datasets import dataset_store
     from shoal.tuning.export import export
 
-    version = dataset_store(settings_from(ctx)).get(ref)
+    version = _datasets(ctx).get(ref)
     if version.self_hosted_only and not allow_pii:
         raise click.ClickException(f"{version.ref} contains PII (policy allow_self_hosted); pass --allow-pii "
                                    "only if the file stays on self-hosted infrastructure")
     n = export(version.split(split), fmt, output)
     click.echo(f"wrote {n} {fmt} rows from {version.ref} ({split}) to {output}")
+
+
+def _datasets(ctx: click.Context) -> DatasetStore:
+    from shoal.tuning.datasets import dataset_store
+
+    settings = settings_from(ctx)
+    return dataset_store(settings.config.tuning, settings.paths)

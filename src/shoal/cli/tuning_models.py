@@ -37,7 +37,7 @@ def _hp(ctx: click.Context, kwargs: dict[str, Any]) -> Any:
     from shoal.tuning.jobs import hyperparameters
 
     keys = ("rank", "alpha", "epochs", "learning_rate", "batch_size", "max_steps", "max_seq_len", "threads", "seed")
-    return hyperparameters(settings_from(ctx), {k: kwargs.get(k) for k in keys})
+    return hyperparameters(settings_from(ctx).config.tuning, {k: kwargs.get(k) for k in keys})
 
 
 class _Bar:
@@ -103,7 +103,8 @@ def tune_lora_cmd(ctx: click.Context, /, base_model: str, dataset_ref: str, name
     bar = _Bar("LoRA")
     click.echo(f"loading {base_model} and {dataset_ref}...", err=True)
     try:
-        result, version = tune_lora(settings_from(ctx), catalog_from(ctx), base_model=base_model,
+        settings = settings_from(ctx)
+        result, version = tune_lora(settings.config.tuning, settings.paths, catalog_from(ctx), base_model=base_model,
                                     dataset_ref=dataset_ref, name=name, hp=_hp(ctx, hp), progress=bar,
                                     register=not no_register, out_dir=out, notes=notes)
     finally:
@@ -149,13 +150,14 @@ def distill(ctx: click.Context, /, teacher: str, student: str, prompts_path: Pat
     for issue in [*issues, *report.issues][:10]:
         click.echo(f"note: {issue}", err=True)
     click.echo(f"teacher {teacher} ({model.locality}): {report.summary()}")
-    built = build_dataset(settings, name, from_feedback=False, policy=policy, extra=examples)
+    built = build_dataset(settings.config.tuning, settings.config.privacy, settings.paths, name, from_feedback=False,
+                          policy=policy, extra=examples)
     click.echo(f"{built.version.ref}: {built.version.manifest['examples']} examples; {built.scrub.summary()}")
     if no_train:
         return
     bar = _Bar("distil")
     try:
-        result, version = tune_lora(settings, catalog, base_model=student, dataset_ref=built.version.ref, name=name,
+        result, version = tune_lora(settings.config.tuning, settings.paths, catalog, base_model=student, dataset_ref=built.version.ref, name=name,
                                     hp=_hp(ctx, hp), progress=bar, notes=f"distilled from {teacher}")
     finally:
         bar.close()
@@ -168,7 +170,8 @@ def distill(ctx: click.Context, /, teacher: str, student: str, prompts_path: Pat
 def _registry(ctx: click.Context) -> Any:
     from shoal.tuning.registry import open_registry
 
-    return open_registry(settings_from(ctx))
+    settings = settings_from(ctx)
+    return open_registry(settings.config.tuning, settings.paths)
 
 
 @click.group()
@@ -222,7 +225,8 @@ def registry_register(ctx: click.Context, name: str, base_model: str, adapter: P
     from shoal.tuning.datasets import dataset_store
     from shoal.tuning.jobs import resolve_base
 
-    data = dataset_store(settings_from(ctx)).get(dataset_ref) if dataset_ref else None
+    settings = settings_from(ctx)
+    data = dataset_store(settings.config.tuning, settings.paths).get(dataset_ref) if dataset_ref else None
     version = _registry(ctx).register(
         name, base_model=base_model, base_path=resolve_base(catalog_from(ctx), base_model), adapter_dir=adapter,
         dataset=data.ref if data else None, dataset_sha256=data.content_hash if data else None, notes=notes,
@@ -236,7 +240,7 @@ def registry_register(ctx: click.Context, name: str, base_model: str, adapter: P
 @click.pass_context
 def registry_gate(ctx: click.Context, ref: str, no_progress: bool) -> None:
     """Run the eval gate for REF without promoting it."""
-    from shoal.tuning.gate import run_gate
+    from shoal.wiring import run_gate
 
     decision = run_gate(settings_from(ctx), _registry(ctx), ref, progress=not no_progress)
     click.echo(decision.summary())
@@ -251,7 +255,7 @@ def registry_gate(ctx: click.Context, ref: str, no_progress: bool) -> None:
 @click.pass_context
 def registry_promote(ctx: click.Context, ref: str, force: bool, reason: str | None, no_progress: bool) -> None:
     """Make REF the champion if it beats the current one on the held-out split (exit 2 when refused)."""
-    from shoal.tuning.gate import run_gate
+    from shoal.wiring import run_gate
 
     reg = _registry(ctx)
     if force:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from shoal.errors import ShoalError
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
+    from pathlib import Path
 
 log = logging.getLogger("shoal.evals")
 
 
-def latest_model_quality(settings: Settings) -> tuple[str | None, dict[str, float]]:
-    """(run id, model name → quality) from the most recent run; targets served by one model only.
+def latest_model_quality(runs_dir: Path) -> tuple[str | None, dict[str, float]]:
+    """(run id, model name → quality) from the most recent run under ``runs_dir``; targets served by
+    one model only.
 
     A model that appears as a target name and as the model of a target keeps the target's score
     under both names, so a config name and a concrete id both find it. No run: ``(None, {})``.
@@ -22,7 +23,7 @@ def latest_model_quality(settings: Settings) -> tuple[str | None, dict[str, floa
     from shoal.evals.store import read_summary, resolve_run
 
     try:
-        run = resolve_run(settings, "latest")
+        run = resolve_run(runs_dir, "latest")
         summary = read_summary(run)
     except (ShoalError, OSError, ValueError) as exc:
         log.debug("no eval run to take quality from: %s", exc)

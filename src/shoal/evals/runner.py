@@ -3,7 +3,10 @@
 Python API (also the promotion gate of the tuning package)::
 
     from shoal.evals.runner import run_eval
-    result = run_eval("evals/handbook.yaml", settings, catalog)       # or arun_eval(...) inside a loop
+    result = run_eval("evals/handbook.yaml", project, catalog)       # or arun_eval(...) inside a loop
+
+(``project`` is an ``EvalProject``: the config sections and folders a run reads; the wiring builds
+it with ``shoal.wiring.eval_project(settings)``.)
     result.summary.target("local").quality, result.summary.target("local").safety
 
 Concurrency is bounded by the spec (or ``evals.concurrency``); answers go through a
@@ -23,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from shoal.catalog import Catalog
-from shoal.config import Settings
 from shoal.evals import store
 from shoal.evals.aggregate import RunSummary, summarize_target
 from shoal.evals.cache import ResponseCache
@@ -31,6 +33,7 @@ from shoal.evals.calls import Budget, CallService
 from shoal.evals.dataset import Dataset, EvalItem, load_dataset
 from shoal.evals.metrics.base import Metric, MetricContext, MetricResult, SampleOutput
 from shoal.evals.metrics.registry import build_metric
+from shoal.evals.project import EvalProject
 from shoal.evals.records import SampleRecord
 from shoal.evals.spec import LoadedSpec, TargetConfig, load_spec
 from shoal.evals.targets import RagTarget, Target, build_targets
@@ -57,13 +60,13 @@ def _error_text(exc: BaseException) -> str:
 class _Run:
     """State of one run; ``execute`` does the work."""
 
-    def __init__(self, loaded: LoadedSpec, settings: Settings, catalog: Catalog, dataset: Dataset,
+    def __init__(self, loaded: LoadedSpec, project: EvalProject, catalog: Catalog, dataset: Dataset,
                  targets: list[Target], metrics: dict[str, Metric], run_dir: Path, progress: bool) -> None:
         spec = loaded.spec
         self._created = datetime.now(UTC).isoformat(timespec="seconds")
         self.loaded = loaded
         self.spec = spec
-        self.settings = settings
+        self.project = project
         self.catalog = catalog
         self.dataset = dataset
         self.items = list(dataset.items[:spec.limit] if spec.limit else dataset.items)
@@ -71,14 +74,14 @@ class _Run:
         self.metrics = metrics
         self.run_dir = run_dir
         self.progress = progress
-        concurrency = spec.concurrency or settings.config.evals.concurrency
+        concurrency = spec.concurrency or project.evals.concurrency
         self.concurrency = concurrency
-        self.calls = CallService(catalog, ResponseCache(store.cache_dir(settings)), Budget(spec.budget_usd),
+        self.calls = CallService(catalog, ResponseCache(project.cache_dir), Budget(spec.budget_usd),
                                  concurrency)
         self.ctx = MetricContext(judge=self._judge, embed=self._embed,
-                                 default_judge_model=spec.judge_model or settings.config.evals.judge_model,
-                                 default_embedding_model=settings.config.evals.embedding_model,
-                                 privacy_config=settings.config.privacy)
+                                 default_judge_model=spec.judge_model or project.evals.judge_model,
+                                 default_embedding_model=project.evals.embedding_model,
+                                 privacy_config=project.privacy)
         self.records: list[SampleRecord] = []
         self.embed_lock = asyncio.Lock()
         for target in targets:
@@ -219,7 +222,7 @@ def _override_targets(loaded: LoadedSpec, models: Sequence[str] | None, dataset:
     return LoadedSpec(spec, loaded.path, loaded.raw_text)
 
 
-async def arun_eval(spec: LoadedSpec | str | Path, settings: Settings, catalog: Catalog, *,
+async def arun_eval(spec: LoadedSpec | str | Path, project: EvalProject, catalog: Catalog, *,
                     run_id: str | None = None, progress: bool = False, report: bool = True,
                     models: Sequence[str] | None = None, dataset: str | Path | None = None) -> RunResult:
     """Run a spec and store it under ``runs_dir/<run id>``.
@@ -230,12 +233,12 @@ async def arun_eval(spec: LoadedSpec | str | Path, settings: Settings, catalog: 
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
     loaded = _override_targets(loaded, models, dataset)
     data = load_dataset(loaded.dataset_path)
-    targets = build_targets(loaded.spec, settings, catalog, loaded.source)
+    targets = build_targets(loaded.spec, project, catalog, loaded.source)
     metrics = {m.key: build_metric(m, loaded.source, i) for i, m in enumerate(loaded.spec.metrics)}
-    run_dir = store.new_run_dir(settings, loaded.spec.name, run_id)
+    run_dir = store.new_run_dir(project.runs_dir, loaded.spec.name, run_id)
     (run_dir / store.SPEC).write_text(loaded.raw_text, encoding="utf-8")
     store.write_items(run_dir, data.items[:loaded.spec.limit] if loaded.spec.limit else data.items)
-    run = _Run(loaded, settings, catalog, data, targets, metrics, run_dir, progress)
+    run = _Run(loaded, project, catalog, data, targets, metrics, run_dir, progress)
     result = await run.execute()
     if report:
         from shoal.evals.report_html import write_html_report
@@ -244,13 +247,13 @@ async def arun_eval(spec: LoadedSpec | str | Path, settings: Settings, catalog: 
     return result
 
 
-def run_eval(spec: LoadedSpec | str | Path, settings: Settings, catalog: Catalog, **kwargs: Any) -> RunResult:
+def run_eval(spec: LoadedSpec | str | Path, project: EvalProject, catalog: Catalog, **kwargs: Any) -> RunResult:
     """Synchronous ``arun_eval`` for scripts and CLIs (refuses inside a running event loop)."""
     from shoal.models.base import run_sync
 
     async def _go() -> RunResult:
         try:
-            return await arun_eval(spec, settings, catalog, **kwargs)
+            return await arun_eval(spec, project, catalog, **kwargs)
         finally:
             await catalog.aclose()
 
@@ -258,13 +261,14 @@ def run_eval(spec: LoadedSpec | str | Path, settings: Settings, catalog: Catalog
     return result
 
 
-def load_run(settings: Settings, run: str) -> RunResult:
-    """Read a stored run back (summary, records and the items as they were recorded)."""
-    run_dir = store.resolve_run(settings, run)
+def load_run(runs_dir: Path, run: str) -> RunResult:
+    """Read a stored run back (summary, records and the items as they were recorded); ``run`` is an
+    id under ``runs_dir``, ``latest`` or a run directory."""
+    run_dir = store.resolve_run(runs_dir, run)
     summary = store.read_summary(run_dir)
     records = store.read_results(run_dir)
     items = store.read_items(run_dir)
     return RunResult(run_dir, summary, records, items)
 
 
-__all__ = ["RunResult", "arun_eval", "load_run", "run_eval"]
+__all__ = ["EvalProject", "RunResult", "arun_eval", "load_run", "run_eval"]

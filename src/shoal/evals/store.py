@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shoal.config import Settings
 from shoal.errors import NotFoundError
 from shoal.evals.aggregate import RunSummary, item_scores
 from shoal.evals.dataset import EvalItem, parse_item
@@ -30,19 +29,9 @@ SPEC = "spec.yaml"
 ITEMS = "items.jsonl"
 
 
-def runs_dir(settings: Settings) -> Path:
-    cfg = settings.config.evals.runs_dir
-    return settings.resolve_path(cfg) if cfg else settings.data_dir / "evals" / "runs"
-
-
-def cache_dir(settings: Settings) -> Path:
-    cfg = settings.config.evals.cache_dir
-    return settings.resolve_path(cfg) if cfg else settings.data_dir / "evals" / "cache"
-
-
-def new_run_dir(settings: Settings, spec_name: str, run_id: str | None = None) -> Path:
-    """A fresh directory; ids are ``YYYYmmdd-HHMMSS-<spec name>`` with a suffix if taken."""
-    root = runs_dir(settings)
+def new_run_dir(root: Path, spec_name: str, run_id: str | None = None) -> Path:
+    """A fresh directory under ``root`` (the runs folder); ids are ``YYYYmmdd-HHMMSS-<spec name>``
+    with a suffix if taken."""
     root.mkdir(parents=True, exist_ok=True)
     if run_id is not None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}", run_id):
@@ -61,33 +50,33 @@ def new_run_dir(settings: Settings, spec_name: str, run_id: str | None = None) -
     raise FileExistsError(f"cannot create a run directory under {root}")  # pragma: no cover
 
 
-def list_runs(settings: Settings) -> list[Path]:
-    root = runs_dir(settings)
+def list_runs(root: Path) -> list[Path]:
+    """The complete runs under ``root`` (the runs folder), oldest id first."""
     if not root.is_dir():
         return []
     return sorted((p for p in root.iterdir() if (p / SUMMARY).is_file()), key=lambda p: p.name)
 
 
-def resolve_run(settings: Settings, run: str) -> Path:
-    """A run id, ``latest``, or a path to a run directory → the directory."""
+def resolve_run(root: Path, run: str) -> Path:
+    """A run id (under ``root``, the runs folder), ``latest``, or a path to a run directory → the directory."""
     direct = Path(run).expanduser()
     if (direct / SUMMARY).is_file() or (direct / RESULTS).is_file():
         return direct
     if run == "latest":
-        runs = list_runs(settings)
+        runs = list_runs(root)
         if runs:
             return max(runs, key=lambda p: (p / SUMMARY).stat().st_mtime)
-    candidate = runs_dir(settings) / run
+    candidate = root / run
     if (candidate / SUMMARY).is_file() or (candidate / RESULTS).is_file():
         return candidate
-    known = [p.name for p in list_runs(settings)][-5:]
+    known = [p.name for p in list_runs(root)][-5:]
     hint = f"recent runs: {', '.join(known)}" if known else "run `shoal eval run SPEC` first"
-    raise NotFoundError(f"no eval run {run!r} (looked in {runs_dir(settings)})", hint=hint)
+    raise NotFoundError(f"no eval run {run!r} (looked in {root})", hint=hint)
 
 
-def per_item_file(settings: Settings, run: str) -> Path:
+def per_item_file(root: Path, run: str) -> Path:
     """The per-item results CSV of a run (run id, ``latest`` or path) — what the router trains on."""
-    path = resolve_run(settings, run) / PER_ITEM
+    path = resolve_run(root, run) / PER_ITEM
     if not path.is_file():
         raise NotFoundError(f"run {run!r} has no {PER_ITEM}", hint="the run was interrupted; run the spec again")
     return path

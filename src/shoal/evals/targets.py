@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shoal.catalog import Catalog
-from shoal.config import Settings
 from shoal.errors import ConfigError, DependencyMissingError, UnknownModelError
 from shoal.evals.dataset import EvalItem
 from shoal.evals.metrics.base import RetrievedChunk
+from shoal.evals.project import EvalProject
 from shoal.evals.spec import EvalSpec, TargetConfig
 from shoal.models.scan_text import request_text
 from shoal.models.types import ChatRequest, Message
@@ -39,10 +39,10 @@ class PlannedCall:
 class Target(ABC):
     kind: str = ""
 
-    def __init__(self, config: TargetConfig, spec: EvalSpec, settings: Settings, catalog: Catalog) -> None:
+    def __init__(self, config: TargetConfig, spec: EvalSpec, project: EvalProject, catalog: Catalog) -> None:
         self.config = config
         self.spec = spec
-        self.settings = settings
+        self.project = project
         self.catalog = catalog
         self.label = config.label
 
@@ -76,13 +76,13 @@ class ModelTarget(Target):
         return PlannedCall(model=str(self.config.model), request=self.base_request(item, sample))
 
 
-def _retriever(settings: Settings, catalog: Catalog) -> Any:
+def _retriever(project: EvalProject, catalog: Catalog) -> Any:
     try:
         module = importlib.import_module("shoal.rag.retriever")
     except ImportError as exc:
         raise DependencyMissingError(f"RAG targets need shoal.rag.retriever ({exc})",
                                      hint="install the RAG package or remove rag: targets") from None
-    return module.RagRetriever(settings.config.rag, settings.paths, catalog)
+    return module.RagRetriever(project.rag, project.paths, catalog)
 
 
 class RagTarget(Target):
@@ -90,8 +90,8 @@ class RagTarget(Target):
 
     kind = "rag"
 
-    def __init__(self, config: TargetConfig, spec: EvalSpec, settings: Settings, catalog: Catalog) -> None:
-        super().__init__(config, spec, settings, catalog)
+    def __init__(self, config: TargetConfig, spec: EvalSpec, project: EvalProject, catalog: Catalog) -> None:
+        super().__init__(config, spec, project, catalog)
         assert config.rag is not None
         self.rag = config.rag
         self._retriever: Any = None
@@ -104,7 +104,7 @@ class RagTarget(Target):
 
     async def plan(self, item: EvalItem, sample: int) -> PlannedCall:
         if self._retriever is None:
-            self._retriever = _retriever(self.settings, self.catalog)
+            self._retriever = _retriever(self.project, self.catalog)
         request = self.base_request(item, sample)
         principal = Principal.of(groups=list(self.rag.groups))
         async with self.embed_lock:
@@ -123,8 +123,8 @@ class RouteTarget(Target):
 
     kind = "route"
 
-    def __init__(self, config: TargetConfig, spec: EvalSpec, settings: Settings, catalog: Catalog) -> None:
-        super().__init__(config, spec, settings, catalog)
+    def __init__(self, config: TargetConfig, spec: EvalSpec, project: EvalProject, catalog: Catalog) -> None:
+        super().__init__(config, spec, project, catalog)
         self._policy: Any = None
         self._scanner: Any = None
 
@@ -134,10 +134,10 @@ class RouteTarget(Target):
         except ImportError as exc:
             raise DependencyMissingError(f"route targets need shoal.routing.policy ({exc})",
                                          hint="install the routing package or remove route: targets") from None
-        self._policy = policy_mod.PolicyEngine(self.settings.config.routing, self.catalog)
+        self._policy = policy_mod.PolicyEngine(self.project.routing, self.catalog)
         try:
             scanner_mod = importlib.import_module("shoal.privacy.scanner")
-            self._scanner = scanner_mod.PrivacyScanner(self.settings.config.privacy)
+            self._scanner = scanner_mod.PrivacyScanner(self.project.privacy)
         except ImportError:
             self._scanner = None
 
@@ -156,16 +156,16 @@ class RouteTarget(Target):
                            extra={"sensitive": sensitivity.is_sensitive})
 
 
-TARGETS: dict[str, Callable[[TargetConfig, EvalSpec, Settings, Catalog], Target]] = {
+TARGETS: dict[str, Callable[[TargetConfig, EvalSpec, EvalProject, Catalog], Target]] = {
     "model": ModelTarget, "rag": RagTarget, "route": RouteTarget,
 }
 
 
-def build_targets(spec: EvalSpec, settings: Settings, catalog: Catalog, source: str = "(spec)") -> list[Target]:
+def build_targets(spec: EvalSpec, project: EvalProject, catalog: Catalog, source: str = "(spec)") -> list[Target]:
     """One Target per spec entry; model names are checked now so typos fail before any call."""
     out: list[Target] = []
     for i, cfg in enumerate(spec.targets):
-        target = TARGETS[cfg.kind](cfg, spec, settings, catalog)
+        target = TARGETS[cfg.kind](cfg, spec, project, catalog)
         if cfg.kind != "route":
             for name in target.model_names():
                 try:

@@ -19,9 +19,10 @@ _TARGET_KEYS = ("target", "kind", "models", "localities", "items", "quality", "l
 
 def evals_summary(settings: Settings, limit: int = 10) -> dict[str, Any]:
     from shoal.evals.store import list_runs, read_summary
+    from shoal.wiring import eval_project
 
     runs = []
-    for run_dir in list_runs(settings)[-limit:][::-1]:
+    for run_dir in list_runs(eval_project(settings).runs_dir)[-limit:][::-1]:
         try:
             s = read_summary(run_dir)
         except Exception as exc:  # noqa: BLE001 - one unreadable run must not hide the others
@@ -35,8 +36,9 @@ def evals_summary(settings: Settings, limit: int = 10) -> dict[str, Any]:
         try:
             from shoal.evals.recommend import recommend, to_json
             from shoal.evals.runner import load_run
+            from shoal.wiring import eval_project
 
-            result = load_run(settings, str(runs[0]["run_id"]))
+            result = load_run(eval_project(settings).runs_dir, str(runs[0]["run_id"]))
             rec = recommend(result.summary, result.records, result.items)
             recommendation = {**to_json(rec), "lines": rec.lines(), "run_id": runs[0]["run_id"]}
         except Exception as exc:  # noqa: BLE001 - the runs are still worth showing
@@ -47,7 +49,7 @@ def evals_summary(settings: Settings, limit: int = 10) -> dict[str, Any]:
 def registry_summary(settings: Settings) -> dict[str, Any]:
     from shoal.tuning.registry import open_registry
 
-    reg = open_registry(settings)
+    reg = open_registry(settings.config.tuning, settings.paths)
     out = []
     try:
         names = reg.names()
@@ -70,7 +72,7 @@ def datasets_summary(settings: Settings) -> list[dict[str, Any]]:
     from shoal.tuning.datasets import dataset_store
 
     try:
-        manifests = dataset_store(settings).list()
+        manifests = dataset_store(settings.config.tuning, settings.paths).list()
     except Exception as exc:  # noqa: BLE001
         log.debug("dashboard: datasets unreadable: %s", exc)
         return []
@@ -81,6 +83,7 @@ def datasets_summary(settings: Settings) -> list[dict[str, Any]]:
 def sources_for(settings: Settings, catalog: Any) -> DashboardSources:
     from shoal.costs.report import CostInputs
     from shoal.evals.latest import latest_model_quality
+    from shoal.wiring import eval_project
 
     def specs() -> list[Any]:
         out = []
@@ -93,6 +96,6 @@ def sources_for(settings: Settings, catalog: Any) -> DashboardSources:
 
     router = settings.config.routing.router
     costs = CostInputs(settings.config.costs, tuple(router.models) if router else (),
-                       lambda: latest_model_quality(settings))
+                       lambda: latest_model_quality(eval_project(settings).runs_dir))
     return DashboardSources(specs=specs, costs=costs, evals=lambda: evals_summary(settings),
                             registry=lambda: registry_summary(settings), datasets=lambda: datasets_summary(settings))

@@ -30,10 +30,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shoal.errors import NotFoundError, ShoalError
 from shoal.feedback.examples import Example
+
+if TYPE_CHECKING:
+    from shoal.paths import Paths
+    from shoal.tuning.config import TuningConfig
 
 EXAMPLES = "examples.jsonl"
 MANIFEST = "manifest.json"
@@ -211,7 +215,7 @@ class DatasetStore:
         return [self._manifest(n, v) for n in names for v in self.versions(n)]
 
 
-def dataset_store(settings: Any) -> DatasetStore:
+def dataset_store(config: TuningConfig, paths: Paths) -> DatasetStore:
     """The store configured by ``tuning.datasets_dir`` (relative to the data dir)."""
-    d = Path(settings.config.tuning.datasets_dir).expanduser()
-    return DatasetStore(d if d.is_absolute() else settings.data_dir / d)
+    d = Path(config.datasets_dir).expanduser()
+    return DatasetStore(d if d.is_absolute() else paths.data_dir / d)

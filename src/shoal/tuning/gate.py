@@ -16,7 +16,7 @@ version and in the alias history.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +26,14 @@ from shoal.tuning.config import GateConfig
 from shoal.tuning.export import export
 
 if TYPE_CHECKING:
-    from shoal.config import Settings
-    from shoal.models.registry import ProviderRegistry
+    from shoal.catalog import Catalog
+    from shoal.evals.project import EvalProject
+    from shoal.tuning.config import TuningConfig
     from shoal.tuning.registry import ModelVersion, Registry
+
+# Builds the catalog the gate evaluates with: the project's models plus these ``models:`` entries
+# (the registry versions being compared). The wiring supplies it.
+CatalogWith = Callable[[Mapping[str, dict[str, Any]]], "Catalog"]
 
 
 @dataclass(frozen=True)
@@ -142,15 +147,6 @@ def _one_at_a_time(loaded: Any) -> Any:
     return LoadedSpec(loaded.spec.model_copy(update={"concurrency": 1}), loaded.path, loaded.raw_text)
 
 
-def _with_models(settings: Settings, entries: Mapping[str, dict[str, Any]]) -> Settings:
-    """A copy of the settings with extra model entries (registry versions to evaluate)."""
-    from shoal.config import ModelConfig, Settings
-
-    models = dict(settings.config.models)
-    models.update({k: ModelConfig(**v) for k, v in entries.items()})
-    return Settings(settings.config.model_copy(update={"models": models}), settings.path)
-
-
 def registry_model_entry(registry: Registry, version: ModelVersion) -> dict[str, Any]:
     """A ``models:`` entry serving exactly ``version`` (its adapter hash keeps eval caches honest)."""
     return {"provider": "registry", "model": version.ref, "locality": "self_hosted",
@@ -158,24 +154,24 @@ def registry_model_entry(registry: Registry, version: ModelVersion) -> dict[str,
                         "adapter_sha256": version.adapter_sha256 or "", "base_sha256": version.base_sha256}}
 
 
-def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, progress: bool = False,
-             cfg: GateConfig | None = None, providers: ProviderRegistry | None = None) -> GateDecision:
+def run_gate(config: TuningConfig, project: EvalProject, registry: Registry, candidate_ref: str, *,
+             catalog_with: CatalogWith, progress: bool = False, cfg: GateConfig | None = None) -> GateDecision:
     """Evaluate candidate vs champion on the candidate's held-out split and decide.
 
-    ``providers`` replaces the entry-point provider registry (to serve versions some other way).
+    ``config`` is the ``tuning:`` section (``gate`` unless ``cfg`` is given, where datasets live),
+    ``project`` what the eval run reads; ``catalog_with(entries)`` builds the catalog with the
+    registry versions under comparison added (``shoal.wiring.run_gate`` passes all three).
     """
-    from shoal.catalog import Catalog
     from shoal.evals.runner import run_eval
     from shoal.evals.spec import load_spec
     from shoal.tuning.datasets import dataset_store
-    from shoal.tuning.registry import provider_options
 
-    cfg = cfg or settings.config.tuning.gate
+    cfg = cfg or config.gate
     candidate = registry.get(candidate_ref)
     if not candidate.dataset:
         raise ShoalError(f"{candidate.ref} has no dataset in its lineage, so there is no held-out split to gate on",
                          hint="promote it with --force --reason '...' if you must")
-    heldout = dataset_store(settings).get(candidate.dataset).split("heldout")
+    heldout = dataset_store(config, project.paths).get(candidate.dataset).split("heldout")
     if cfg.max_items:
         heldout = heldout[:cfg.max_items]
     if not heldout:
@@ -191,15 +187,13 @@ def run_gate(settings: Settings, registry: Registry, candidate_ref: str, *, prog
         entries[champion_label] = registry_model_entry(registry, champion)
     else:
         champion_label = candidate.base_model  # no champion yet: the candidate must beat its base
-    gate_settings = _with_models(settings, entries)
     with tempfile.TemporaryDirectory(prefix="shoal-gate-") as tmp:
         items = Path(tmp) / "heldout.jsonl"
         export(heldout, "eval", items)
-        spec = _one_at_a_time(load_spec(settings.resolve_path(cfg.spec)) if cfg.spec
+        spec = _one_at_a_time(load_spec(project.paths.resolve(cfg.spec)) if cfg.spec
                               else _gate_spec(candidate.name, cfg, items))
-        catalog = Catalog(gate_settings.config.models, providers, default_model=gate_settings.config.default_model,
-                          paths=gate_settings.paths, provider_options=provider_options(gate_settings))
-        result = run_eval(spec, gate_settings, catalog, models=[champion_label, candidate.ref],
+        catalog = catalog_with(entries)
+        result = run_eval(spec, project, catalog, models=[champion_label, candidate.ref],
                           dataset=items, progress=progress, report=True)
     decision = decide(_scores(result, candidate.ref), _scores(result, champion_label), cfg)
     decision = replace(decision, run_id=result.run_id)

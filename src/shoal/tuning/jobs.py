@@ -3,9 +3,12 @@
 ::
 
     from shoal.tuning.jobs import build_dataset, tune_lora
-    built = build_dataset(settings, "helpdesk", from_feedback=True)
-    result, version = tune_lora(settings, catalog, base_model="local", dataset_ref=built.version.ref,
+    built = build_dataset(tuning, privacy, paths, "helpdesk", store=request_log)
+    result, version = tune_lora(tuning, paths, catalog, base_model="local", dataset_ref=built.version.ref,
                                 name="helpdesk")
+
+``tuning`` and ``privacy`` are those config sections, ``paths`` the project's folders
+(``shoal.paths.Paths``); the CLI gets them from the wiring.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from shoal.errors import ConfigError, ShoalError
 from shoal.feedback.examples import Example, Issue, dedupe, read_examples
-from shoal.tuning.config import LoraConfig
+from shoal.tuning.config import LoraConfig, TuningConfig
 from shoal.tuning.datasets import DatasetVersion, dataset_store
 from shoal.tuning.scrub import PiiDetector, ScrubReport, default_detector, scrub_examples
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog
-    from shoal.config import Settings
+    from shoal.paths import Paths
+    from shoal.privacy.config import PrivacyConfig
     from shoal.store import Store
     from shoal.tuning.lora import TrainProgress, TrainResult
     from shoal.tuning.registry import ModelVersion
@@ -39,29 +43,27 @@ class BuildResult:
     issues: list[Issue] = field(default_factory=list)
 
 
-def build_dataset(settings: Settings, name: str, *, from_feedback: bool = True, files: Sequence[Path] = (),
-                  include_pending: bool = False, policy: str | None = None, holdout: float | None = None,
-                  seed: int | None = None, detector: PiiDetector | None = None, store: Store | None = None,
+def build_dataset(config: TuningConfig, privacy: PrivacyConfig, paths: Paths, name: str, *,
+                  from_feedback: bool = True, files: Sequence[Path] = (), include_pending: bool = False,
+                  policy: str | None = None, holdout: float | None = None, seed: int | None = None,
+                  detector: PiiDetector | None = None, store: Store | None = None,
                   extra: Sequence[Example] = ()) -> BuildResult:
-    """Collect → dedupe → scrub → split → snapshot. Accepted feedback only unless ``include_pending``."""
-    cfg = settings.config.tuning
+    """Collect → dedupe → scrub → split → snapshot. Accepted feedback only unless ``include_pending``.
+
+    ``store`` is the request log the feedback is read from (needed with ``from_feedback``); the
+    privacy section's detectors scrub the examples.
+    """
+    cfg = config
     examples: list[Example] = list(extra)
     issues: list[Issue] = []
     sources: list[str] = []
     if from_feedback:
         from shoal.feedback.curate import examples_from_feedback
 
-        own = store is None
         if store is None:
-            from shoal.store import open_store
-
-            store = open_store(settings.config.store, settings.paths)
-        try:
-            statuses = ("accepted", "pending") if include_pending else ("accepted",)
-            found, skipped = examples_from_feedback(store, statuses=statuses)
-        finally:
-            if own:
-                store.close()
+            raise ValueError("build_dataset(from_feedback=True) needs the request-log store")
+        statuses = ("accepted", "pending") if include_pending else ("accepted",)
+        found, skipped = examples_from_feedback(store, statuses=statuses)
         examples += found
         issues += skipped
         sources.append(f"feedback({'+'.join(statuses)}): {len(found)}")
@@ -72,9 +74,9 @@ def build_dataset(settings: Settings, name: str, *, from_feedback: bool = True, 
         sources.append(f"file {path}: {len(found)}")
     unique, duplicates = dedupe(examples)
     policy = policy or cfg.scrub_policy
-    kept, report = scrub_examples(unique, policy, detector or default_detector(settings.config.privacy),
-                                  placeholder=settings.config.privacy.redact.placeholder)
-    version, created = dataset_store(settings).create(
+    kept, report = scrub_examples(unique, policy, detector or default_detector(privacy),
+                                  placeholder=privacy.redact.placeholder)
+    version, created = dataset_store(config, paths).create(
         name, kept, holdout_fraction=cfg.holdout_fraction if holdout is None else holdout,
         seed=cfg.split_seed if seed is None else seed,
         info={"sources": sources, "duplicates_dropped": duplicates, "scrub": report.to_json(),
@@ -100,9 +102,9 @@ def resolve_base(catalog: Catalog, model: str) -> Path:
     return LlamaCppChatModel(spec).model_path
 
 
-def hyperparameters(settings: Settings, overrides: dict[str, Any]) -> LoraConfig:
+def hyperparameters(config: TuningConfig, overrides: dict[str, Any]) -> LoraConfig:
     """``tuning.lora`` with the non-None overrides applied (validated)."""
-    data = settings.config.tuning.lora.model_dump()
+    data = config.lora.model_dump()
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return LoraConfig.model_validate(data)
@@ -110,7 +112,7 @@ def hyperparameters(settings: Settings, overrides: dict[str, Any]) -> LoraConfig
         raise ConfigError(f"invalid LoRA hyperparameters: {exc}", key="tuning.lora") from None
 
 
-def tune_lora(settings: Settings, catalog: Catalog, *, base_model: str, dataset_ref: str, name: str | None = None,
+def tune_lora(config: TuningConfig, paths: Paths, catalog: Catalog, *, base_model: str, dataset_ref: str, name: str | None = None,
               hp: LoraConfig | None = None, progress: Callable[[TrainProgress], None] | None = None,
               register: bool = True, out_dir: Path | None = None, notes: str = "",
               ) -> tuple[TrainResult, ModelVersion | None]:
@@ -118,9 +120,9 @@ def tune_lora(settings: Settings, catalog: Catalog, *, base_model: str, dataset_
     from shoal.tuning.lora import train_lora
     from shoal.tuning.registry import open_registry
 
-    hp = hp or settings.config.tuning.lora
+    hp = hp or config.lora
     base_path = resolve_base(catalog, base_model)
-    dataset = dataset_store(settings).get(dataset_ref)
+    dataset = dataset_store(config, paths).get(dataset_ref)
     train = [e for e in dataset.split("train") if e.is_sft]
     if not train:
         raise ShoalError(f"{dataset.ref} has no SFT examples in its train split",
@@ -130,7 +132,7 @@ def tune_lora(settings: Settings, catalog: Catalog, *, base_model: str, dataset_
     result = train_lora(base_path, train, work, hp, progress=progress, adapter_name=f"{name}-{dataset.ref}")
     if not register:
         return result, None
-    version = open_registry(settings).register(
+    version = open_registry(config, paths).register(
         name, base_model=base_model, base_path=base_path, adapter_dir=work, dataset=dataset.ref,
         dataset_sha256=dataset.content_hash, hyperparameters=hp.model_dump(mode="json"), train=result.metrics(),
         notes=notes, self_hosted_only=dataset.self_hosted_only)

@@ -26,10 +26,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shoal.errors import NotFoundError, ShoalError
 from shoal.tuning.datasets import check_name
+
+if TYPE_CHECKING:
+    from shoal.paths import Paths
+    from shoal.tuning.config import TuningConfig
 
 ALIASES = ("champion", "challenger")
 REGISTRY_FILE = "registry.json"
@@ -291,17 +295,17 @@ def _actor() -> str:
     return os.environ.get("SHOAL_ACTOR") or os.environ.get("USER") or "unknown"
 
 
-def registry_root(settings: Any) -> Path:
-    d = Path(settings.config.tuning.registry_dir).expanduser()
-    return d if d.is_absolute() else settings.data_dir / d
+def registry_root(config: TuningConfig, paths: Paths) -> Path:
+    """``tuning.registry_dir``; a relative one is under the data dir."""
+    d = Path(config.registry_dir).expanduser()
+    return d if d.is_absolute() else paths.data_dir / d
 
 
-def open_registry(settings: Any) -> Registry:
+def open_registry(config: TuningConfig, paths: Paths) -> Registry:
     """The registry configured by ``tuning.registry_dir`` (relative to the data dir)."""
-    return Registry(registry_root(settings))
+    return Registry(registry_root(config, paths))
 
 
-def provider_options(settings: Any) -> dict[str, dict[str, Any]]:
+def provider_options(config: TuningConfig, paths: Paths) -> dict[str, dict[str, Any]]:
     """What ``provider: registry`` models need from the project config (given to the ``Catalog``)."""
-    return {"registry": {"registry_dir": str(registry_root(settings)),
-                         "canary_share": settings.config.tuning.canary_share}}
+    return {"registry": {"registry_dir": str(registry_root(config, paths)), "canary_share": config.canary_share}}

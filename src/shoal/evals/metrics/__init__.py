@@ -1,1 +1,1 @@
-"""Eval metrics; see ``registry.METRICS`` for the names a spec may use."""
+"""Eval metrics; ``registry.metric_names()`` lists the names a spec may use (entry points ``shoal.metrics``)."""
