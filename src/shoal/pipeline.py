@@ -9,12 +9,13 @@ importing them at import time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from shoal.models.scan_text import request_text
-from shoal.models.types import ChatRequest, Chunk, Completion
+from shoal.models.types import ChatRequest, Chunk, Completion, Usage
 from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
 from shoal.routing.types import Attempt, CallRecord, Decision
@@ -37,6 +38,14 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Grounding:
+    """What retrieval found for the question: ``passages[i]`` is the text of citation ``i + 1``."""
+
+    question: str
+    passages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Augmented:
     """A request grounded in retrieved chunks (or unchanged when nothing was retrieved)."""
 
@@ -44,10 +53,19 @@ class Augmented:
     citations: tuple[Citation, ...] = ()
     doc_labels: tuple[DocLabel, ...] = ()
     retrieved: int = 0  # chunks the caller may see that were used; 0 = answer "not in the documents"
+    grounding: Grounding | None = None  # set whenever retrieval ran (no passages: nothing relevant)
 
 
 class Retriever(Protocol):
     def augment(self, request: ChatRequest, principal: Principal, collection: str | None) -> Augmented: ...
+
+
+class Answerer(Protocol):
+    """Writes grounded answers without a model call, for the models it is configured for."""
+
+    def extractive_for(self, model: str, mode: str | None = None) -> bool: ...
+
+    def answer(self, grounding: Grounding, citations: Sequence[Citation] = ()) -> str: ...
 
 
 class Scanner(Protocol):
@@ -87,25 +105,31 @@ class Prepared:
     sensitivity: Sensitivity = NOT_SENSITIVE
     retrieved: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # The extractive answer, when the routed model answers grounded requests by quoting: then no
+    # model is called and the answer costs nothing.
+    answer: str | None = None
 
 
 class Pipeline:
     """Composes the stages; every stage is optional except the policy and the caller."""
 
     def __init__(self, *, policy: Policy, caller: Caller, scanner: Scanner | None = None,
-                 retriever: Retriever | None = None) -> None:
+                 retriever: Retriever | None = None, answerer: Answerer | None = None) -> None:
         self.policy = policy
         self.caller = caller
         self.scanner = scanner
         self.retriever = retriever
+        self.answerer = answerer
 
     def prepare(self, request: ChatRequest, *, requested: str | None = None,
                 principal: Principal | None = None, collection: str | None = None,
-                retrieve: bool = False, text: str | None = None) -> Prepared:
+                retrieve: bool = False, text: str | None = None, answer_mode: str | None = None) -> Prepared:
         """Retrieve, scan and route. Raises ``PolicyRefusedError`` if nothing may serve it.
 
         ``principal`` defaults to an anonymous caller, who sees only documents visible to everyone.
         ``text`` is ``request_text(request)`` when the caller has already built it (to size the scan).
+        ``answer_mode`` (``auto``, ``extractive``, ``generative``) overrides ``rag.answer.mode`` for a
+        grounded request; an extractive answer is written here (it needs the retrieved passages).
         """
         principal = principal or ANONYMOUS
         augmented = Augmented(request)
@@ -119,23 +143,68 @@ class Pipeline:
             # by keyword regardless of how it is labelled).
             sensitivity = self.scanner.scan(request_text(request) if text is None else text, augmented.doc_labels)
         decision = self.policy.route(augmented.request, sensitivity, requested=requested, principal=principal)
+        answer = None
+        if self._extractive(augmented, decision.model, answer_mode):
+            assert self.answerer is not None and augmented.grounding is not None
+            answer = self.answerer.answer(augmented.grounding, augmented.citations)
+            decision = replace(decision, reasons=(*decision.reasons, "answer:extractive"))
         return Prepared(request=augmented.request, decision=decision, principal=principal,
                         requested_model=requested, citations=augmented.citations, sensitivity=sensitivity,
-                        retrieved=augmented.retrieved)
+                        retrieved=augmented.retrieved, answer=answer)
+
+    def _extractive(self, augmented: Augmented, model: str, mode: str | None) -> bool:
+        if self.answerer is None or augmented.grounding is None:
+            return False
+        r = augmented.request
+        # Tools, JSON and schemas ask for a structure only the model can produce.
+        if r.tools or r.json_mode or r.json_schema is not None:
+            return False
+        return self.answerer.extractive_for(model, mode)
 
     async def complete(self, prepared: Prepared) -> Completion:
+        if prepared.answer is not None:
+            return _extracted(prepared, CallRecord())[0]
         return await self.caller.complete(prepared.decision, prepared.request)
 
     def stream(self, prepared: Prepared) -> AsyncIterator[Chunk]:
+        if prepared.answer is not None:
+            return _stream_extracted(prepared, CallRecord())
         return self.caller.stream(prepared.decision, prepared.request)
 
     async def complete_recorded(self, prepared: Prepared) -> tuple[Completion, CallRecord]:
         """The completion plus every attempt made for it (what the request log records)."""
+        if prepared.answer is not None:
+            return _extracted(prepared, CallRecord())
         return await self.caller.complete_recorded(prepared.decision, prepared.request)
 
     def stream_recorded(self, prepared: Prepared, record: CallRecord) -> AsyncIterator[Chunk]:
         """Stream, filling ``record`` as it goes: the served model is known, never guessed from an id."""
+        if prepared.answer is not None:
+            return _stream_extracted(prepared, record)
         return self.caller.stream_recorded(prepared.decision, prepared.request, record)
+
+
+EXTRACTIVE_ID = "extractive"  # the model id an extractive answer reports: no model wrote it
+
+
+def _extracted(prepared: Prepared, record: CallRecord) -> tuple[Completion, CallRecord]:
+    """The prepared extractive answer as a completion of the routed model: no tokens, no cost."""
+    assert prepared.answer is not None
+    model = prepared.decision.model
+    record.served = model
+    record.attempts.append(Attempt(model, 1, "ok", detail="extractive answer, no model call"))
+    return Completion(text=prepared.answer, model=EXTRACTIVE_ID, usage=Usage(), provider=EXTRACTIVE_ID,
+                      name=model), record
+
+
+async def _stream_extracted(prepared: Prepared, record: CallRecord) -> AsyncIterator[Chunk]:
+    completion, _ = _extracted(prepared, record)
+    # One delta per quoted sentence with its citation: a client renders it the way it renders tokens.
+    pieces = re.findall(r".+?\]\s*|.+$", completion.text) or [completion.text]
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        yield Chunk(delta=piece, model=EXTRACTIVE_ID, finish_reason="stop" if last else None,
+                    usage=Usage() if last else None)
 
 
 class DirectPolicy:

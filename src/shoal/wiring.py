@@ -96,6 +96,7 @@ def build(settings: Settings, catalog: Catalog) -> Wired:
     """Privacy scanner + policy engine + fallback caller (sharing one set of circuit breakers,
     so the policy never picks a model whose circuit is open) + the RAG retriever."""
     from shoal.privacy.scanner import PrivacyScanner
+    from shoal.rag.extractive import ExtractiveAnswerer
     from shoal.rag.retriever import RagRetriever
     from shoal.routing.breaker import CircuitBreakers
     from shoal.routing.caller import FallbackCaller
@@ -108,7 +109,9 @@ def build(settings: Settings, catalog: Catalog) -> Wired:
     # Always scan: with privacy.enabled off the scanner still honours retrieved documents' labels.
     scanner = PrivacyScanner(settings.config.privacy)
     retriever = RagRetriever(settings.config.rag, settings.paths, catalog)
-    pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=retriever)
+    pipeline = Pipeline(policy=policy, caller=caller, scanner=scanner, retriever=retriever,
+                        answerer=ExtractiveAnswerer.for_catalog(settings.config.rag.answer, catalog,
+                                                                settings.config.rag.embedder))
     return Wired(pipeline=pipeline, policy=policy, caller=caller, breakers=breakers, searcher=retriever.searcher)
 
 

@@ -16,6 +16,11 @@ Example::
         # url: http://qdrant:6333, api_key: env:QDRANT_API_KEY, collection_prefix: shoal_
       embedder: minilm
       top_k: 5
+      answer:
+        mode: auto               # extractive for small models (below), generative otherwise
+        extractive_below_params: 1.0e9   # parameter count read from the model id ("135M", "0.5B")
+        extractive_models: []    # always extractive (configured names)
+        generative_models: []    # always generative
 """
 
 from __future__ import annotations
@@ -102,6 +107,35 @@ class Bm25Config(_Strict):
     title_weight: int = Field(default=1, ge=0, description="times the title is counted in a chunk's terms")
 
 
+AnswerMode = Literal["auto", "extractive", "generative"]
+
+
+class AnswerConfig(_Strict):
+    """How a grounded answer is written.
+
+    ``generative``: the serving model writes it from the numbered sources. ``extractive``: no model
+    call; the sentences of the retrieved chunks that best answer the question (MiniLM similarity
+    plus word overlap) are quoted in document order, each with its ``[n]``. A 135M-parameter model
+    cannot follow the grounding rules (it listed "The sources are: 1. [1] 2. [2]"), so ``auto``
+    quotes instead of generating for models below ``extractive_below_params``.
+    """
+
+    mode: AnswerMode = "auto"
+    extractive_below_params: float = Field(
+        default=1.0e9, ge=0,
+        description="auto: models whose id states fewer parameters (e.g. SmolLM2-135M) answer extractively")
+    extractive_models: tuple[str, ...] = Field(default=(), description="configured names always answered extractively")
+    generative_models: tuple[str, ...] = Field(default=(), description="configured names always answered generatively")
+    max_sentences: int = Field(default=2, ge=1, le=20, description="sentences quoted at most")
+    max_chars: int = Field(default=500, ge=50, description="characters quoted at most (the best sentence always)")
+    relative_cutoff: float = Field(default=0.85, gt=0, le=1,
+                                   description="a further sentence is quoted when it scores at least this share of the best")
+    min_score: float = Field(default=0.3, ge=0, le=1,
+                             description="below this best score the documents are said not to cover the question")
+    dense_weight: float = Field(default=0.6, ge=0, le=1, description="share of embedding similarity in a sentence's "
+                                                                        "score; the rest is question-word overlap")
+
+
 class RagConfig(_Strict):
     """Settings of shoal.rag. Unknown keys are errors (they name the key and the file)."""
 
@@ -120,6 +154,7 @@ class RagConfig(_Strict):
                                   description="cosine below which a hit is not relevant enough to ground an answer")
     bm25: Bm25Config = Field(default_factory=Bm25Config)
     fusion: FusionConfig = Field(default_factory=FusionConfig)
+    answer: AnswerConfig = Field(default_factory=AnswerConfig)
     extensions: tuple[str, ...] = (".md", ".markdown", ".txt", ".text", ".rst", ".pdf", ".docx", ".html", ".htm")
 
     @model_validator(mode="after")

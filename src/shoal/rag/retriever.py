@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shoal.models.types import ChatRequest
-from shoal.pipeline import Augmented, Citation
+from shoal.pipeline import Augmented, Citation, Grounding
 from shoal.principal import Principal
 from shoal.privacy.types import DocLabel
 from shoal.rag.prompt import grounded_request, no_sources_request, question_of
@@ -52,14 +52,15 @@ class RagRetriever:
         hits = self.searcher.search(question, principal, collection=collection, k=self.config.top_k)
         relevant = [h for h in hits if h.dense_score is None or h.dense_score >= self.config.min_similarity]
         if not relevant:
-            return Augmented(no_sources_request(request), retrieved=0)
+            return Augmented(no_sources_request(request), retrieved=0, grounding=Grounding(question))
         citations = tuple(
             Citation(number=n, path=h.chunk.path, title=h.chunk.title, section=h.chunk.section,
                      page=h.chunk.page, label=h.chunk.label, chunk_id=h.chunk.chunk_id, score=h.score)
             for n, h in enumerate(relevant, start=1))
         labels = tuple(DocLabel(h.chunk.label, h.chunk.path) for h in relevant)
         return Augmented(grounded_request(request, relevant), citations=citations, doc_labels=labels,
-                         retrieved=len(relevant))
+                         retrieved=len(relevant),
+                         grounding=Grounding(question, tuple(h.chunk.text for h in relevant)))
 
     def close(self) -> None:
         self.searcher.close()
