@@ -44,6 +44,10 @@ class Grounding:
     question: str
     passages: tuple[str, ...] = ()
 
+    def titles(self, citations: Sequence[Citation]) -> tuple[str, ...]:
+        """Each passage's document title and section, for answerers that weigh where a sentence sits."""
+        return tuple(" ".join(x for x in (c.title, c.section) if x) for c in citations)
+
 
 @dataclass(frozen=True, slots=True)
 class Augmented:
@@ -65,7 +69,9 @@ class Answerer(Protocol):
 
     def extractive_for(self, model: str, mode: str | None = None) -> bool: ...
 
-    def answer(self, grounding: Grounding, citations: Sequence[Citation] = ()) -> str: ...
+    def answer(self, question: str, passages: Sequence[str], titles: Sequence[str] = ()) -> str:
+        """``passages[i]`` is source ``i + 1``; the answer cites them as ``[n]``."""
+        ...
 
 
 class Scanner(Protocol):
@@ -146,7 +152,8 @@ class Pipeline:
         answer = None
         if self._extractive(augmented, decision.model, answer_mode):
             assert self.answerer is not None and augmented.grounding is not None
-            answer = self.answerer.answer(augmented.grounding, augmented.citations)
+            g = augmented.grounding
+            answer = self.answerer.answer(g.question, g.passages, g.titles(augmented.citations))
             decision = replace(decision, reasons=(*decision.reasons, "answer:extractive"))
         return Prepared(request=augmented.request, decision=decision, principal=principal,
                         requested_model=requested, citations=augmented.citations, sensitivity=sensitivity,

@@ -29,7 +29,7 @@ from shoal.catalog import Catalog
 from shoal.evals import store
 from shoal.evals.aggregate import RunSummary, summarize_target
 from shoal.evals.cache import ResponseCache
-from shoal.evals.calls import Budget, CallService
+from shoal.evals.calls import Budget, CallOutcome, CallService
 from shoal.evals.dataset import Dataset, EvalItem, load_dataset
 from shoal.evals.metrics.base import Metric, MetricContext, MetricResult, SampleOutput
 from shoal.evals.metrics.registry import build_metric
@@ -118,7 +118,8 @@ class _Run:
             rec.route_reasons = list(planned.route_reasons)
             rec.sensitive = item.sensitive or bool(planned.extra.get("sensitive"))
             rec.retrieved = [{"number": c.number, "path": c.path, "chunk_id": c.chunk_id} for c in planned.retrieved]
-            outcome = await self.calls.call(planned.model, planned.request, sample)
+            outcome = (CallOutcome(planned.answer) if planned.answer is not None
+                       else await self.calls.call(planned.model, planned.request, sample))
         except Exception as exc:  # noqa: BLE001 - any failure is this item's error; the run goes on
             rec.status, rec.error = "error", _error_text(exc)
             return rec

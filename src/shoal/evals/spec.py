@@ -30,7 +30,7 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -48,6 +48,9 @@ class RagTargetConfig(_Strict):
     collection: str
     model: str | None = Field(default=None, description="model that answers; default: default_model")
     groups: list[str] = Field(default_factory=list, description="the principal's groups (document ACL)")
+    answer: Literal["auto", "extractive", "generative"] = Field(
+        default="auto", description="extractive: quote the retrieved sentences (no model call); generative: the "
+                                    "model writes the answer; auto: as rag.answer decides for the model")
 
 
 class TargetConfig(_Strict):

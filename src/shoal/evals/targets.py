@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from shoal.evals.metrics.base import RetrievedChunk
 from shoal.evals.project import EvalProject
 from shoal.evals.spec import EvalSpec, TargetConfig
 from shoal.models.scan_text import request_text
-from shoal.models.types import ChatRequest, Message
+from shoal.models.types import ChatRequest, Completion, Message, Usage
 from shoal.principal import Principal
 
 
@@ -34,6 +35,7 @@ class PlannedCall:
     context: str = ""
     route_reasons: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    answer: Completion | None = None  # written without a model call (an extractive RAG answer)
 
 
 class Target(ABC):
@@ -95,6 +97,7 @@ class RagTarget(Target):
         assert config.rag is not None
         self.rag = config.rag
         self._retriever: Any = None
+        self._answerer: Any = None
         # Retrieval embeds with the same in-process model the embedding metric uses; the runner
         # hands both one lock, because tokenizers are not safe to call from two threads at once.
         self.embed_lock = asyncio.Lock()
@@ -107,15 +110,37 @@ class RagTarget(Target):
             self._retriever = _retriever(self.project, self.catalog)
         request = self.base_request(item, sample)
         principal = Principal.of(groups=list(self.rag.groups))
+        model = self.model_names()[0]
+        answer: Completion | None = None
         async with self.embed_lock:
             augmented = await asyncio.to_thread(self._retriever.augment, request, principal, self.rag.collection)
+            if self._extractive(model) and augmented.grounding is not None:
+                answer = await asyncio.to_thread(self._extract, augmented, model)
+        passages = augmented.grounding.passages if augmented.grounding is not None else ()
         retrieved = tuple(RetrievedChunk(number=c.number, path=c.path, chunk_id=c.chunk_id,
-                                         text=str(getattr(c, "text", "") or ""))
+                                         text=passages[c.number - 1] if c.number <= len(passages) else "")
                           for c in augmented.citations)
         original = {(m.role, m.text) for m in request.messages}
         context = "\n".join(m.text for m in augmented.request.messages if (m.role, m.text) not in original)
-        return PlannedCall(model=self.model_names()[0], request=augmented.request, retrieved=retrieved,
-                           is_rag=True, context=context)
+        return PlannedCall(model=model, request=augmented.request, retrieved=retrieved, is_rag=True,
+                           context=context, answer=answer,
+                           route_reasons=("answer:extractive",) if answer is not None else ())
+
+    def _extractive(self, model: str) -> bool:
+        if self._answerer is None:
+            from shoal.rag.extractive import ExtractiveAnswerer
+
+            rag = self.settings.config.rag
+            self._answerer = ExtractiveAnswerer.for_catalog(rag.answer, self.catalog, rag.embedder)
+        # auto: whatever rag.answer in the project config decides for this model.
+        return bool(self._answerer.extractive_for(model, None if self.rag.answer == "auto" else self.rag.answer))
+
+    def _extract(self, augmented: Any, model: str) -> Completion:
+        start = time.perf_counter()
+        g = augmented.grounding
+        text = self._answerer.answer(g.question, g.passages, g.titles(augmented.citations))
+        return Completion(text=text, model="extractive", usage=Usage(), latency_s=time.perf_counter() - start,
+                          provider="extractive", name=model)
 
 
 class RouteTarget(Target):

@@ -14,12 +14,15 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from shoal.errors import ConfigError
-from shoal.pipeline import Citation, Grounding
+from shoal.errors import ConfigError, ShoalError
 from shoal.rag.config import AnswerConfig
+
+if TYPE_CHECKING:
+    from shoal.catalog import Catalog
 
 ANSWER_MODES = ("auto", "extractive", "generative")
 
@@ -146,6 +149,19 @@ class ExtractiveAnswerer:
         self._model_id = model_id
         self._embed = embed
 
+    @classmethod
+    def for_catalog(cls, config: AnswerConfig, catalog: Catalog, embedder: str) -> ExtractiveAnswerer:
+        """Model ids from the catalog; sentences embedded with ``embedder`` (the one retrieval uses)."""
+        from shoal.rag.embedding import embed_texts
+
+        def model_id(name: str) -> str | None:
+            try:
+                return catalog.spec(name, resolve_secret=False).model_id
+            except ShoalError:
+                return None
+
+        return cls(config, model_id, lambda texts: embed_texts(catalog.embedding_model(embedder), texts))
+
     def extractive_for(self, model: str, mode: str | None = None) -> bool:
         """Whether ``model`` answers grounded requests extractively under ``mode`` (default: the config's)."""
         chosen = self.config.mode if mode is None else mode
@@ -161,28 +177,30 @@ class ExtractiveAnswerer:
         size = params_of(model_id) if model_id else None
         return size is not None and size < self.config.extractive_below_params
 
-    def answer(self, grounding: Grounding, citations: Sequence[Citation] = ()) -> str:
-        """The answer text: chosen sentences in document order, each followed by its ``[n]``."""
-        chosen = self.select(grounding, citations)
+    def answer(self, question: str, passages: Sequence[str], titles: Sequence[str] = ()) -> str:
+        """The answer text: chosen sentences in document order, each followed by its ``[n]``.
+
+        ``passages[i]`` is the text of source ``i + 1``; ``titles[i]`` its title and section.
+        """
+        chosen = self.select(question, passages, titles)
         if not chosen:
             return NOT_COVERED
         return " ".join(f"{_end(c.text)} [{c.number}]" for c in chosen)
 
-    def select(self, grounding: Grounding, citations: Sequence[Citation] = ()) -> list[Candidate]:
+    def select(self, question: str, passages: Sequence[str], titles: Sequence[str] = ()) -> list[Candidate]:
         cfg = self.config
-        candidates = self._candidates(grounding)
-        if not candidates or not grounding.question.strip():
+        candidates = self._candidates(passages)
+        if not candidates or not question.strip():
             return []
-        titles = {c.number: " ".join(x for x in (c.title, c.section) if x) for c in citations}
+        heads = {n: t for n, t in enumerate(titles, start=1) if t}
         # The embedder sees the sentence under its document's title and section, so "It lasts 12
         # weeks." is still about parental leave; the quote is the sentence alone.
-        texts = [f"{titles.get(c.number, '')}: {c.text}" if titles.get(c.number) else c.text for c in candidates]
-        vectors = np.asarray(self._embed([grounding.question, *texts]), dtype=np.float32)
+        texts = [f"{heads[c.number]}: {c.text}" if c.number in heads else c.text for c in candidates]
+        vectors = np.asarray(self._embed([question, *texts]), dtype=np.float32)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         dense = vectors[1:] @ vectors[0]
-        lexical = _overlap(grounding.question, [c.text for c in candidates],
-                           [titles.get(c.number, "") for c in candidates])
-        quantity = bool(_QUANTITY.search(grounding.question))
+        lexical = _overlap(question, [c.text for c in candidates], [heads.get(c.number, "") for c in candidates])
+        quantity = bool(_QUANTITY.search(question))
         scored = []
         for c, d, lex in zip(candidates, dense.tolist(), lexical, strict=True):
             score = cfg.dense_weight * d + (1 - cfg.dense_weight) * lex
@@ -205,10 +223,10 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda c: (c.number, c.position))
 
     @staticmethod
-    def _candidates(grounding: Grounding) -> list[Candidate]:
+    def _candidates(passages: Sequence[str]) -> list[Candidate]:
         seen: set[str] = set()
         out: list[Candidate] = []
-        for number, passage in enumerate(grounding.passages, start=1):
+        for number, passage in enumerate(passages, start=1):
             for position, sentence in enumerate(split_sentences(passage)):
                 key = " ".join(sentence.lower().split())
                 if key in seen:  # chunk overlap repeats sentences: quote each once, under its first source
