@@ -159,7 +159,7 @@ def test_generative_mode_in_config_turns_quoting_off(tmp_path: Path) -> None:
 
 def test_eval_runs_generative_and_extractive_targets_side_by_side(tmp_path: Path) -> None:
     from shoal.evals.runner import arun_eval
-    from shoal.wiring import catalog
+    from shoal.wiring import catalog, eval_project
 
     settings = project(tmp_path)
     (tmp_path / "items.jsonl").write_text(
@@ -170,7 +170,7 @@ def test_eval_runs_generative_and_extractive_targets_side_by_side(tmp_path: Path
         "  - {name: gen, rag: {collection: default, model: tiny, answer: generative}}\n"
         "  - {name: ext, rag: {collection: default, model: tiny, answer: extractive}}\n"
         "metrics: [contains, citation_validity, groundedness]\n")
-    result = asyncio.run(arun_eval(tmp_path / "spec.yaml", settings, catalog(settings), progress=False,
+    result = asyncio.run(arun_eval(tmp_path / "spec.yaml", eval_project(settings), catalog(settings), progress=False,
                                    report=False))
     by_target = {r.target: r for r in result.records}
     assert by_target["gen"].output == SCRIPTED_NEVER

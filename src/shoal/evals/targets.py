@@ -130,7 +130,7 @@ class RagTarget(Target):
         if self._answerer is None:
             from shoal.rag.extractive import ExtractiveAnswerer
 
-            rag = self.settings.config.rag
+            rag = self.project.rag
             self._answerer = ExtractiveAnswerer.for_catalog(rag.answer, self.catalog, rag.embedder)
         # auto: whatever rag.answer in the project config decides for this model.
         return bool(self._answerer.extractive_for(model, None if self.rag.answer == "auto" else self.rag.answer))
