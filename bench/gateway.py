@@ -204,7 +204,7 @@ def start_shoal(tmp: Path, mock_port: int, port: int, *, scan: bool = True) -> t
         "gateway": {"log_content": True}}))
     os.environ["BENCH_UPSTREAM_KEY"] = "sk-bench"
     from shoal.config import load_settings
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     store = open_store(load_settings(config))
     _, key = store.create_key(team="bench", user="wrk", segment="load")

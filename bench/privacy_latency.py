@@ -157,7 +157,7 @@ def start_gateway(tmp: Path, core: int, inline_bytes: int, upstream: str) -> tup
         "gateway": {"scan_inline_bytes": inline_bytes}}))
     os.environ["BENCH_UPSTREAM_KEY"] = "sk-bench"
     from shoal.config import load_settings
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     store = open_store(load_settings(config))
     _, key = store.create_key(team="bench", user="latency")

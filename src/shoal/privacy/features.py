@@ -60,18 +60,38 @@ class Featurizer:
 
     def __init__(self, names: Names) -> None:
         self.names = names
-        self._word_cache: dict[str, tuple[int, ...]] = {}
+        self._word_cache: dict[str, tuple[tuple[int, ...], bytes, int]] = {}
+        self._shape_cache: dict[str, tuple[bytes, bytes, int]] = {}
 
-    def _word_ids(self, low: str) -> tuple[int, ...]:
-        ids = self._word_cache.get(low)
-        if ids is None:
+    def _word(self, low: str) -> tuple[tuple[int, ...], bytes, int]:
+        """A word's own feature ids, its UTF-8 bytes, and the CRC-32 state after ``"b:<word> "``.
+
+        CRC-32 continues over concatenated data (``crc32(b, crc32(a)) == crc32(a + b)``), so a bigram's
+        id is one ``crc32`` of the next word's bytes from this state: the same id as hashing the whole
+        ``"b:<word> <next>"`` string, without building and encoding it for every token.
+        """
+        entry = self._word_cache.get(low)
+        if entry is None:
             padded = f"^{low}$"
             grams = {padded[i:i + 4] for i in range(max(1, len(padded) - 3))}
             ids = (_h("w:" + low), *(_h("c:" + g) for g in sorted(grams)))
+            raw = low.encode("utf-8")
+            entry = (ids, raw, zlib.crc32(b"b:" + raw + b" "))
             if len(self._word_cache) >= _CACHE_LIMIT:
                 self._word_cache.clear()
-            self._word_cache[low] = ids
-        return ids
+            self._word_cache[low] = entry
+        return entry
+
+    def _shape_entry(self, shape: str) -> tuple[bytes, bytes, int]:
+        """A shape's bytes, its bytes and a space, and the CRC-32 state after ``"m:<shape> "``."""
+        entry = self._shape_cache.get(shape)
+        if entry is None:
+            raw = shape.encode("utf-8")
+            entry = (raw, raw + b" ", zlib.crc32(b"m:" + raw + b" "))
+            if len(self._shape_cache) >= _CACHE_LIMIT:
+                self._shape_cache.clear()
+            self._shape_cache[shape] = entry
+        return entry
 
     def _shape(self, tok: str, low: str, prev: str | None) -> str:
         if tok.isdigit():
@@ -103,16 +123,20 @@ class Featurizer:
         n = len(toks)
         ids: list[int] = []
         starts = [0]
-        word_ids = self._word_ids
+        words = list(map(self._word, lows))
+        shaped = list(map(self._shape_entry, shapes))
+        crc = zlib.crc32
+        mask = _MASK
         for i in range(n):
-            low = lows[i]
-            if low != "\n":
-                ids.extend(word_ids(low))
+            word = words[i]
+            if lows[i] != "\n":
+                ids.extend(word[0])
             if i + 1 < n:
-                ids.append(_h(f"b:{low} {lows[i + 1]}"))
-                ids.append(_h(f"m:{shapes[i]} {shapes[i + 1]}"))
+                here, after = shaped[i], shaped[i + 1]
+                ids.append(crc(words[i + 1][1], word[2]) & mask)  # "b:<low> <next low>"
+                ids.append(crc(after[0], here[2]) & mask)  # "m:<shape> <next shape>"
                 if i + 2 < n:
-                    ids.append(_h(f"m:{shapes[i]} {shapes[i + 1]} {shapes[i + 2]}"))
+                    ids.append(crc(shaped[i + 2][0], crc(after[1], here[2])) & mask)  # and the one after
             starts.append(len(ids))
         global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
         units = [(0, n)] if whole or n <= SHORT else _units(toks, n)

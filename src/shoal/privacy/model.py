@@ -71,7 +71,8 @@ class SensitivityModel:
 
         if not enc.units:
             return Verdict(0.0, self.classes[1])
-        rows = self.weights[np.asarray(enc.ids, dtype=np.int64)].astype(np.float64)
+        # ``take`` along the rows: the same gather as fancy indexing, several times faster.
+        rows = self.weights.take(np.asarray(enc.ids, dtype=np.int64), axis=0).astype(np.float64)
         running = np.zeros((len(enc.ids) + 1, len(self.classes)))
         np.cumsum(rows, axis=0, out=running[1:])
         glob = self.weights[np.asarray(enc.global_ids, dtype=np.int64)].sum(axis=0, dtype=np.float64)
