@@ -69,6 +69,12 @@ _CUES: dict[str, re.Pattern[str]] = {
 }
 
 
+# The case-insensitive cues whose pattern has no upper-case letter, compiled case-sensitively for
+# lower-cased ASCII text (see ``specificity_groups``).
+_CUES_LOWER: dict[str, re.Pattern[str]] = {
+    name: re.compile(rx.pattern) for name, rx in _CUES.items()
+    if rx.flags & re.IGNORECASE and rx.pattern == rx.pattern.lower()}
+
 Lexicon = tuple[tuple[str, "re.Pattern[str]"], ...]
 
 
@@ -102,16 +108,44 @@ def _base_groups(text: str) -> list[tuple[str, float, list[str]]]:
 
 
 def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, list[str]]]:
-    groups: list[tuple[str, float, list[str]]] = []
-    starts = {run[:n] for run in _WORD_START.findall(lowered) for n in (1, 2, 3)}
-    for name, rx in lexicon:
-        needs, always = _lexicon_gate(rx.pattern)
-        if not always and starts.isdisjoint(needs):
-            continue  # no word of the text starts like any term: the pattern cannot match
-        hits = _count(rx, lowered, 3)
-        if hits:
-            groups.append(("lex", min(hits, 3) / 2, [name]))
-    return groups
+    """One ``lex`` group per topic whose terms occur in ``lowered``, valued by the count (capped at 3).
+
+    A term matches only at the start of a word, and begins with its lead (``_lexicon_gate``): so
+    instead of running every topic's pattern over the whole text, each word start is looked up by
+    its first one to three characters, and only the topics with a term of that lead try their
+    pattern right there (``match`` at the position, in order, past the previous match: what
+    ``finditer`` counts).
+    """
+    leads, always = _lexicon_index(lexicon)
+    hits = [0] * len(lexicon)
+    free = [0] * len(lexicon)  # where each topic's next match may start (after the last one)
+    for m in _WORD_START.finditer(lowered):
+        pos, run = m.start(), m.group()
+        for n in range(1, len(run) + 1):
+            for t in leads.get(run[:n], ()):
+                if hits[t] < 3 and pos >= free[t]:
+                    found = lexicon[t][1].match(lowered, pos)
+                    if found is not None:
+                        hits[t] += 1
+                        free[t] = found.end()
+    for t in always:
+        hits[t] = _count(lexicon[t][1], lowered, 3)
+    return [("lex", min(h, 3) / 2, [lexicon[t][0]]) for t, h in enumerate(hits) if h]
+
+
+@lru_cache(maxsize=16)
+def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Lead → the topics (indices) with a term of that lead; and the topics whose pattern must run whole."""
+    leads: dict[str, list[int]] = {}
+    always: list[int] = []
+    for t, (_, rx) in enumerate(lexicon):
+        needs, whole = _lexicon_gate(rx.pattern)
+        if whole:
+            always.append(t)
+            continue
+        for lead in needs:
+            leads.setdefault(lead, []).append(t)
+    return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always)
 
 
 def _count(rx: re.Pattern[str], text: str, cap: int) -> int:
@@ -184,8 +218,12 @@ def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | Non
                        ) -> list[tuple[str, float, list[str]]]:
     """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts."""
     groups = list(base) if base is not None else feature_groups(text)
+    # Case-insensitive cues run case-sensitively on the lower-cased text when it is ASCII (the same
+    # matches: lower() keeps every offset and word boundary there), several times faster.
+    low = text.lower() if text.isascii() else None
     for name, rx in _CUES.items():
-        count = _count(rx, text, 3)
+        lowered = _CUES_LOWER.get(name)
+        count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)
         if count:
             groups.append(("cue", min(count, 3) / 1.5, [name]))
     return groups
