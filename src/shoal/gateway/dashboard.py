@@ -154,11 +154,11 @@ class DashboardApi:
 
     async def spend(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)
-        groups = {"team": await self._db(dash.who, w, "team", 25)}
-        per_user = await self._db(dash.who_many, w, ("user", "segment", "key"), 25)
-        groups.update({"user": per_user["user"], "segment": per_user["segment"],
-                       "model": await self._db(dash.who, w, "model", 25), "key": per_user["key"]})
+        # One read per rollup: team × model cells give the team and model tables and the allocation.
         cells = await self._db(dash.breakdown, w, ("team", "model"))
+        per_user = await self._db(dash.who_many, w, ("user", "segment", "key"), 25)
+        groups = {"team": _group_totals(cells, "team")[:25], "user": per_user["user"],
+                  "segment": per_user["segment"], "model": _group_totals(cells, "model")[:25], "key": per_user["key"]}
         return {"window": _wjson(w), "groups": groups, "allocated": await self._allocated(w, cells),
                 "budgets": await self._budgets(w.team)}
 
@@ -359,6 +359,19 @@ class DashboardApi:
             del self._traffic_cache[min(self._traffic_cache, key=lambda k: self._traffic_cache[k][0])]
         self._traffic_cache[key] = (now, traffic)
         return traffic
+
+
+_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def _group_totals(cells: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Totals per value of ``by`` from finer breakdown cells, biggest spenders first."""
+    acc: dict[Any, dict[str, Any]] = {}
+    for c in cells:
+        a = acc.setdefault(c[by], {"group": c[by], **dict.fromkeys(_MEASURES, 0)})
+        for m in _MEASURES:
+            a[m] += c[m]
+    return sorted(acc.values(), key=lambda r: (-r["cost_usd"], -r["requests"]))
 
 
 def _overrides(p: dict[str, str]) -> dict[str, Any]:
