@@ -56,6 +56,7 @@ def gw(tmp_path: Path) -> Iterator[Live]:
                 sensitivity_reasons=["topic:compensation"] if sensitive else [],
                 prompt_tokens=200 + i, completion_tokens=80, cost_usd=0.0 if sensitive or score >= 0.6 else 0.0013,
                 latency_ms=80.0 + (i % 13) * 40, status=500 if i % 41 == 0 else 200,
+                stream=i % 2 == 0, ttft_ms=40.0 + (i % 11) * 15 if i % 2 == 0 else None,
                 request_messages=[{"role": "user", "content": f"question {i}"}], response_text=f"answer {i}"))
         live.store.flush()
         yield live
@@ -87,6 +88,10 @@ def test_every_page_renders_without_console_errors(browser: Any, gw: Live) -> No
         assert page.locator("#page .error").count() == 0, page.locator("#page .error").all_inner_texts()
         assert page.locator(f"#page-{name} h2").count() == 1
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if name == "overview":  # time to first token: half the records were streamed
+            text = page.inner_text("#page")
+            assert "time to first token (150 streamed requests)" in text
+            assert page.locator("#page-overview .panel svg").count() == 6
     assert errors == []
     # A click on a logged request opens its detail, content included for the admin.
     page.goto(f"{gw.url}/dashboard#/requests")

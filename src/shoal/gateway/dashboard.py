@@ -155,12 +155,14 @@ class DashboardApi:
     async def spend(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)
         # One read per rollup: team × model cells give the team and model tables and the allocation.
-        cells = await self._db(dash.breakdown, w, ("team", "model"))
-        per_user = await self._db(dash.who_many, w, ("user", "segment", "key"), 25)
+        # The reads are independent: each runs on its own thread (and connection) at the same time.
+        cells, per_user, budgets = await asyncio.gather(self._db(dash.breakdown, w, ("team", "model")),
+                                                        self._db(dash.who_many, w, ("user", "segment", "key"), 25),
+                                                        self._budgets(w.team))
         groups = {"team": _group_totals(cells, "team")[:25], "user": per_user["user"],
                   "segment": per_user["segment"], "model": _group_totals(cells, "model")[:25], "key": per_user["key"]}
         return {"window": _wjson(w), "groups": groups, "allocated": await self._allocated(w, cells),
-                "budgets": await self._budgets(w.team)}
+                "budgets": budgets}
 
     async def _allocated(self, w: dash.Window, cells: list[dict[str, Any]]) -> dict[str, Any]:
         """Per team: recorded cost, and cost with self-hosted models charged by provisioned time."""
@@ -407,4 +409,4 @@ def _summary(r: RequestRecord) -> dict[str, Any]:
     return {"request_id": r.request_id, "ts": r.ts, "team": r.team, "user": r.user, "key_id": r.key_id,
             "model": r.served_model, "route": r.route, "sensitivity": r.sensitivity, "status": r.status,
             "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens, "cost_usd": r.cost_usd,
-            "latency_ms": r.latency_ms, "endpoint": r.endpoint}
+            "latency_ms": r.latency_ms, "ttft_ms": r.ttft_ms, "endpoint": r.endpoint}

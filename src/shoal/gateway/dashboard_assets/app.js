@@ -346,7 +346,8 @@ async function showRequest(id, target) {
     const facts = [["request", d.request_id], ["time (UTC)", fmt.t(d.ts)], ["team / user", `${d.team || "–"} / ${d.user || "–"}`],
       ["model", `${d.model || "–"} (${d.served_model_id || "–"})`], ["route", `${d.route || "–"}: ${(d.route_reasons || []).join(", ")}`],
       ["sensitivity", `${d.sensitivity || "–"}: ${(d.sensitivity_reasons || []).join(", ")}`], ["status", `${d.status} ${d.error || ""}`],
-      ["tokens", `${d.prompt_tokens} in, ${d.completion_tokens} out`], ["cost", fmt.usd(d.cost_usd)], ["latency", fmt.ms(d.latency_ms)]];
+      ["tokens", `${d.prompt_tokens} in, ${d.completion_tokens} out`], ["cost", fmt.usd(d.cost_usd)], ["latency", fmt.ms(d.latency_ms)],
+      ["first token", d.stream ? fmt.ms(d.ttft_ms) : "not streamed"]];
     target.replaceChildren(table([{ label: "" }, { label: "" }], facts.map((f) => ({ cells: f }))));
     if (d.content_visible) {
       const msgs = (d.request_messages || []).map((m) => `${m.role}: ${m.content}`).join("\n\n");
