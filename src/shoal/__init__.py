@@ -30,7 +30,7 @@ _EXPORTS = {
     "ChatRequest": "shoal.models.types",
     "Chunk": "shoal.models.types",
     "Usage": "shoal.models.types",
-    "Citation": "shoal.pipeline",
+    "Citation": "shoal.rag.types",
     "Decision": "shoal.routing.types",
     "CallRecord": "shoal.routing.types",
     "ShoalError": "shoal.errors",
@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     from shoal.client import ChatResult, Client, Stream, SyncClient
     from shoal.errors import ConfigError, PolicyRefusedError, ProviderError, ShoalError
     from shoal.models.types import ChatRequest, Chunk, Message, Usage
-    from shoal.pipeline import Citation
     from shoal.principal import Principal
+    from shoal.rag.types import Citation
     from shoal.routing.types import CallRecord, Decision
 
 

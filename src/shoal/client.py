@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, Self
 from shoal import errors
 from shoal.content_log import ContentLog
 from shoal.models.types import ChatRequest, Chunk, Completion, Message, ToolCall, Usage
-from shoal.pipeline import Citation, Prepared
+from shoal.pipeline import Prepared
 from shoal.principal import Principal
 from shoal.privacy.types import Sensitivity
+from shoal.rag.types import Citation
 from shoal.recording import RequestIds, messages_for_log, note_answer, note_route
 from shoal.routing.types import CallRecord, Decision
 from shoal.store.records import RequestRecord

@@ -18,46 +18,10 @@ from shoal.models.scan_text import request_text
 from shoal.models.types import ChatRequest, Chunk, Completion, Usage
 from shoal.principal import Principal
 from shoal.privacy.types import NOT_SENSITIVE, DocLabel, Sensitivity
+from shoal.rag.types import Augmented, Citation
 from shoal.routing.types import Attempt, CallRecord, Decision
 
 ANONYMOUS = Principal()
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """``[n]`` in an answer resolves to this: a document, its section and page."""
-
-    number: int
-    path: str
-    title: str = ""
-    section: str = ""
-    page: int | None = None
-    label: str = "internal"
-    chunk_id: str = ""
-    score: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Grounding:
-    """What retrieval found for the question: ``passages[i]`` is the text of citation ``i + 1``."""
-
-    question: str
-    passages: tuple[str, ...] = ()
-
-    def titles(self, citations: Sequence[Citation]) -> tuple[str, ...]:
-        """Each passage's document title and section, for answerers that weigh where a sentence sits."""
-        return tuple(" ".join(x for x in (c.title, c.section) if x) for c in citations)
-
-
-@dataclass(frozen=True, slots=True)
-class Augmented:
-    """A request grounded in retrieved chunks (or unchanged when nothing was retrieved)."""
-
-    request: ChatRequest
-    citations: tuple[Citation, ...] = ()
-    doc_labels: tuple[DocLabel, ...] = ()
-    retrieved: int = 0  # chunks the caller may see that were used; 0 = answer "not in the documents"
-    grounding: Grounding | None = None  # set whenever retrieval ran (no passages: nothing relevant)
 
 
 class Retriever(Protocol):

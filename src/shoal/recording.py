@@ -14,7 +14,8 @@ import time
 from typing import Any
 
 from shoal.models.types import Message, Usage
-from shoal.pipeline import Citation, Prepared
+from shoal.pipeline import Prepared
+from shoal.rag.types import Citation
 from shoal.store.records import RequestRecord
 
 

@@ -1,17 +1,18 @@
-"""``RagRetriever``: the ``shoal.pipeline.Retriever`` that grounds a request in the caller's documents."""
+"""``RagRetriever``: the ``shoal.pipeline.Retriever`` stage (structurally: nothing here imports the
+pipeline) that grounds a request in the caller's documents."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from shoal.models.types import ChatRequest
-from shoal.pipeline import Augmented, Citation, Grounding
 from shoal.principal import Principal
 from shoal.privacy.types import DocLabel
 from shoal.rag.prompt import grounded_request, no_sources_request, question_of
 from shoal.rag.search import Searcher
 from shoal.rag.stores.base import collection_name
 from shoal.rag.stores.registry import open_store
+from shoal.rag.types import Augmented, Citation, Grounding
 
 if TYPE_CHECKING:
     from shoal.catalog import Catalog

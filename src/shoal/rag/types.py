@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shoal.models.types import ChatRequest
 from shoal.principal import Principal
-from shoal.privacy.types import Level
+from shoal.privacy.types import DocLabel, Level
 
 SearchMode = Literal["hybrid", "bm25", "dense"]
 EVERYONE_PREFIX = "label:"
@@ -116,3 +117,43 @@ class Hit:
     bm25_score: float | None = None
     dense_score: float | None = None
     ranks: dict[str, int] = field(default_factory=dict)
+
+
+# --- what retrieval hands the request path (shoal.pipeline's Retriever stage) -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """``[n]`` in an answer resolves to this: a document, its section and page."""
+
+    number: int
+    path: str
+    title: str = ""
+    section: str = ""
+    page: int | None = None
+    label: str = "internal"
+    chunk_id: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Grounding:
+    """What retrieval found for the question: ``passages[i]`` is the text of citation ``i + 1``."""
+
+    question: str
+    passages: tuple[str, ...] = ()
+
+    def titles(self, citations: Sequence[Citation]) -> tuple[str, ...]:
+        """Each passage's document title and section, for answerers that weigh where a sentence sits."""
+        return tuple(" ".join(x for x in (c.title, c.section) if x) for c in citations)
+
+
+@dataclass(frozen=True, slots=True)
+class Augmented:
+    """A request grounded in retrieved chunks (or unchanged when nothing was retrieved)."""
+
+    request: ChatRequest
+    citations: tuple[Citation, ...] = ()
+    doc_labels: tuple[DocLabel, ...] = ()
+    retrieved: int = 0  # chunks the caller may see that were used; 0 = answer "not in the documents"
+    grounding: Grounding | None = None  # set whenever retrieval ran (no passages: nothing relevant)
