@@ -215,9 +215,9 @@ class DashboardApi:
 
     async def routing(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)
-        mix = await self._db(dash.breakdown, w, ("model", "route"))
-        reasons = await self._db(dash.reasons, w, "route", 15)
-        scores = await self._db(dash.router_scores, w)
+        mix, reasons, scores, cells = await asyncio.gather(
+            self._db(dash.breakdown, w, ("model", "route")), self._db(dash.reasons, w, "route", 15),
+            self._db(dash.router_scores, w), self._db(dash.breakdown, w, ("team", "model")))
         specs = self.specs()
         cfg_models = self.sources.costs.router_models if self.sources.costs else ()
         points = [RouterPoint(s["score"], s["model"], s["requests"], s["prompt_tokens"], s["completion_tokens"])
@@ -231,7 +231,7 @@ class DashboardApi:
             pr = buy.pricing
             baseline = sum((r["prompt_tokens"] * pr.input_per_mtok + r["completion_tokens"] * pr.output_per_mtok)
                            / 1e6 for r in mix)
-        allocated = await self._allocated(w, await self._db(dash.breakdown, w, ("team", "model")))
+        allocated = await self._allocated(w, cells)
         actual = sum(t["allocated_usd"] for t in allocated["teams"]) + allocated["idle_usd"]
         hist = [{"score": s["score"], "model": s["model"], "requests": s["requests"]} for s in scores]
         return {"window": _wjson(w), "mix": mix, "reasons": reasons, "router": {
@@ -243,7 +243,9 @@ class DashboardApi:
 
     async def privacy(self, caller: Caller, scope: Scope) -> Any:
         w, _ = self.window(caller, scope)
-        rows = await self._db(dash.breakdown, w, ("sensitivity", "model"))
+        rows, reasons, series = await asyncio.gather(
+            self._db(dash.breakdown, w, ("sensitivity", "model")), self._db(dash.reasons, w, "sensitivity", 20),
+            self._db(dash.timeseries, w))
         specs = self.specs()
         by_level: dict[str, dict[str, int]] = {}
         sensitive = kept = outside = refused = 0
@@ -266,8 +268,7 @@ class DashboardApi:
         return {"window": _wjson(w), "sensitive_requests": sensitive, "kept_self_hosted": kept,
                 "sent_outside": outside, "refused_or_failed": refused,
                 "levels": [{"level": k, **v} for k, v in sorted(by_level.items())],
-                "reasons": await self._db(dash.reasons, w, "sensitivity", 20),
-                "series": (await self._db(dash.timeseries, w))["points"]}
+                "reasons": reasons, "series": series["points"]}
 
     async def requests(self, caller: Caller, scope: Scope) -> Any:
         w, p = self.window(caller, scope, default_days=30.0)
