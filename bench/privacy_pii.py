@@ -260,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--show-errors", type=int, default=0, help="print N misses/false detections (dev half only)")
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--model", type=Path, help="a sensitivity model file to use instead of the shipped one")
+    ap.add_argument("--dev-only", action="store_true", help="score the dev half only (while tuning)")
     ap.add_argument("--general", type=Path, nargs="*", default=GENERAL_PROMPTS,
                     help="files of ordinary prompts, one per line")
     args = ap.parse_args(argv)
@@ -272,11 +274,12 @@ def main(argv: list[str] | None = None) -> None:
           " correct if it overlaps gold of its type and ≥50% of its chars lie in gold of its type or a part type"
           f" ({', '.join(f'{k}⊃{sorted(v)}' for k, v in PART_OF.items())}); F2 = (5·P·R)/(4·P+R), micro-averaged")
     t0 = time.perf_counter()
-    scanner = PrivacyScanner()
+    scanner = PrivacyScanner(PrivacyConfig.model_validate({"model": {"path": str(args.model)}}) if args.model
+                             else None)
     scanner.scan("Warm-up: Dana Whitfield's bonus this year")
     cold = (time.perf_counter() - t0) * 1000
     f2_dev = evaluate("dev half", dev, scanner, args.show_errors)
-    f2_held = evaluate("held-out half (report only)", held, scanner, 0)
+    f2_held = float("nan") if args.dev_only else evaluate("held-out half (report only)", held, scanner, 0)
     print(f"\nentity F2: dev {f2_dev:.3f}, held-out {f2_held:.3f} (target ≥ {TARGETS['entity F2']}; "
           + ", ".join(f"{k} {v}" for k, v in ANCHORS.items()) + " — published, token-level, other type set)")
     for path in args.general:

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.evaluate import Report, evaluate
 from shoal.privacy.patterns import PATTERN_DETECTORS
 from shoal.privacy.scanner import PrivacyScanner
@@ -132,10 +133,12 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="print up to N leaks and false pins (dev split only)")
     parser.add_argument("--latency-only", action="store_true")
     parser.add_argument("--n", type=int, default=300, help="prompts per latency size")
+    parser.add_argument("--model", type=Path, help="a sensitivity model file to use instead of the shipped one")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    scanner = PrivacyScanner()
+    scanner = PrivacyScanner(PrivacyConfig.model_validate({"model": {"path": str(args.model)}}) if args.model
+                             else None)
     scanner.warm_up()
     if not args.latency_only:
         splits = ("dev", "test") if args.split == "all" else (args.split,)

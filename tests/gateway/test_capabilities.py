@@ -28,7 +28,6 @@ BOTH = {
             "capabilities": ["streaming", "tools", "vision", "json"], "context_window": 2000,
             "options": {"responses": ["big answer"]}},
 }
-REPEAT_PIN = 'known defect of the shipped sensitivity model (see closing note): a long run of one repeated word scores as personal data (feature sums grow with repetition), so the filler prompt is pinned as sensitive'
 LONG = "word " * 4000  # ~5,000 tokens by any tokenizer: more than either window
 
 CASES: dict[str, dict[str, Any]] = {
@@ -60,8 +59,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=REPEAT_PIN))
-                                  if c == "context" else c for c in sorted(CASES)])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_auto_routes_to_a_model_that_can_serve_it(both: Live, case: str, stream: bool) -> None:
     key = both.create_key(team="t")
     r = _post(both, key, {"model": "auto", "stream": stream, **CASES[case]})
@@ -78,8 +76,6 @@ def test_a_plain_request_stays_on_the_cheap_model(both: Live) -> None:
 
 @pytest.mark.parametrize("stream", [False, True])
 @pytest.mark.parametrize("endpoint", ["chat", "messages"])
-@pytest.mark.xfail(strict=True, reason='known defect of the shipped sensitivity model (see closing note): a long run of one repeated word scores as personal data (feature sums grow with repetition), so the filler prompt is pinned as sensitive')
-@pytest.mark.xfail(strict=True, reason='known defect of the shipped sensitivity model (see closing note): a long run of one repeated word scores as personal data (feature sums grow with repetition), so the filler prompt is pinned as sensitive')
 def test_a_prompt_longer_than_every_window_is_a_400_naming_the_limits(both: Live, stream: bool,
                                                                       endpoint: str) -> None:
     key = both.create_key(team="t")

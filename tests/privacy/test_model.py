@@ -77,10 +77,28 @@ def test_one_sensitive_sentence_in_a_long_prompt_is_found(scanner: PrivacyScanne
     assert scanner.scan(text).is_sensitive
 
 
-@pytest.mark.xfail(strict=True, reason="known false pin of the shipped model: plain declarative engineering prose "
-                   "scores as personal data (see bench/privacy_routing.py)")
 def test_a_long_ordinary_report_is_public(scanner: PrivacyScanner) -> None:
     assert not scanner.scan(" ".join(FILLER * 8)).is_sensitive
+
+
+@pytest.mark.parametrize("word", ["word", "salary", "Dana"])
+def test_repeating_a_word_adds_nothing(scanner: PrivacyScanner, word: str) -> None:
+    """A unit scores its distinct features: 3,000 repetitions score like a short run of the word."""
+    short = scanner.model_verdict(" ".join([word] * 3))
+    long = scanner.model_verdict(" ".join([word] * 3000))
+    assert short is not None and long is not None
+    assert long.p_sensitive <= short.p_sensitive + 1e-6
+    assert not scanner.scan("summarise: " + "word " * 3000).is_sensitive
+
+
+def test_masking_placeholders_are_not_personal_data(scanner: PrivacyScanner) -> None:
+    featurizer = Featurizer(load_names())
+    one = featurizer.windows("the ticket from [EMAIL_ADDRESS_1] about a late parcel")
+    two = featurizer.windows("the ticket from [EMAIL_ADDRESS_7] about a late parcel")
+    assert one == two  # the placeholder's number carries nothing
+    assert not scanner.scan("Please summarise the ticket from [EMAIL_ADDRESS_1] about a late parcel.").is_sensitive
+    # a placeholder beside a sensitive attribute is still a person's pay
+    assert scanner.scan("What is [PERSON_1]'s salary and bonus this year?").is_sensitive
 
 
 def test_windows_cover_a_long_text_with_overlap() -> None:

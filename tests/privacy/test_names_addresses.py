@@ -34,9 +34,19 @@ def test_names_found(scanner: PrivacyScanner, text: str, name: str) -> None:
     "France was super fun to visit!",
     "Write a haiku about spring",
     "The Quarterly Business Review is on Monday",
+    "The capital of France is Paris.",  # a place that is also a first name
+    "How many employees in Denver use the VPN?",
+    "Our Florence office moves in June",
 ])
 def test_not_names(scanner: PrivacyScanner, text: str) -> None:
     assert persons(scanner, text) == []
+
+
+@pytest.mark.parametrize("text,name", [("Dear Paris, thanks for the flowers", "Paris"),
+                                       ("My name is Florence Hughes", "Florence Hughes"),
+                                       ("Paris Hilton was at the launch", "Paris Hilton")])
+def test_a_place_name_with_a_person_cue_is_still_a_name(scanner: PrivacyScanner, text: str, name: str) -> None:
+    assert name in persons(scanner, text)
 
 
 def test_ambiguous_word_needs_a_second_clue() -> None:

@@ -98,7 +98,6 @@ PII_ONLY = "Please summarise the ticket from bob.jones@example.org about a late 
 PLAIN = "Explain what a return label is in one sentence."
 
 
-@pytest.mark.xfail(strict=True, reason="known defect of the shipped sensitivity model (see closing note): a scrubbed prompt ('the ticket from [EMAIL_ADDRESS_1]') still scores as personal, so it is withheld from the external teacher (safe direction, fewer examples)")
 async def test_external_teacher_never_sees_sensitive_prompts() -> None:
     scanner = PrivacyScanner()
     teacher = ScriptedChatModel(spec_for("teacher", locality="external"), echo=True)
@@ -140,7 +139,6 @@ def test_read_prompts(tmp_path: Path) -> None:
     assert len(issues) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known defect of the shipped sensitivity model (see closing note): a scrubbed prompt ('the ticket from [EMAIL_ADDRESS_1]') still scores as personal, so it is withheld from the external teacher (safe direction, fewer examples)")
 def test_distill_cli_builds_a_scrubbed_dataset_without_leaking(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -9,13 +9,18 @@ into ``BUCKETS`` buckets, stable across processes and platforms):
   known first/last name becomes ``<C>``/``<N>``, a number becomes ``<dK>`` (K digits) and every other
   word stays itself. "What is <N> <N> 's bonus" and "who was <N> <N>" generalise to names the model
   never saw; the names themselves only reach the model through ``w``/``c``;
+- a placeholder our own masking wrote (``[EMAIL_ADDRESS_1]``) is one word without its number, shaped
+  ``<N>`` for a person and ``<P>`` otherwise: "the ticket from [EMAIL_ADDRESS_1]" names nobody, while
+  "[PERSON_1]'s salary" still reads as a person's pay;
 - ``d`` the entity types the exact detectors found and ``s`` the layout (key/value lines, CSV rows,
   JSON, mail headers), once per text.
 
 A short text is scored whole. A long one is scored in units — each sentence, each pair of
 neighbouring sentences, and windows of ``WINDOW`` tokens overlapping by half — and the most sensitive
 unit decides, so one sensitive sentence in a 2,000-token prompt is not outweighed by the rest.
-The per-word part is cached (bounded), so repeated vocabulary costs a dictionary lookup.
+Each word and n-gram counts at most once per ``WINDOW`` tokens, so a unit scores the distinct
+features in it and a run of one repeated word adds nothing after its first occurrence. The per-word
+part is cached (bounded), so repeated vocabulary costs a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ WINDOW = 64
 SHORT = 48  # a text of up to this many tokens is scored whole
 MIN_SENTENCE = 6
 _BREAKS = frozenset({".", "!", "?", "\n"})
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
+# A placeholder our own masking writes (``[EMAIL_ADDRESS_1]``, ``[PERSON_2]``) is one token.
+_PLACEHOLDER = r"\[[A-Z]{2,}(?:_[A-Z]+)*_\d+\]"
+_PH_NUMBER = re.compile(r"_\d+\]$")
+_TOKEN = re.compile(_PLACEHOLDER + r"|[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
 _SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
@@ -72,9 +80,12 @@ class Featurizer:
         """
         entry = self._word_cache.get(low)
         if entry is None:
-            padded = f"^{low}$"
-            grams = {padded[i:i + 4] for i in range(max(1, len(padded) - 3))}
-            ids = (_h("w:" + low), *(_h("c:" + g) for g in sorted(grams)))
+            if low[0] == "[" and len(low) > 1:  # a masking placeholder: the word alone, no character grams
+                ids: tuple[int, ...] = (_h("w:" + low),)
+            else:
+                padded = f"^{low}$"
+                grams = {padded[i:i + 4] for i in range(max(1, len(padded) - 3))}
+                ids = (_h("w:" + low), *(_h("c:" + g) for g in sorted(grams)))
             raw = low.encode("utf-8")
             entry = (ids, raw, zlib.crc32(b"b:" + raw + b" "))
             if len(self._word_cache) >= _CACHE_LIMIT:
@@ -97,6 +108,8 @@ class Featurizer:
         if tok.isdigit():
             return f"<d{min(len(tok), 7)}>"
         first = tok[0]
+        if first == "[" and len(tok) > 1:  # a masking placeholder: a person's is a name, the rest one shape
+            return "<N>" if low.startswith("[person") else "<P>"
         if not first.isalpha():
             return tok
         names = self.names
@@ -114,7 +127,7 @@ class Featurizer:
         whole text one unit (training on labelled texts).
         """
         toks = _TOKEN.findall(text)
-        lows = [t.lower() for t in toks]
+        lows = [_PH_NUMBER.sub("]", t.lower()) if t[0] == "[" and len(t) > 1 else t.lower() for t in toks]
         shapes: list[str] = []
         prev: str | None = None
         for tok, low in zip(toks, lows, strict=True):
@@ -127,23 +140,38 @@ class Featurizer:
         shaped = list(map(self._shape_entry, shapes))
         crc = zlib.crc32
         mask = _MASK
+        # A feature counts at most once per WINDOW tokens (the longest unit): a unit's score is a sum
+        # over distinct features, so repeating a word ("word word word ...") cannot push it anywhere.
+        # Words are keyed by their text, n-grams by their id.
+        recent: dict[str | int, int] = {}
+        seen = recent.get
         for i in range(n):
             word = words[i]
-            if lows[i] != "\n":
-                ids.extend(word[0])
+            low = lows[i]
+            if low != "\n":
+                j = seen(low)
+                if j is None or i - j >= WINDOW:
+                    recent[low] = i
+                    ids.extend(word[0])
             if i + 1 < n:
                 here, after = shaped[i], shaped[i + 1]
-                ids.append(crc(words[i + 1][1], word[2]) & mask)  # "b:<low> <next low>"
-                ids.append(crc(after[0], here[2]) & mask)  # "m:<shape> <next shape>"
+                grams = [crc(words[i + 1][1], word[2]) & mask,  # "b:<low> <next low>"
+                         crc(after[0], here[2]) & mask]  # "m:<shape> <next shape>"
                 if i + 2 < n:
-                    ids.append(crc(shaped[i + 2][0], crc(after[1], here[2])) & mask)  # and the one after
+                    grams.append(crc(shaped[i + 2][0], crc(after[1], here[2])) & mask)  # and the one after
+                for gram in grams:
+                    j = seen(gram)
+                    if j is None or i - j >= WINDOW:
+                        recent[gram] = i
+                        ids.append(gram)
             starts.append(len(ids))
         global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
         units = [(0, n)] if whole or n <= SHORT else _units(toks, n)
         return Encoded(ids, starts, global_ids, units)
 
     def windows(self, text: str, extra: Iterable[str] = (), *, whole: bool = False) -> list[list[int]]:
-        """Feature ids of each unit (see ``encode``); repeated ids count as often as they occur."""
+        """Feature ids of each unit (see ``encode``); a repeated word or n-gram counts once per ``WINDOW``
+        tokens, a character 4-gram shared by different words once per word."""
         return self.encode(text, extra, whole=whole).unit_ids()
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CLASSES: tuple[str, ...] = ("none", "personal", "secret", "business")
 SHIPPED = "sensitivity.npz"
-FORMAT_VERSION = 2  # 2: features counted as often as they occur (1: once per unit)
+FORMAT_VERSION = 3  # 3: a feature once per WINDOW tokens, placeholders one token (2: as often as it occurs)
 
 
 @dataclass(frozen=True)

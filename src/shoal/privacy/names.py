@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
+from shoal.privacy.places import is_place
 from shoal.privacy.types import Span
 
 TITLES = frozenset({
@@ -321,6 +322,8 @@ class NameDetector:
                 return 0.7
             return 0.0
         # A single word: an unambiguous gazetteer name, or an ambiguous one after a person cue.
+        if is_place(words[0].key):
+            return 0.0  # "employees in Denver", "the capital is Paris": a place (a person cue was checked above)
         if determiner and self._english(words[0].key):
             return 0.0  # "the Moon": an article before an English word makes it a thing, not a person
         if known[0] and not common[0]:

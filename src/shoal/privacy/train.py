@@ -1,6 +1,9 @@
 """Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
 
-    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz   # the shipped model
+    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.35   # the shipped model
+
+(about a minute; the threshold 0.35 and the scanner's ``topic_floor`` 0.25 were chosen on the dev half
+of ``bench/data/privacy_prompts.jsonl`` — the test half is only reported.)
 
 Reproducible: the generator is seeded, the features are hashed with CRC-32 and the solver is
 deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
@@ -27,7 +30,8 @@ from shoal.privacy.model import CLASSES, SensitivityModel
 
 PUBLIC_LABELS = frozenset({"public", "none", "not_sensitive", "harmless", "false", "0"})
 SENSITIVE_LABELS = frozenset({"sensitive", "confidential", "true", "1"})
-DEFAULT_N = 40_000
+DEFAULT_N = 45_000
+DEFAULT_C = 5.0  # inverse L2 strength; 5 and 15 scored alike on the dev half, the smaller is steadier
 DEFAULT_SEED = 7
 TARGET_RECALL = 0.995  # on a generated check set (another seed): the threshold keeps this recall
 
@@ -99,8 +103,13 @@ def fit(rows: Sequence[list[int]], labels: Sequence[str], weights: Sequence[floa
 
     x = _matrix(rows)
     y = np.asarray([CLASSES.index(lbl) for lbl in labels])
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     clf = LogisticRegression(C=c, max_iter=400, tol=1e-4)
-    clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights))
+    # One BLAS thread: with several, sums are taken in a varying order and the (not fully converged)
+    # solver ends at a visibly different point on every run.
+    with threadpool_limits(limits=1):
+        clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights))
     w = np.zeros((BUCKETS, len(CLASSES)), dtype=np.float32)
     b = np.zeros(len(CLASSES), dtype=np.float32)
     for j, cls in enumerate(clf.classes_):
@@ -142,7 +151,7 @@ def mix(samples: list[dict[str, str]], seed: int, share: float = MIX_SHARE) -> l
 
 
 def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
-                team_weight: float = 5.0, c: float = 20.0, detect: Callable[[str], set[str]] | None = None,
+                team_weight: float = 5.0, c: float = DEFAULT_C, detect: Callable[[str], set[str]] | None = None,
                 log: Callable[[str], None] = print) -> SensitivityModel:
     """Generate, featurise, fit, choose the threshold; team rows added with ``team_weight``."""
     from shoal.privacy.gen.frames import generate
@@ -176,7 +185,7 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     threshold = choose_threshold(model, featurizer, detect, check)
     log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
     return SensitivityModel(model.weights, model.bias, threshold=threshold,
-                            meta={"generated": n, "seed": seed, "team_rows": len(team)})
+                            meta={"generated": n, "seed": seed, "team_rows": len(team), "c": c})
 
 
 def default_detector() -> Callable[[str], set[str]]:
@@ -193,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=DEFAULT_N)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
-    parser.add_argument("--c", type=float, default=20.0, help="inverse L2 strength of the solver")
+    parser.add_argument("--c", type=float, default=DEFAULT_C, help="inverse L2 strength of the solver")
     parser.add_argument("--threshold", type=float,
                         help="decision threshold to store instead of the one chosen on generated prompts "
                              "(the shipped model's was chosen on the dev half of bench/data/privacy_prompts.jsonl)")
@@ -203,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     model = train_model(team, n=args.n, seed=args.seed, c=args.c)
     if args.threshold is not None:
         model = SensitivityModel(model.weights, model.bias, threshold=args.threshold,
-                                 meta={**model.meta, "threshold_from": "command line"})
+                                 meta={**model.meta, "threshold_from": "command line (the shipped model's: the dev half "
+                                                                       "of bench/data/privacy_prompts.jsonl)"})
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shoal.privacy.gen import grammar as g
+from shoal.privacy.gen.extra import MoreFrames
 from shoal.privacy.gen.vocab import (
     FICTIONAL,
     GENERAL_TOPICS,
@@ -325,6 +326,15 @@ _NEEDED = ("first_name", "last_name", "name", "address", "street_address", "city
            "user_name", "iban", "date_of_birth", "company")
 
 
+def _fix_order(f: Any) -> None:
+    """Sort word lists some providers build from a set (it_IT's cities): their order, hence every
+    draw from them, would otherwise change with the interpreter's string-hash seed between runs."""
+    for provider in f.providers:
+        cities = getattr(provider, "cities", None)
+        if isinstance(cities, list | tuple) and all(isinstance(c, str) for c in cities):
+            provider.cities = tuple(sorted(cities))
+
+
 def _complete(f: Any) -> bool:
     try:
         return all(callable(getattr(f, attr)) for attr in _NEEDED) and bool(f.address()) and bool(f.phone_number())
@@ -332,7 +342,7 @@ def _complete(f: Any) -> bool:
         return False
 
 
-class Generator(ComposedFrames):
+class Generator(ComposedFrames, MoreFrames):
     """Seeded generator; one ``sample()`` call returns one labelled prompt."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -343,6 +353,7 @@ class Generator(ComposedFrames):
         self.fakers = {loc: f for loc in LOCALES if _complete(f := Faker(loc))}
         for i, f in enumerate(self.fakers.values()):
             f.seed_instance(seed * 1000 + i)
+            _fix_order(f)
         self.en = self.fakers["en_US"]
         self.families: list[tuple[float, Callable[[], Sample]]] = [
             (6, self.personal_attribute), (2, self.personal_lowercase_name), (3, self.personal_foreign),
@@ -360,6 +371,10 @@ class Generator(ComposedFrames):
             (5, self.neg_work_task), (1, self.neg_format_example), (4, self.composed_foreign),
             (4, self.neg_everyday), (4, self.neg_coding), (8, self.neg_prose), (3, self.neg_order_ref),
             (2, self.business_incident), (3, self.neg_url),
+            (3, self.placeholder_neutral), (3, self.placeholder_personal), (4, self.neg_place), (2, self.neg_filler),
+            (4, self.neg_report), (2, self.personal_pay_calc), (2, self.personal_clinical), (2, self.personal_family),
+            (2, self.personal_identity), (3, self.neg_public_now), (2, self.neg_form),
+            (2, self.business_legal), (1, self.neg_legal), (6, self.wrapped_request),
         ]
 
     def sample(self) -> Sample:
