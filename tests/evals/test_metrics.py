@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,3 +195,21 @@ def test_every_builtin_metric_is_registered_as_an_entry_point() -> None:
         cls = metric_class(name)
         assert cls is not None and cls.name == name
     assert metric_class("no_such_metric") is None
+
+
+async def test_a_plugin_metric_is_found_through_its_entry_point(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    from tests.plugins import install
+
+    with pytest.raises(ConfigError, match="unknown metric 'brevity'"):
+        build_metric(MetricConfig(name="brevity"))
+    install(monkeypatch, tmp_path, {"shoal.metrics": {"brevity": "tests.evals.plugin_metric:Brevity"}})
+    assert "brevity" in metric_names()
+    assert (await score("brevity", "one two three", item(), {"max_words": 2})).value == pytest.approx(0.5)
+    with pytest.raises(ConfigError, match="unknown parameter 'max_word'"):
+        build_metric(MetricConfig(name="brevity", params={"max_word": 2}))
+    # An entry point whose class is named differently is refused, not silently used under two names.
+    install(monkeypatch, tmp_path / "other", {"shoal.metrics": {"terse": "tests.evals.plugin_metric:Brevity"}},
+            name="other_plugin")
+    with pytest.raises(ConfigError, match="is not a Metric named 'terse'"):
+        build_metric(MetricConfig(name="terse"))

@@ -151,7 +151,7 @@ def test_failed_document_write_leaves_previous_version(settings: Settings, tmp_p
     broken = [chunks2[0], replace(chunks2[1], chunk_id=chunks2[0].chunk_id)]
     with pytest.raises(sqlite3.IntegrityError):
         store.upsert(doc2, broken, embedder="minilm")
-    from .test_store_conformance import EVERYONE
+    from shoal.testing.document_store import EVERYONE
 
     hits = store.search("version badges", None, 10, access=EVERYONE, mode="bm25")
     assert [h.chunk.text for h in hits] == ["First version text about badges."]

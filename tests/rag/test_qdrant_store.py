@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from shoal.rag.stores.qdrant import QdrantStore, path_parts
+from shoal.testing.document_store import EVERYONE
 from shoal.wiring import document_store
 
 from .conftest import add, make_settings
-from .test_store_conformance import EVERYONE
 
 
 def texts(store: QdrantStore, query: str) -> list[str]:

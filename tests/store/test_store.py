@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from shoal.errors import NotFoundError, ShoalError
-from shoal.store import Limits, RequestFilter, RequestRecord, Store
-from shoal.store.backend import PostgresBackend, SQLiteBackend
-from shoal.store.migrations import MIGRATIONS, applied
+from shoal.store import RequestFilter, RequestRecord, Store
+from shoal.store.backend import SQLiteBackend
+from shoal.testing import RequestStoreConformance
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -44,79 +43,40 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        backend: SQLiteBackend | PostgresBackend = SQLiteBackend(tmp_path / "shoal.db")
-    else:
-        backend = PostgresBackend(request.getfixturevalue("pg_url"))
-    s = Store(backend, journal_dir=tmp_path / "journal", flush_interval_s=0.05)
-    yield s
-    s.close()
+class TestSQLiteStore(RequestStoreConformance):
+    """The shipped conformance suite (``shoal.testing``) on the default backend, opened by URL."""
+
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'shoal.db'}"
 
 
-def test_migrations_are_numbered_and_idempotent(store: Store) -> None:
-    assert [n for n, _ in applied(store.backend)] == [m.number for m in MIGRATIONS]
-    from shoal.store.migrations import migrate
-
-    assert migrate(store.backend) == []
-
-
-def test_records_roundtrip_query_and_usage(store: Store) -> None:
-    store.start_writer()
-    for i in range(5):
-        store.record_request(_record(i, team="search" if i < 3 else "ads", route_reasons=["pin:cheap"]))
-    store.record_request(_record(9, status=502, error="upstream down", cost_usd=0.0))
-    got = store.get_request("req-1")  # readable at once, committed or not
-    assert got.route_reasons == ["pin:cheap"] and got.response_text == "answer 1"
-    assert store.flush()
-    assert [r.request_id for r in store.query_requests(RequestFilter(team="ads"))] == ["req-4", "req-3"]
-    assert [r.request_id for r in store.query_requests(RequestFilter(errors_only=True))] == ["req-9"]
-    by_team = {u.group: u for u in store.usage("team")}
-    assert by_team["search"].requests == 4 and by_team["search"].errors == 1
-    assert by_team["search"].prompt_tokens == 40 and by_team["search"].cost_usd == pytest.approx(0.003)
-    with pytest.raises(NotFoundError):
-        store.get_request("req-4", team="search")  # another team's record does not exist for you
-    with pytest.raises(ShoalError, match="cannot group usage"):
-        store.usage("password")
+@pytest.mark.postgres
+class TestPostgresStore(RequestStoreConformance):
+    @pytest.fixture
+    def store_url(self, pg_url: str) -> str:
+        return pg_url
 
 
-def test_feedback_keeps_the_original_answer_and_review_state(store: Store) -> None:
-    store.record_request(_record(1))
-    fid = store.add_feedback("req-1", rating=-1, correction="better answer", comment="too short", team="search")
-    fb = store.get_feedback(fid)
-    assert fb.original_response == "answer 1" and fb.status == "pending" and fb.team == "search"
-    with pytest.raises(NotFoundError):
-        store.add_feedback("req-1", rating=1, team="ads")
-    with pytest.raises(ShoalError, match="rating"):
-        store.add_feedback("req-1", rating=9)
-    reviewed = store.set_feedback_status(fid, "accepted", edited_correction="best answer", reviewer="lee")
-    assert reviewed.status == "accepted" and reviewed.final_correction == "best answer"
-    assert [f.id for f in store.list_feedback(status="accepted", team="search")] == [fid]
-    assert store.list_feedback(team="ads") == []
-    with pytest.raises(ShoalError, match="unknown feedback status"):
-        store.set_feedback_status(fid, "maybe")
+def test_store_url_schemes_come_from_the_entry_points(tmp_path: Path) -> None:
+    from shoal.errors import ConfigError
+    from shoal.paths import Paths
+    from shoal.store import open_store
+    from shoal.store.config import StoreConfig
+    from shoal.store.registry import schemes
 
-
-def test_keys_are_hashed(store: Store) -> None:
-    key, secret = store.create_key(team="search", groups=["hr"], limits=Limits(usd_per_day=5))
-    assert secret.startswith("sk-shoal-") and len(secret) > 40
-    assert secret not in repr(key) and key.key_hash != secret
-    found = store.find_key(secret)
-    assert found is not None and found.groups == frozenset({"hr"}) and found.limits.usd_per_day == 5
-    store.revoke_key(key.key_id)
-    assert store.find_key(secret) is None
-    assert store.list_keys() == [] and len(store.list_keys(include_revoked=True)) == 1
-
-
-def test_counters_add_deltas_from_everyone(store: Store) -> None:
-    far = time.time() + 3600
-    store.counters.add([("team:a", "d1", 1, 10, 0.5, far)])
-    totals = store.counters.add([("team:a", "d1", 2, 5, 0.25, far), ("key:k", "m1", 1, 0, 0.0, far)])
-    assert totals[("team:a", "d1")] == (3, 15, 0.75)
-    assert store.counters.read([("team:a", "d1"), ("none", "x")])[("none", "x")] == (0, 0, 0.0)
-    store.counters.purge(far + 10)
-    assert store.counters.read([("team:a", "d1")])[("team:a", "d1")] == (0, 0, 0.0)
+    assert {"sqlite", "postgresql", "postgres"} <= set(schemes())
+    with pytest.raises(ValueError, match="unsupported store scheme 'mysql'.*sqlite://"):
+        StoreConfig(url="mysql://db/x")
+    paths = Paths.at(tmp_path)
+    with pytest.raises(ConfigError, match="unsupported store url scheme 'mysql'"):
+        open_store(StoreConfig.model_construct(url="mysql://db/x", journal=False), paths)
+    # A relative sqlite path is relative to the config file's folder, not the working directory.
+    s = open_store(StoreConfig(url="sqlite:///rel/x.db", journal=False), paths)
+    try:
+        assert s.backend.describe().endswith(str(tmp_path / "rel" / "x.db"))
+    finally:
+        s.close()
 
 
 @pytest.mark.redis
@@ -221,11 +181,6 @@ def test_a_record_the_database_refuses_does_not_block_the_log(tmp_path: Path) ->
     store.close()
 
 
-def test_nul_bytes_are_stored(store: Store) -> None:
-    store.record_request(_record(1, response_text="a\x00b"))
-    assert store.get_request("req-1").response_text == "a\ufffdb"
-
-
 def test_files_shoal_creates_are_owner_only(tmp_path: Path) -> None:
     """The request log holds prompts: the database, its WAL and the journal are 0600 whatever the umask."""
     old = os.umask(0o022)
@@ -242,3 +197,15 @@ def test_files_shoal_creates_are_owner_only(tmp_path: Path) -> None:
         os.umask(old)
     assert len(modes) >= 3
     assert set(modes.values()) == {0o600}, modes
+
+
+class TestBackendRegisteredByAPlugin(RequestStoreConformance):
+    """A URL scheme known only through a plug-in's entry point (here a second name for the SQLite
+    backend): the config accepts it, the registry opens it, and the shipped suite runs on it."""
+
+    @pytest.fixture
+    def store_url(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+        from tests.plugins import install
+
+        install(monkeypatch, tmp_path / "site", {"shoal.stores": {"litefs": "shoal.store.registry:open_sqlite"}})
+        return f"litefs:///{tmp_path / 'shoal.db'}"
