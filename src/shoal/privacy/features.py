@@ -145,6 +145,7 @@ class Featurizer:
         # Words are keyed by their text, n-grams by their id.
         recent: dict[str | int, int] = {}
         seen = recent.get
+        append = ids.append
         for i in range(n):
             word = words[i]
             low = lows[i]
@@ -155,15 +156,22 @@ class Featurizer:
                     ids.extend(word[0])
             if i + 1 < n:
                 here, after = shaped[i], shaped[i + 1]
-                grams = [crc(words[i + 1][1], word[2]) & mask,  # "b:<low> <next low>"
-                         crc(after[0], here[2]) & mask]  # "m:<shape> <next shape>"
+                gram = crc(words[i + 1][1], word[2]) & mask  # "b:<low> <next low>"
+                j = seen(gram)
+                if j is None or i - j >= WINDOW:
+                    recent[gram] = i
+                    append(gram)
+                gram = crc(after[0], here[2]) & mask  # "m:<shape> <next shape>"
+                j = seen(gram)
+                if j is None or i - j >= WINDOW:
+                    recent[gram] = i
+                    append(gram)
                 if i + 2 < n:
-                    grams.append(crc(shaped[i + 2][0], crc(after[1], here[2])) & mask)  # and the one after
-                for gram in grams:
+                    gram = crc(shaped[i + 2][0], crc(after[1], here[2])) & mask  # and the one after
                     j = seen(gram)
                     if j is None or i - j >= WINDOW:
                         recent[gram] = i
-                        ids.append(gram)
+                        append(gram)
             starts.append(len(ids))
         global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
         units = [(0, n)] if whole or n <= SHORT else _units(toks, n)

@@ -220,6 +220,35 @@ PROP_NAMES = [("id", "The order id"), ("query", "Search terms"), ("city", "City 
 USER_TURNS = ["Please help.", "Hi.", "Can you do this?", "Go ahead.", "Use the tool.", "thanks", "Next one please."]
 TOOL_RESULTS = ["ok", "done", '{"status": "ok"}', "no results", "200 OK", "saved", "[]"]
 
+# Key material written out: wallet and signing keys, seed phrases, webhook and JWT secrets.
+KEY_FRAMES = [
+    "signer private key 0x{hex64} - which address does it give?", "my wallet seed phrase is {seed}; is it stored safely?",
+    "signing secret {hex32} for the webhook - where do I put it?", "JWT_SECRET={b64}\nwhy do tokens fail to verify?",
+    "ed25519 private key: {b64}{b64}", "the HMAC key is {hex32}, compute the signature for this payload",
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n{b64}{b64}\n-----END OPENSSH PRIVATE KEY-----\nadd it to the CI",
+    "use this deploy key {b64} to clone the repo", "Ethereum wallet 0x{hex40} key 0x{hex64}, check the balance",
+    "mnemonic: {seed}\nrestore the wallet", "encryption key for the backups: {hex32}",
+]
+SEED_WORDS = ["abandon", "orbit", "canal", "velvet", "marble", "tiger", "hollow", "rescue", "gentle", "pepper",
+              "lunar", "harvest", "tunnel", "echo", "fragile", "magnet", "oyster", "saddle", "window", "zebra"]
+# Errands for a named person with where they live or travel: contact details in everyday form.
+ERRANDS = [
+    "Order a cab for {n} from {addr} to the station at {h}", "Send flowers to {n} at {addr}",
+    "Arrange a courier to collect the laptop from {n}, {addr}", "Pick up {n} at {addr} at {h} on {day}",
+    "Ship the replacement card to {n}, {addr}", "Reserve a hotel room near {addr} for {n}",
+    "Schedule the home visit for {n} at {addr}", "Deliver the prescription to {n} at {addr} before {h}",
+    "Update {n}'s delivery address to {addr}", "{n} is staying at {addr} until {day}; forward the mail there",
+]
+# Legal and commercial advice in German, French and Spanish.
+FOREIGN_ADVICE = [
+    "El abogado piensa que vamos a perder el pleito con {c}; resúmelo para la dirección",
+    "La asesoría jurídica recomienda pagar {m} a {c} para evitar la demanda", "{c} tiene un descuento del {x}% hasta {year}, no se lo digas a otros clientes",
+    "Notre avocat estime que nous perdrons le litige avec {c} ; prépare la note pour la direction",
+    "Le service juridique conseille de transiger avec {c} pour {m}", "{c} bénéficie d'une remise de {x}% jusqu'en {year}, c'est confidentiel",
+    "Unser Anwalt meint, wir verlieren den Prozess gegen {c}; fasse es für den Vorstand zusammen",
+    "Die Rechtsabteilung empfiehlt einen Vergleich mit {c} über {m}", "{c} bekommt {x}% Rabatt bis {year}, bitte nicht weitergeben",
+]
+
 
 class MoreFrames:
     """Builders mixed into ``Generator`` (which provides ``rng``, ``pick``, ``name``, ``faker``, ``en``)."""
@@ -390,6 +419,35 @@ class MoreFrames:
         if rng.random() < 0.8:
             lines += ["function", name, self.pick(TOOL_DESCRIPTIONS), "object", prop, "string", prop_desc]
         return {"text": "\n".join(lines), "label": inner["label"], "kind": "wrapped-request"}
+
+    def secret_key_material(self) -> dict[str, str]:
+        rng = self.rng
+
+        def hexed(k: int) -> Callable[[], str]:
+            return lambda: "".join(rng.choice("0123456789abcdef") for _ in range(k))
+
+        slots: dict[str, Callable[[], str]] = {
+            "hex64": hexed(64), "hex40": hexed(40), "hex32": hexed(32),
+            "b64": lambda: "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+                                   for _ in range(rng.randrange(24, 44))),
+            "seed": lambda: " ".join(rng.choice(SEED_WORDS) for _ in range(12))}
+        return {"text": g.fill(self.pick(KEY_FRAMES), rng, slots), "label": "secret", "kind": "key-material"}
+
+    def personal_errand(self) -> dict[str, str]:
+        rng = self.rng
+        f = self.faker()
+        slots: dict[str, Callable[[], str]] = {
+            "n": self.name, "addr": lambda: str(f.address()).replace("\n", ", ") if rng.random() < 0.5 else str(f.street_address()),
+            "h": lambda: rng.choice(["6", "7:30", "9am", "noon", "5pm", "18:00"]),
+            "day": functools.partial(self.pick, ["Monday", "Friday", "the 3rd", "next week"])}
+        return {"text": g.fill(self.pick(ERRANDS), rng, slots), "label": "personal", "kind": "errand"}
+
+    def business_foreign_advice(self) -> dict[str, str]:
+        rng = self.rng
+        slots: dict[str, Callable[[], str]] = {"c": lambda: str(self.faker().company()),
+                                               "m": lambda: self.pick(["250.000 €", "1,2 M€", "80 000 €", "3 millones"]),
+                                               "x": lambda: str(rng.randrange(5, 40)), "year": lambda: str(rng.randrange(2026, 2030))}
+        return {"text": g.fill(self.pick(FOREIGN_ADVICE), rng, slots), "label": "business", "kind": "foreign-advice"}
 
     def personal_identity(self) -> dict[str, str]:
         rng = self.rng

@@ -375,6 +375,7 @@ class Generator(ComposedFrames, MoreFrames):
             (4, self.neg_report), (2, self.personal_pay_calc), (2, self.personal_clinical), (2, self.personal_family),
             (2, self.personal_identity), (3, self.neg_public_now), (2, self.neg_form),
             (2, self.business_legal), (1, self.neg_legal), (6, self.wrapped_request),
+            (1.5, self.secret_key_material), (1.5, self.personal_errand), (1.5, self.business_foreign_advice),
         ]
 
     def sample(self) -> Sample:
