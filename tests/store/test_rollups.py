@@ -209,3 +209,22 @@ def test_bulk_load_builds_the_same_rows_as_the_write_path(backend: Backend, tmp_
                       key=lambda r: (r.ts, r.request_id), reverse=True)[:3]
     assert [(r.request_id, r.ttft_ms) for r in page] == [(r.request_id, r.ttft_ms) for r in expected]
     other.close()
+
+
+def test_spend_per_user_over_weeks_agrees_with_a_count_at_day_precision(backend: Backend) -> None:
+    Store(backend)
+    # 40 days, a record every 2.5 hours, users and keys rotating.
+    records = [_rec(i, ts=T0 + i * 9000.0, user=f"u{i % 4}", key_id=f"k{i % 5}") for i in range(384)]
+    requests_sql.insert(backend, records)
+    for since, until, team in ((T0 + 3 * 86400 + 500, T0 + 31 * 86400 + 7, None),
+                               (T0 + 1000, T0 + 39 * 86400, "hr"), (T0 + 2 * 86400, T0 + 5 * 86400, None)):
+        w = dash.Window(since, until, team)
+        inside = [r for r in records if int(since // 86400) * 86400 <= int(r.ts // 86400) * 86400 < until
+                  and (team is None or r.team == team)]
+        many = dash.who_many(backend, w, ("user", "key"), 100)
+        for by, attr in (("user", "user"), ("key", "key_id")):
+            expect: dict[str, int] = {}
+            for r in inside:
+                expect[getattr(r, attr)] = expect.get(getattr(r, attr), 0) + 1
+            assert {r["group"]: r["requests"] for r in many[by]} == expect
+            assert {r["group"]: r["requests"] for r in dash.who(backend, w, by, 100)} == expect

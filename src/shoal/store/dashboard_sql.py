@@ -15,7 +15,7 @@ from shoal.errors import ShoalError
 from shoal.store.backend import Backend
 from shoal.store.records import RequestRecord
 from shoal.store.requests_sql import SELECT_COLUMNS, from_row
-from shoal.store.rollups import LAT_COLUMNS, LATENCY_EDGES_MS, N_LAT, TTFT_COLUMNS
+from shoal.store.rollups import LAT_COLUMNS, LATENCY_EDGES_MS, N_LAT, TTFT_COLUMNS, WEEK_SECONDS
 
 TIME_DIMENSIONS = {"team": "team", "model": "model", "route": "route", "sensitivity": "sensitivity"}
 WHO_DIMENSIONS = {"team": "team", "user": "user_name", "segment": "segment", "key": "key_id", "model": "model"}
@@ -106,6 +106,31 @@ def _hour_source(w: Window, columns: tuple[str, ...], *, day_buckets: bool = Fal
     return " UNION ALL ".join(parts), params
 
 
+_WHO_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def _who_source(w: Window, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """Rows of the daily per-user rollup for the window, as a subquery: whole 7-day buckets from
+    ``rollup_week_who`` and only the ragged days from ``rollup_day_who`` (day precision: the
+    same day buckets as reading ``rollup_day_who`` alone, those starting in
+    ``[floor_day(since), until)``)."""
+    lo = int(w.since // _DAY) * _DAY
+    hi = math.ceil(w.until / _DAY) * _DAY
+    w0, w1 = -(-lo // WEEK_SECONDS) * WEEK_SECONDS, hi // WEEK_SECONDS * WEEK_SECONDS
+    team = " AND team = ?" if w.team is not None else ""
+    tp: list[Any] = [w.team] if w.team is not None else []
+    cols = ", ".join(columns)
+    if w0 >= w1:
+        return f"SELECT {cols} FROM rollup_day_who WHERE bucket >= ? AND bucket < ?{team}", [lo, hi, *tp]
+    parts = [f"SELECT {cols} FROM rollup_week_who WHERE bucket >= ? AND bucket < ?{team}"]
+    params: list[Any] = [w0, w1, *tp]
+    for a, b in ((lo, w0), (w1, hi)):
+        if a < b:
+            parts.append(f"SELECT {cols} FROM rollup_day_who WHERE bucket >= ? AND bucket < ?{team}")
+            params += [a, b, *tp]
+    return " UNION ALL ".join(parts), params
+
+
 def timeseries(backend: Backend, w: Window, grain: str | None = None) -> dict[str, Any]:
     """Per bucket: requests, errors, tokens, cost, mean and p50/p95 latency and time to first
     token; plus the totals."""
@@ -190,9 +215,9 @@ def who(backend: Backend, w: Window, by: str, limit: int = 50) -> list[dict[str,
     if by in TIME_DIMENSIONS:
         return [{"group": r[by], **{k: r[k] for k in ("requests", "errors", "prompt_tokens", "completion_tokens",
                                                       "cost_usd")}} for r in breakdown(backend, w, by)[:limit]]
-    where, params = _where(w, grain_seconds=86400)
+    source, params = _who_source(w, (col, *_WHO_MEASURES))
     with backend.transaction() as cur:
-        cur.execute(f"SELECT {col}, {_SUMS} FROM rollup_day_who{where} GROUP BY {col} "
+        cur.execute(f"SELECT {col}, {_SUMS} FROM ({source}) u GROUP BY {col} "
                     f"ORDER BY SUM(cost_usd) DESC, SUM(requests) DESC LIMIT {int(limit)}", params)
         rows = cur.fetchall()
     return [{"group": r[0] or None, **_totals(r[1:6])} for r in rows]
@@ -207,10 +232,10 @@ def who_many(backend: Backend, w: Window, bys: tuple[str, ...], limit: int = 50)
         if col is None or by in TIME_DIMENSIONS:
             raise ShoalError(f"cannot group spend by {by!r} here", hint="use one of: user, segment, key")
         cols.append(col)
-    where, params = _where(w, grain_seconds=86400)
     group = ", ".join(cols)
+    source, params = _who_source(w, (*cols, *_WHO_MEASURES))
     with backend.transaction() as cur:
-        cur.execute(f"SELECT {group}, {_SUMS} FROM rollup_day_who{where} GROUP BY {group}", params)
+        cur.execute(f"SELECT {group}, {_SUMS} FROM ({source}) u GROUP BY {group}", params)
         rows = cur.fetchall()
     k = len(cols)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -104,6 +104,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX requests_user_ts ON requests (user_name, ts)",
         "DROP INDEX IF EXISTS requests_ts",
     )),
+    # Spend per user / key over long windows: whole weeks, then the ragged days.
+    Migration(10, "rollup_week_who", rollups.WEEK_WHO_SCHEMA),
 )
 
 

@@ -8,7 +8,9 @@ The dashboard reads these small tables instead of scanning the log:
   minute × team (the other dimensions are stored as ``''``: minutes only draw short time series).
   A long window reads whole days from ``rollup_day`` and only its ragged ends from ``rollup_hour``
   (``shoal.store.dashboard_sql``), so a month costs ~30 rows per combination instead of ~720;
-- ``rollup_day_who``: per day × team × user × segment × key: requests, tokens, cost (its model
+- ``rollup_day_who`` and ``rollup_week_who``: per day (7-day bucket, aligned on the unix epoch)
+  × team × user × segment × key: requests, tokens, cost. A long window reads whole weeks and
+  only its ragged days (a month of 2,000 users: ~25,000 rows instead of ~60,000); (its model
   column is ``''``; spend per model comes from ``rollup_hour``);
 - ``rollup_day_reason``: per day × team × kind (route / sensitivity) × reason (numbers masked):
   how often each routing or privacy reason was given;
@@ -140,6 +142,23 @@ DAY_TTFT_SCHEMA: tuple[str, ...] = (
 )
 
 
+WEEK_SECONDS = 7 * 86400
+_WHO_COLS = ", ".join(("bucket", *WHO_DIMS, *WHO_MEASURES))
+# Added by a later migration again: the weekly per-user rollup, filled from the daily one.
+WEEK_WHO_SCHEMA: tuple[str, ...] = (
+    f"""CREATE TABLE rollup_week_who (
+        bucket BIGINT NOT NULL, {_text_cols(WHO_DIMS)},
+        requests BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0,
+        prompt_tokens BIGINT NOT NULL DEFAULT 0, completion_tokens BIGINT NOT NULL DEFAULT 0,
+        cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        PRIMARY KEY (bucket, {', '.join(WHO_DIMS)}))""",
+    "CREATE INDEX rollup_week_who_team ON rollup_week_who (team, bucket)",
+    (f"INSERT INTO rollup_week_who ({_WHO_COLS}) SELECT (bucket / {WEEK_SECONDS}) * {WEEK_SECONDS}, "
+     f"{', '.join(WHO_DIMS)}, {', '.join(f'SUM({m})' for m in WHO_MEASURES)} FROM rollup_day_who "
+     f"GROUP BY (bucket / {WEEK_SECONDS}) * {WEEK_SECONDS}, {', '.join(WHO_DIMS)}"),
+)
+
+
 def latency_bucket(ms: float) -> int:
     for i, edge in enumerate(LATENCY_EDGES_MS):
         if ms <= edge:
@@ -179,6 +198,7 @@ _SQL = {
     "rollup_hour": _upsert_sql("rollup_hour", _TIME_KEYS, MEASURES),
     "rollup_day": _upsert_sql("rollup_day", _TIME_KEYS, MEASURES),
     "rollup_day_who": _upsert_sql("rollup_day_who", _WHO_KEYS, WHO_MEASURES),
+    "rollup_week_who": _upsert_sql("rollup_week_who", _WHO_KEYS, WHO_MEASURES),
     "rollup_day_reason": _upsert_sql("rollup_day_reason", ("bucket", "team", "kind", "reason"), ("requests",)),
     "rollup_day_router": _upsert_sql("rollup_day_router", ("bucket", "team", "score", "model"),
                                      ("requests", "prompt_tokens", "completion_tokens")),
@@ -187,7 +207,7 @@ _SQL = {
 
 
 _KEY_LEN = {"rollup_minute": len(_TIME_KEYS), "rollup_hour": len(_TIME_KEYS), "rollup_day": len(_TIME_KEYS),
-            "rollup_day_who": len(_WHO_KEYS),
+            "rollup_day_who": len(_WHO_KEYS), "rollup_week_who": len(_WHO_KEYS),
             "rollup_day_reason": 4, "rollup_day_router": 4, "rollup_peak": 2}
 
 
@@ -199,6 +219,7 @@ class Aggregator:
         self.time: dict[str, dict[tuple[Any, ...], list[float]]] = {
             g: defaultdict(lambda: [0.0] * len(MEASURES)) for g in GRAINS}
         self.who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
+        self.who_week: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
         self.reasons: dict[tuple[Any, ...], int] = defaultdict(int)
         self.router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.peak: dict[tuple[str, int], int] = defaultdict(int)
@@ -234,12 +255,13 @@ class Aggregator:
                 peak[(scope, minute)] += tokens
             day = int(r.ts // 86400) * 86400
             # Per model spend comes from rollup_hour; a model here would multiply the rows by models.
-            w = who[(day, team, r.user or "", r.segment or "", r.key_id or "", "")]
-            w[0] += 1
-            w[1] += err
-            w[2] += r.prompt_tokens
-            w[3] += r.completion_tokens
-            w[4] += r.cost_usd
+            who_key = (team, r.user or "", r.segment or "", r.key_id or "", "")
+            for w in (who[(day, *who_key)], self.who_week[(int(r.ts // WEEK_SECONDS) * WEEK_SECONDS, *who_key)]):
+                w[0] += 1
+                w[1] += err
+                w[2] += r.prompt_tokens
+                w[3] += r.completion_tokens
+                w[4] += r.cost_usd
             for kind, items in (("route", r.route_reasons), ("sensitivity", r.sensitivity_reasons)):
                 for reason in set(map(reason_key, items)):
                     reasons[(day, team, kind, reason)] += 1
@@ -259,6 +281,7 @@ class Aggregator:
         for grain in GRAINS:
             out[f"rollup_{grain}"] = [(*k, *_ints(v)) for k, v in self.time[grain].items()]
         out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in self.who.items()]
+        out["rollup_week_who"] = [(*k, *_ints(v)) for k, v in self.who_week.items()]
         out["rollup_day_reason"] = [(*k, n) for k, n in self.reasons.items()]
         out["rollup_day_router"] = [(*k, *v) for k, v in self.router.items()]
         out["rollup_peak"] = [(*k, n) for k, n in self.peak.items()]
@@ -277,10 +300,12 @@ def _ints(values: list[float]) -> list[float | int]:
 
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_minute": _TIME_KEYS, "rollup_hour": _TIME_KEYS, "rollup_day": _TIME_KEYS, "rollup_day_who": _WHO_KEYS,
+    "rollup_week_who": _WHO_KEYS,
     "rollup_day_reason": ("bucket", "team", "kind", "reason"), "rollup_day_router": ("bucket", "team", "score", "model"),
     "rollup_peak": ("scope", "bucket")}
 _TABLE_MEASURES: dict[str, tuple[str, ...]] = {
     "rollup_minute": MEASURES, "rollup_hour": MEASURES, "rollup_day": MEASURES, "rollup_day_who": WHO_MEASURES,
+    "rollup_week_who": WHO_MEASURES,
     "rollup_day_reason": ("requests",), "rollup_day_router": ("requests", "prompt_tokens", "completion_tokens"),
     "rollup_peak": ("tokens",)}
 
