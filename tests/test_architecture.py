@@ -3,8 +3,9 @@ a function or under ``TYPE_CHECKING``.
 
 The layers are the package table of ARCHITECTURE.md (bottom first). Every ``import`` statement of
 every module under ``src/shoal`` is read with ``ast`` (wherever it sits), resolved to the module it
-names, and checked. ``KNOWN`` lists arrows that still break the rule; it may only shrink — a
-listed arrow that no longer exists fails the test too, so the list stays true.
+names, and checked. ``KNOWN`` would list arrows that still break the rule; it is empty and may only
+shrink — a listed arrow that no longer exists fails the test too, so the list stays true. A
+separate check keeps the whole ``Settings`` (even untyped) out of every layer below the wiring.
 """
 
 from __future__ import annotations
@@ -193,6 +194,28 @@ def test_no_import_cycles_between_packages() -> None:
     assert not cycles, "packages importing each other: " + "; ".join(" ↔ ".join(c) for c in cycles)
 
 
+def _takes_settings(path: Path) -> list[str]:
+    """Functions with a ``settings`` parameter, and any use of the name ``Settings``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            if any(a.arg == "settings" for a in args):
+                found.append(f"{node.name}(settings)")
+        elif isinstance(node, ast.Name) and node.id == "Settings":
+            found.append(f"Settings (line {node.lineno})")
+    return found
+
+
+def test_only_the_wiring_layers_take_the_whole_settings() -> None:
+    # Below layer 7 a component gets its own config section and explicit paths (shoal.paths.Paths).
+    # The import rule already keeps shoal.config out; this also catches the whole config passed in
+    # untyped (``settings: Any``) and read by duck typing.
+    bad = {name: found for name, path in _modules().items()
+           if LAYERS[_package(name)] < LAYERS["wiring"] and (found := _takes_settings(path))}
+    assert not bad, f"lower layers handed the whole Settings: {bad}"
+
+
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     # The rule is only as good as the parser: a function-level import must count.
     path = tmp_path / "m.py"
@@ -202,3 +225,6 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     assert _violations({"shoal.store.m": {"shoal.gateway.app"}}) == {
         ("store", "gateway"): ["shoal.store.m → shoal.gateway.app"]}
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+    loose = tmp_path / "loose.py"
+    loose.write_text("def open_it(settings: Any, *, create: bool) -> None:\n    x: Settings\n", encoding="utf-8")
+    assert _takes_settings(loose) == ["open_it(settings)", "Settings (line 2)"]

@@ -1,7 +1,9 @@
-"""Builds the production request path from settings: the one place the stages are put together.
+"""Builds the parts from the config: the one place that reads the whole ``Settings``.
 
-The CLI (`shoal ask`, `shoal route`) and the gateway both call ``build_pipeline`` so that a
-request is retrieved, scanned, routed and called the same way wherever it enters.
+Every component below gets its own config section plus explicit paths (``shoal.paths.Paths``):
+the catalog, the stores, the RAG searcher, eval runs (``EvalProject``) and the promotion gate.
+The CLI (`shoal ask`, `shoal route`), the gateway and ``shoal.Client`` all call ``build_pipeline``
+so that a request is retrieved, scanned, routed and called the same way wherever it enters.
 """
 
 from __future__ import annotations
