@@ -42,7 +42,7 @@ def test_completions_api_non_streaming_and_streaming(no_model_live: Live) -> Non
 
 def test_completions_api_refuses_what_it_cannot_do_with_a_400(live: Live) -> None:
     client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=live.create_key(team="t"), max_retries=0)
-    for extra in ({"n": 2}, {"echo": True}, {"suffix": "end"}):
+    for extra in ({"logprobs": 2}, {"echo": True}, {"suffix": "end"}):
         try:
             client.completions.create(model="cheap", prompt="hi", **extra)  # type: ignore[call-overload]
         except openai.BadRequestError as exc:

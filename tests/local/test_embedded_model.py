@@ -74,3 +74,38 @@ def test_missing_gguf_path_names_the_key() -> None:
     with pytest.raises(errors.ConfigError) as exc:
         cat.chat_model("mine").complete_sync(ChatRequest.of("hi"))
     assert "models.mine.options.path" in str(exc.value) and "/nope/model.gguf" in str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def logprobs_catalog() -> Catalog:
+    pytest.importorskip("llama_cpp")
+    # logprobs keep every position's logits: a small window keeps that to ~100 MB.
+    models = {"lp": {"provider": "llama_cpp", "options": {"logprobs": True, "n_ctx": 512}}}
+    return build_catalog(Settings(parse_config({"models": models, "default_model": "lp"}), None), check=False)
+
+
+async def test_logprobs_when_the_model_is_loaded_for_them(logprobs_catalog: Catalog) -> None:
+    import math
+
+    request = ChatRequest.of("What is the capital of France?", max_tokens=8, temperature=0.0, logprobs=True,
+                             top_logprobs=3)
+    out = await logprobs_catalog.chat_model("lp").complete(request)
+    assert out.logprobs is not None and len(out.logprobs) == out.usage.completion_tokens
+    assert "".join(t["token"] for t in out.logprobs) == out.text
+    for token in out.logprobs:
+        assert type(token["logprob"]) is float and token["logprob"] <= 0.0 and len(token["top_logprobs"]) >= 1
+        # greedy decoding: the chosen token is the most likely one
+        assert token["logprob"] == pytest.approx(max(t["logprob"] for t in token["top_logprobs"]))
+    assert math.exp(out.logprobs[0]["logprob"]) > 0.0
+    streamed = [c async for c in logprobs_catalog.chat_model("lp").stream(request)]
+    tokens = [t for c in streamed for t in (c.logprobs or ())]
+    assert [t["token"] for t in tokens] == [t["token"] for t in out.logprobs]
+
+
+async def test_logprobs_are_refused_when_not_loaded_and_n_generates_in_turn(catalog: Catalog) -> None:
+    model = catalog.chat_model("local")
+    with pytest.raises(errors.UnsupportedRequestError, match="logprobs"):
+        await model.complete(ChatRequest.of("Hi", max_tokens=4, logprobs=True))
+    out = await model.complete(ChatRequest.of("Name a colour.", max_tokens=6, temperature=1.0, seed=None, n=2))
+    assert len(out.choices) == 2 and all(c.text for c in out.choices)
+    assert out.usage.prompt_tokens > 10  # two calls, each reading the prompt

@@ -212,7 +212,8 @@ class ChatHandler:
         """Reserve the request's maximum cost (after routing: the candidates' prices are known)."""
         st = self.state
         prompt = prompt_tokens(prepared.request)
-        cap = prepared.request.max_tokens or st.config.reserve_completion_tokens
+        # n choices: n answers of up to max_tokens each.
+        cap = (prepared.request.max_tokens or st.config.reserve_completion_tokens) * prepared.request.n
         usd = max_cost(prompt, cap, (st.spec(n) for n in prepared.decision.candidates), st.config.reserve_usd_cap)
         try:
             return await st.limiter.admit(scopes, tokens=prompt + cap, usd=usd)

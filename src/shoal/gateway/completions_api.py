@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from shoal.gateway.openai_api import ParsedChat
+from shoal.gateway.openai_api import MAX_N, ParsedChat
 from shoal.gateway.validate import bad, opt_bool, opt_int, opt_number, req_str, stop_list
 from shoal.models.types import ChatRequest, Chunk, Completion, Message
 
@@ -21,9 +21,14 @@ def parse_completion(data: dict[str, Any]) -> ParsedChat:
         prompt = prompt[0]
     if not isinstance(prompt, str):
         raise bad("prompt", "expected a string (one prompt per request)")
-    n = opt_int(data, "n", lo=1)
-    if n is not None and n != 1:
-        raise bad("n", "only n=1 is supported")
+    n = opt_int(data, "n", lo=1, hi=MAX_N) or 1
+    if n > 1 and data.get("stream"):
+        raise bad("n", "more than one choice cannot be streamed; use stream: false (or n: 1)")
+    if data.get("best_of") not in (None, 1, n):
+        raise bad("best_of", "choosing the best of several generations is not supported")
+    if data.get("logprobs") is not None:
+        raise bad("logprobs", "the legacy completions format's logprobs are not supported; "
+                              "use /v1/chat/completions with logprobs: true")
     if data.get("echo"):
         raise bad("echo", "echoing the prompt is not supported")
     suffix = data.get("suffix")
@@ -34,7 +39,7 @@ def parse_completion(data: dict[str, Any]) -> ParsedChat:
     request = ChatRequest(
         messages=(Message.user(prompt),), max_tokens=opt_int(data, "max_tokens", lo=1),
         temperature=opt_number(data, "temperature", lo=0, hi=2), top_p=opt_number(data, "top_p", lo=0, hi=1),
-        stop=stop_list(data, "stop"), seed=opt_int(data, "seed"))
+        stop=stop_list(data, "stop"), seed=opt_int(data, "seed"), n=n)
     return ParsedChat(request, model, opt_bool(data, "stream"), include_usage)
 
 
@@ -42,8 +47,8 @@ def text_completion_body(completion: Completion, *, response_id: str, model: str
     usage = completion.usage
     return orjson.dumps({
         "id": response_id, "object": "text_completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "text": completion.text, "finish_reason": completion.finish_reason,
-                     "logprobs": None}],
+        "choices": [{"index": i, "text": c.text, "finish_reason": c.finish_reason, "logprobs": None}
+                    for i, c in enumerate(completion.choices)],
         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "total_tokens": usage.total_tokens},
         "shoal": meta,

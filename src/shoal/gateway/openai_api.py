@@ -19,7 +19,18 @@ from shoal.gateway.validate import (
     stop_list,
     tools_list,
 )
-from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, Part, TextPart, ToolCall
+from shoal.models.types import (
+    ChatRequest,
+    Choice,
+    Chunk,
+    Completion,
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+    TokenLogprob,
+    ToolCall,
+)
 
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool",
           "function": "tool"}
@@ -141,9 +152,7 @@ def _legacy_function_call(value: Any) -> str | dict[str, Any]:
 def parse_chat(data: dict[str, Any]) -> ParsedChat:
     model = req_str(data, "model")
     messages = parse_messages(req_list(data, "messages"))
-    n = opt_int(data, "n", lo=1)
-    if n is not None and n != 1:
-        raise bad("n", "only n=1 is supported")
+    n, logprobs, top_logprobs = choices_options(data)
     max_tokens = opt_int(data, "max_completion_tokens", lo=1) or opt_int(data, "max_tokens", lo=1)
     json_mode = False
     json_schema: dict[str, Any] | None = None
@@ -171,24 +180,48 @@ def parse_chat(data: dict[str, Any]) -> ParsedChat:
     request = ChatRequest(
         messages=messages, temperature=opt_number(data, "temperature", lo=0, hi=2), max_tokens=max_tokens,
         top_p=opt_number(data, "top_p", lo=0, hi=1), stop=stop_list(data, "stop"), json_mode=json_mode,
-        json_schema=json_schema, tools=tools, tool_choice=tool_choice, seed=seed)
+        json_schema=json_schema, tools=tools, tool_choice=tool_choice, seed=seed, n=n, logprobs=logprobs,
+        top_logprobs=top_logprobs)
     return ParsedChat(request, model, opt_bool(data, "stream"), include_usage)
+
+
+MAX_N = 16  # choices per request: each is generated (and reserved against the budget) in full
+
+
+def choices_options(data: dict[str, Any]) -> tuple[int, bool, int | None]:
+    """``n``, ``logprobs`` and ``top_logprobs`` of a chat request, checked together."""
+    n = opt_int(data, "n", lo=1, hi=MAX_N) or 1
+    if n > 1 and data.get("stream"):
+        raise bad("n", "more than one choice cannot be streamed; use stream: false (or n: 1)")
+    logprobs = opt_bool(data, "logprobs")
+    top_logprobs = opt_int(data, "top_logprobs", lo=0, hi=20)
+    if top_logprobs is not None and not logprobs:
+        raise bad("top_logprobs", "needs logprobs: true")
+    return n, logprobs, top_logprobs
 
 
 def _calls_json(calls: tuple[ToolCall, ...]) -> list[dict[str, Any]]:
     return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
 
 
+def _logprobs_json(logprobs: tuple[TokenLogprob, ...] | None) -> dict[str, Any] | None:
+    return None if logprobs is None else {"content": list(logprobs), "refusal": None}
+
+
+def _choice_json(index: int, choice: Choice) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": choice.text if choice.text or not
+                               choice.tool_calls else None, "refusal": None}
+    if choice.tool_calls:
+        message["tool_calls"] = _calls_json(choice.tool_calls)
+    finish = "tool_calls" if choice.tool_calls and choice.finish_reason == "stop" else choice.finish_reason
+    return {"index": index, "message": message, "finish_reason": finish, "logprobs": _logprobs_json(choice.logprobs)}
+
+
 def completion_body(completion: Completion, *, response_id: str, model: str, meta: dict[str, Any]) -> bytes:
-    message: dict[str, Any] = {"role": "assistant", "content": completion.text if completion.text or not
-                               completion.tool_calls else None, "refusal": None}
-    if completion.tool_calls:
-        message["tool_calls"] = _calls_json(completion.tool_calls)
-    finish = "tool_calls" if completion.tool_calls and completion.finish_reason == "stop" else completion.finish_reason
     usage = completion.usage
     return orjson.dumps({
         "id": response_id, "object": "chat.completion", "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "choices": [_choice_json(i, c) for i, c in enumerate(completion.choices)],
         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
                   "total_tokens": usage.total_tokens},
         "shoal": meta,
@@ -227,7 +260,8 @@ class ChunkWriter:
             self.tool_index += len(chunk.tool_calls)
         if chunk.finish_reason is None and not delta:
             return b""
-        return self._event([{"index": 0, "delta": delta, "finish_reason": None, "logprobs": None}])
+        return self._event([{"index": 0, "delta": delta, "finish_reason": None,
+                             "logprobs": _logprobs_json(chunk.logprobs)}])
 
     def finish(self, finish_reason: str, prompt_tokens: int, completion_tokens: int, meta: dict[str, Any]) -> bytes:
         if finish_reason == "stop" and self.tool_index:

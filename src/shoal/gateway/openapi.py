@@ -51,7 +51,10 @@ _CHAT_REQUEST = {"type": "object", "required": ["model", "messages"], "propertie
     "stop": {"oneOf": [{"type": "string"}, {"type": "array", "maxItems": 16, "items": {"type": "string"}}]},
     "stream": {"type": "boolean"},
     "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
-    "n": {"type": "integer", "enum": [1]},
+    "n": {"type": "integer", "minimum": 1, "maximum": 16,
+          "description": "choices; > 1 not with stream, and only on models that can (else a 400 naming n)"},
+    "logprobs": {"type": "boolean", "description": "per-token log probabilities (a 400 where the model has none)"},
+    "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "description": "needs logprobs: true"},
     "seed": {"type": "integer"},
     "response_format": {"type": "object", "required": ["type"], "properties": {
         "type": {"enum": ["text", "json_object", "json_schema"]}}},
@@ -112,7 +115,8 @@ _COMPLETIONS_REQUEST = {"type": "object", "required": ["model", "prompt"], "prop
     "temperature": {"type": "number", "minimum": 0, "maximum": 2},
     "top_p": {"type": "number", "minimum": 0, "maximum": 1},
     "stop": {"oneOf": [{"type": "string"}, {"type": "array", "maxItems": 16, "items": {"type": "string"}}]},
-    "stream": {"type": "boolean"}, "seed": {"type": "integer"}}}
+    "stream": {"type": "boolean"}, "seed": {"type": "integer"},
+    "n": {"type": "integer", "minimum": 1, "maximum": 16}}}
 
 _SHOAL_META = {"type": "object", "properties": {
     "request_id": {"type": "string"}, "model": {"type": ["string", "null"]}, "route": {"type": ["string", "null"]},

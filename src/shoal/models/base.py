@@ -12,8 +12,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
+from shoal.errors import UnsupportedRequestError
 from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, ModelSpec, ToolCall, Usage
 
 T = TypeVar("T")
@@ -29,10 +30,35 @@ def run_sync(coro: Any) -> Any:
 
 
 class ChatModel(ABC):
-    """A chat model, reached through some provider. Async first; ``*_sync`` wrap for scripts."""
+    """A chat model, reached through some provider. Async first; ``*_sync`` wrap for scripts.
+
+    ``n > 1`` (several answers to one prompt): an adapter whose upstream returns them from one call
+    says ``n_choices = "native"``; one whose calls cost only local compute (the embedded model, test
+    doubles) says ``"sequential"`` and the base class makes n calls; any other refuses the request
+    with a 400 (n paid calls would also pay for the prompt n times). ``logprobs`` are refused by a
+    model whose ``logprobs_supported()`` is false. Neither is streamed with n > 1.
+    """
+
+    n_choices: ClassVar[Literal["native", "sequential"] | None] = None
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
+
+    def logprobs_supported(self) -> bool:
+        """Whether this model can return per-token log probabilities."""
+        return False
+
+    def check_request(self, request: ChatRequest, *, stream: bool = False) -> None:
+        """Refuse (``UnsupportedRequestError``, a 400) what this model cannot do; nothing is sent."""
+        if request.n > 1 and (stream or self.n_choices is None):
+            how = "streamed" if stream else f"returned by model {self.spec.name!r}"
+            raise UnsupportedRequestError(f"n: more than one choice cannot be {how}",
+                                          hint="send n = 1 (and repeat the request)" if not stream
+                                          else "use stream: false for n > 1")
+        if request.logprobs and not self.logprobs_supported():
+            raise UnsupportedRequestError(f"logprobs: model {self.spec.name!r} cannot return log probabilities",
+                                          hint="ask a model that can (an OpenAI-compatible upstream, or the "
+                                               "embedded model with options.logprobs: true), or drop logprobs")
 
     @property
     def name(self) -> str:
@@ -43,8 +69,12 @@ class ChatModel(ABC):
         return self.spec.locality
 
     async def complete(self, request: ChatRequest) -> Completion:
+        self.check_request(request)
         start = time.perf_counter()
-        result = await self._complete(request)
+        if request.n > 1 and self.n_choices == "sequential":
+            result = await self._complete_each(request)
+        else:
+            result = await self._complete(request)
         latency = time.perf_counter() - start
         return replace(result, latency_s=latency, cost_usd=self.spec.pricing.cost(result.usage),
                        provider=self.spec.provider, name=self.spec.name)
@@ -55,6 +85,7 @@ class ChatModel(ABC):
         Closing this stream early (a client that disconnects) closes the adapter's stream at
         once, which cancels the upstream HTTP call or stops local generation.
         """
+        self.check_request(request, stream=True)
         inner = self._stream(request)
         try:
             async for chunk in inner:
@@ -85,6 +116,14 @@ class ChatModel(ABC):
 
     async def aclose(self) -> None:
         """Release connections; the model may be used again afterwards (clients are re-created)."""
+
+    async def _complete_each(self, request: ChatRequest) -> Completion:
+        """``n`` answers from ``n`` calls, one after the other; usage adds up (each call reads the prompt)."""
+        one = replace(request, n=1)
+        results = [await self._complete(one) for _ in range(request.n)]
+        first = results[0]
+        usage = sum((r.usage for r in results[1:]), first.usage)
+        return replace(first, usage=usage, more=tuple(r.choices[0] for r in results[1:]))
 
     @abstractmethod
     async def _complete(self, request: ChatRequest) -> Completion: ...

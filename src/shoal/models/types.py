@@ -104,6 +104,11 @@ class ChatRequest:
     tool_choice: str | dict[str, Any] | None = None
     seed: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Several answers to one prompt (``Completion.more``), and per-token log probabilities
+    # (``Completion.logprobs``). A model that cannot give them refuses the request (see ChatModel).
+    n: int = 1
+    logprobs: bool = False
+    top_logprobs: int | None = None
 
     @staticmethod
     def of(prompt: str, *, system: str | None = None, **kwargs: Any) -> ChatRequest:
@@ -205,17 +210,46 @@ class ModelSpec:
                 f"locality={self.locality!r}, base_url={self.base_url!r})")
 
 
+# One token's log probability in OpenAI's chat shape: {"token", "logprob", "bytes", "top_logprobs": [...]}.
+TokenLogprob = dict[str, Any]
+
+
+def token_logprobs(value: Any) -> tuple[TokenLogprob, ...] | None:
+    """A choice's ``logprobs.content`` (the per-token entries of OpenAI's wire format, which
+    llama-cpp-python writes too), passed through as given; None when there are none."""
+    if not isinstance(value, dict) or not isinstance(value.get("content"), list):
+        return None
+    return tuple(t for t in value["content"] if isinstance(t, dict))
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Another answer to the same request (``n > 1``); the first is the ``Completion`` itself."""
+
+    text: str
+    finish_reason: FinishReason | str = "stop"
+    tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     text: str
     model: str  # concrete model id the provider reports
     finish_reason: FinishReason | str = "stop"
-    usage: Usage = Usage()
+    usage: Usage = Usage()  # of every choice together
     cost_usd: float = 0.0
     latency_s: float = 0.0
     provider: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
     name: str = ""  # the configured name that served it
+    logprobs: tuple[TokenLogprob, ...] | None = None  # when the request asked for them
+    more: tuple[Choice, ...] = ()  # choices 2..n when the request asked for n > 1
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """Every answer, this completion's own first."""
+        return (Choice(self.text, self.finish_reason, self.tool_calls, self.logprobs), *self.more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +261,7 @@ class Chunk:
     usage: Usage | None = None
     model: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] | None = None  # of this delta's tokens, when asked for
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from shoal.models.base import ChatModel, EmbeddingModel
 from shoal.models.types import ChatRequest, Chunk, Completion, ModelSpec
 from shoal.tuning.registry import ModelVersion, Registry, parse_model_ref
 
-_LLAMA_OPTIONS = ("n_ctx", "n_threads", "n_gpu_layers", "seed", "max_tokens", "chat_format", "verbose")
+_LLAMA_OPTIONS = ("n_ctx", "n_threads", "n_gpu_layers", "seed", "max_tokens", "chat_format", "verbose", "logprobs")
 
 
 def _llama_model(spec: ModelSpec) -> ChatModel:
@@ -59,6 +59,11 @@ def canary_pick(share: float, key: str | None, rng: random.Random) -> bool:
 
 class RegistryChatModel(ChatModel):
     """Resolves its registry ref per request and delegates to a cached llama.cpp model per version."""
+
+    n_choices = "native"  # the version's llama.cpp model makes the n calls (and checks logprobs)
+
+    def logprobs_supported(self) -> bool:
+        return True
 
     def __init__(self, spec: ModelSpec, registry: Registry | None = None, canary_share: float | None = None,
                  factory: Callable[[ModelSpec], ChatModel] | None = None) -> None:
