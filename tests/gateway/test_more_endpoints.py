@@ -3,29 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import anthropic
 import openai
-import pytest
 
-from tests.gateway.conftest import Live, live_gateway, make_settings
-
-
-@pytest.fixture
-def no_model_live(tmp_path: Path) -> Iterator[Live]:
-    # The wire format is under test, not the learned sensitivity model: with it on, the shipped model
-    # scores the sentence prefix "The capital of France is" as personal data (p 0.47 against a 0.25
-    # threshold), the request is pinned to the self-hosted echo model and the answer is the prompt.
-    # That false positive belongs to the privacy model (its training negatives); the exact detectors
-    # stay on here.
-    with live_gateway(make_settings(tmp_path, privacy={"model": {"enabled": False}})) as gw:
-        yield gw
+from tests.gateway.conftest import Live
 
 
-def test_completions_api_non_streaming_and_streaming(no_model_live: Live) -> None:
-    live = no_model_live
+def test_completions_api_non_streaming_and_streaming(live: Live) -> None:
+    # With the default privacy scan: the sensitivity model before v3 scored this sentence prefix as
+    # personal data and pinned it to the self-hosted echo model (the answer came back as the prompt).
     key = live.create_key(team="search")
     client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=key, max_retries=0)
     done = client.completions.create(model="cheap", prompt="The capital of France is", max_tokens=20)
