@@ -192,6 +192,7 @@ class NameDetector:
         self._gazetteer = gazetteer
         self._vocabulary = vocabulary
         self._use_vocabulary = use_vocabulary
+        self._firsts: tuple[Gazetteer, frozenset[str]] | None = None
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -220,14 +221,19 @@ class NameDetector:
         toks = _tokens(text)
         spans: list[Span] = []
         cues = _Cues(text)
+        any_cue = bool(cues.starts)
+        firsts = self._lower_firsts(g)
         i = 0
         while i < len(toks):
             tok = toks[i]
-            named = cues.named_before(tok.start)
-            lower_name = (named and tok.key not in g.common and tok.key not in NOT_NAMES and len(tok.key) > 2
-                          and tok.text.islower())
+            named = any_cue and cues.named_before(tok.start)
+            # A capitalised word or an initial is never all lower case: only other words can be a
+            # lower-case name after a cue.
+            lower_name = (named and not (tok.cap or tok.initial) and tok.key not in g.common
+                          and tok.key not in NOT_NAMES and len(tok.key) > 2 and tok.text.islower())
             if not (tok.cap or tok.initial or lower_name):
-                pair = self._lowercase_name(toks, i, g)
+                # Most words: not a possible lower-case first name, so ``_lowercase_name`` would say 0.
+                pair = self._lowercase_name(toks, i, g) if tok.key in firsts else 0
                 if pair:
                     start, end = toks[i].start, toks[i + pair - 1].end
                     spans.append(Span(start, end, "PERSON", text[start:end], 0.6))
@@ -272,6 +278,13 @@ class NameDetector:
                 spans.append(Span(start, end, "PERSON", text[start:end], score))
             i = max(j, i + 1)
         return spans
+
+    def _lower_firsts(self, g: Gazetteer) -> frozenset[str]:
+        """The first names ``_lowercase_name`` accepts as a start (built once per gazetteer)."""
+        if self._firsts is None or self._firsts[0] is not g:
+            self._firsts = (g, frozenset(k for k in g.first
+                                         if k not in g.common and k not in NOT_NAMES and len(k) >= 3))
+        return self._firsts[1]
 
     @staticmethod
     def _lowercase_name(toks: list[_Tok], i: int, g: Gazetteer) -> int:
@@ -364,10 +377,12 @@ class _Cues:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        if text.isascii():
-            # Every occurrence of every gate word, by ``str.find`` on the lower-cased text (same
-            # offsets for ASCII): several times faster than the case-insensitive alternation.
-            low = text.lower()
+        low = text.lower()
+        # Every occurrence of every gate word by ``str.find`` on the lower-cased text, several times
+        # faster than the case-insensitive alternation. Valid when lower-casing kept every offset and
+        # the text has neither "ı" nor "ſ" (the only characters that ``re.IGNORECASE`` equates with
+        # an ASCII letter, "i" and "s", without lower-casing to it).
+        if len(low) == len(text) and "ı" not in low and "ſ" not in low:
             found: list[tuple[int, int]] = []
             for word in _CUE_GATE_WORDS:
                 i = low.find(word)
