@@ -116,11 +116,12 @@ def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, li
     pattern right there (``match`` at the position, in order, past the previous match: what
     ``finditer`` counts).
     """
-    leads, always = _lexicon_index(lexicon)
+    leads, always, lead_rx = _lexicon_index(lexicon)
     hits = [0] * len(lexicon)
     free = [0] * len(lexicon)  # where each topic's next match may start (after the last one)
-    for m in _WORD_START.finditer(lowered):
-        pos, run = m.start(), m.group()
+    for m in lead_rx.finditer(lowered):  # the word starts that begin with some term's lead
+        pos = m.start()
+        run = lowered[pos:pos + 3]
         for n in range(1, len(run) + 1):
             for t in leads.get(run[:n], ()):
                 if hits[t] < 3 and pos >= free[t]:
@@ -134,8 +135,9 @@ def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, li
 
 
 @lru_cache(maxsize=16)
-def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Lead → the topics (indices) with a term of that lead; and the topics whose pattern must run whole."""
+def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...], re.Pattern[str]]:
+    """Lead → the topics (indices) with a term of that lead; the topics whose pattern must run
+    whole; and a pattern finding the word starts that begin with any lead."""
     leads: dict[str, list[int]] = {}
     always: list[int] = []
     for t, (_, rx) in enumerate(lexicon):
@@ -145,7 +147,9 @@ def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[
             continue
         for lead in needs:
             leads.setdefault(lead, []).append(t)
-    return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always)
+    any_lead = "|".join(re.escape(lead) for lead in sorted(leads, key=lambda w: (-len(w), w)))
+    lead_rx = re.compile(rf"\b(?:{any_lead})" if any_lead else r"(?!)")
+    return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always), lead_rx
 
 
 def _count(rx: re.Pattern[str], text: str, cap: int) -> int:
