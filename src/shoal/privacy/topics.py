@@ -222,9 +222,13 @@ def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | Non
                        ) -> list[tuple[str, float, list[str]]]:
     """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts."""
     groups = list(base) if base is not None else feature_groups(text)
-    # Case-insensitive cues run case-sensitively on the lower-cased text when it is ASCII (the same
-    # matches: lower() keeps every offset and word boundary there), several times faster.
-    low = text.lower() if text.isascii() else None
+    # Case-insensitive cues run case-sensitively on the lower-cased text, several times faster, and
+    # with the same matches whenever lower-casing kept every offset (it keeps every character's
+    # word, digit and space class) and the text has neither "ı" nor "ſ" (the only characters
+    # ``re.IGNORECASE`` equates with an ASCII letter, "i" and "s", that do not lower-case to it).
+    low: str | None = text.lower()
+    if len(low) != len(text) or "ı" in low or "ſ" in low:
+        low = None
     for name, rx in _CUES.items():
         lowered = _CUES_LOWER.get(name)
         count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)

@@ -1,0 +1,134 @@
+"""The scan's shortcuts give exactly the answers of the plain definitions they replace.
+
+Each detector searches less than the whole text where it can prove nothing is there (a name cue
+needs a cue word nearby, a name-first street needs a blank and a digit after it, a topic term
+starts a word with the term's lead, a case-insensitive pattern runs on lower-cased text). Here
+every shortcut is checked against the plain search on generated texts built to hit its edges:
+cue words near and far, commas, tabs, hyphens and line breaks before numbers, Unicode letters
+that lower-case to another length ("İ") or that ``re.IGNORECASE`` folds to ASCII ("ı", "ſ", "K").
+The timings are in ``bench/privacy_latency.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+import pytest
+
+from shoal.privacy import addresses, names, topics
+from shoal.privacy.config import TopicsConfig
+from shoal.privacy.features import _MASK, _SENT_END, _SHAPE_STOP, _TOKEN, Featurizer, Names, load_names
+
+_WORDS = ["the", "Main", "Street", "via", "Roma", "rue", "des", "Lilas", "name", "is", "my", "call", "me",
+          "Signed", "attn:", "Patient:", "employee", "account", "holder", "Dana", "Whitfield", "olga", "krylova",
+          "we", "our", "Q3", "layoffs", "salary", "bonus", "acquisition", "term", "sheet", "usually", "what",
+          "is", "a", "İstanbul", "ıslak", "ſigned", "ı", "uſually", "thıs", "ıs", "KELVIN", "Ünal", "façade", "naïve", "Straße", "$", "5m",
+          "this", "attached", "tomorrow", "Draft", "P.O.", "Box", "Apt.", "12B", "Lane", "ul.", "Długa",
+          "-", "von", "der", "O'Neil", "Jean's", "co-worker"]
+_GAPS = [" ", " ", " ", "  ", ", ", ",\t", "\t", "\n", "-", ". ", ": ", " (", ") "]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.2:
+            out.append(str(rng.randint(0, 99999)) + rng.choice(["", "", "a", "/2", "-4", "%", ".5"]))
+        else:
+            out.append(rng.choice(_WORDS))
+        out.append(rng.choice(_GAPS))
+    return "".join(out)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_name_first_streets_match_the_whole_text_search(seed: int) -> None:
+    text = _text(random.Random(seed), 400)
+    fast = [(m.span(), m.groups()) for m in addresses._name_first(text)]
+    plain = [(m.span(), m.groups()) for m in addresses._NAME_FIRST.finditer(text)]
+    assert fast == plain
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_name_cues_are_found_where_the_window_search_finds_them(seed: int) -> None:
+    text = _text(random.Random(seed), 300)
+    cues = names._Cues(text)
+    for pos in range(len(text) + 1):
+        plain = names._CUE_NAME.search(text[max(0, pos - 40):pos]) is not None
+        assert cues.named_before(pos) == plain, (pos, text[max(0, pos - 40):pos])
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> topics.Lexicon:
+    return topics.TopicDetector.for_config(TopicsConfig()).lexicon
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_topic_lexicon_counts_match_each_pattern_run_whole(seed: int, lexicon: topics.Lexicon) -> None:
+    rng = random.Random(seed)
+    terms = [t for _, rx in lexicon for t in rx.pattern[5:-1].replace("\\", "").split("|")]
+    parts = []
+    for _ in range(200):
+        word = rng.choice(terms) if rng.random() < 0.3 else rng.choice(_WORDS)
+        parts.append(word + (rng.choice(["s", "ing", "", ""]) if rng.random() < 0.5 else ""))
+        parts.append(rng.choice(_GAPS))
+    low = "".join(parts).lower()
+    plain = [("lex", min(len(rx.findall(low)), 3) / 2, [name]) for name, rx in lexicon if rx.findall(low)]
+    assert topics._lexicon_groups(low, lexicon) == plain
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_specificity_cues_count_as_the_case_insensitive_patterns_do(seed: int) -> None:
+    text = _text(random.Random(seed), 150)
+    got = {names[0]: value for ns, value, names in topics.specificity_groups(text) if ns == "cue"}
+    plain = {name: min(len(rx.findall(text)), 3) / 1.5 for name, rx in topics._CUES.items() if rx.findall(text)}
+    assert got == plain
+
+
+def _h(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & _MASK
+
+
+def _plain_ids(names_: Names, text: str) -> tuple[list[int], list[int]]:
+    """The feature ids by position as the module docstring defines them: every string hashed whole."""
+    toks = _TOKEN.findall(text)
+    lows = [t.lower() for t in toks]
+    shapes: list[str] = []
+    prev: str | None = None
+    for tok, low in zip(toks, lows, strict=True):
+        known = low in names_.first or low in names_.last
+        if tok.isdigit():
+            shapes.append(f"<d{min(len(tok), 7)}>")
+        elif not tok[0].isalpha():
+            shapes.append(tok)
+        elif tok[0].isupper() and prev is not None and prev not in _SENT_END and low not in _SHAPE_STOP:
+            shapes.append("<N>" if known else "<C>")
+        elif known and low not in names_.english:
+            shapes.append("<n>")
+        else:
+            shapes.append(low)
+        prev = tok
+    ids: list[int] = []
+    starts = [0]
+    for i, low in enumerate(lows):
+        if low != "\n":
+            padded = f"^{low}$"
+            grams = sorted({padded[j:j + 4] for j in range(max(1, len(padded) - 3))})
+            ids += [_h("w:" + low), *(_h("c:" + g) for g in grams)]
+        if i + 1 < len(toks):
+            ids += [_h(f"b:{low} {lows[i + 1]}"), _h(f"m:{shapes[i]} {shapes[i + 1]}")]
+            if i + 2 < len(toks):
+                ids.append(_h(f"m:{shapes[i]} {shapes[i + 1]} {shapes[i + 2]}"))
+        starts.append(len(ids))
+    return ids, starts
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_model_features_equal_hashing_each_n_gram_string(seed: int) -> None:
+    """Bigram and shape-gram ids continue a cached CRC-32 state instead of hashing each string."""
+    names_ = load_names()
+    featurizer = Featurizer(names_)
+    for size in (5, 60, 400):
+        text = _text(random.Random(seed), size)
+        enc = featurizer.encode(text)
+        assert (enc.ids, enc.starts) == _plain_ids(names_, text)
