@@ -12,6 +12,7 @@ The timings are in ``bench/privacy_latency.py``.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from shoal.privacy import addresses, names, topics
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.features import _MASK, _SENT_END, _SHAPE_STOP, _TOKEN, Featurizer, Names, load_names
+from shoal.privacy.normalize import caseless, lowered_pattern
 
 _WORDS = ["the", "Main", "Street", "via", "Roma", "rue", "des", "Lilas", "name", "is", "my", "call", "me",
           "Signed", "attn:", "Patient:", "employee", "account", "holder", "Dana", "Whitfield", "olga", "krylova",
@@ -132,3 +134,35 @@ def test_model_features_equal_hashing_each_n_gram_string(seed: int) -> None:
         text = _text(random.Random(seed), size)
         enc = featurizer.encode(text)
         assert (enc.ids, enc.starts) == _plain_ids(names_, text)
+
+
+def _case_insensitive_patterns() -> list[re.Pattern[str]]:
+    from shoal.privacy import patterns
+
+    found = [rx for module in (patterns, topics, names, addresses) for rx in vars(module).values()
+             if isinstance(rx, re.Pattern) and rx.flags & re.IGNORECASE]
+    return [rx for rx in found if lowered_pattern(rx) is not None]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lowered_patterns_match_where_the_case_insensitive_ones_do(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [w for w in _WORDS if not any(ch in w for ch in "ıſİ")] + [
+        "Password:", "PASSWORD = Hunter2!", "api_KEY: sk_abc123", "DOB: 12/03/1990", "Date of Birth is 3 March 1988",
+        "Token=AbC.dEf", "SECRET_KEY=ab12cd", "Phone: +1 415 555 0100", "Acct # 12345678", "\u212aey: s3cr3tvalue"]
+    text = "".join(rng.choice(words) + rng.choice(_GAPS) for _ in range(300))
+    low = caseless(text)
+    assert low is not None
+    checked = _case_insensitive_patterns()
+    assert len(checked) >= 15
+    for rx in checked:
+        lowered = lowered_pattern(rx)
+        assert lowered is not None
+        assert [m.span() + tuple(m.span(g) for g in range(1, rx.groups + 1)) for m in rx.finditer(text)] == [
+            m.span() + tuple(m.span(g) for g in range(1, rx.groups + 1)) for m in lowered.finditer(low)], rx.pattern
+
+
+def test_caseless_refuses_text_whose_case_folding_differs() -> None:
+    assert caseless("Straße KELVIN Ünal") == "straße kelvin ünal"
+    assert caseless("İstanbul") is None  # lower-cases to a longer string: offsets would move
+    assert caseless("ſigned") is None and caseless("thıs") is None  # equal to "s" / "i" under IGNORECASE

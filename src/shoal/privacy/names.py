@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
+from shoal.privacy.normalize import caseless
 from shoal.privacy.places import is_place
 from shoal.privacy.types import Span
 
@@ -377,12 +378,10 @@ class _Cues:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        low = text.lower()
-        # Every occurrence of every gate word by ``str.find`` on the lower-cased text, several times
-        # faster than the case-insensitive alternation. Valid when lower-casing kept every offset and
-        # the text has neither "ı" nor "ſ" (the only characters that ``re.IGNORECASE`` equates with
-        # an ASCII letter, "i" and "s", without lower-casing to it).
-        if len(low) == len(text) and "ı" not in low and "ſ" not in low:
+        # Every occurrence of every gate word by ``str.find`` on the lower-cased text (``caseless``:
+        # the same places the case-insensitive alternation finds), several times faster.
+        low = caseless(text)
+        if low is not None:
             found: list[tuple[int, int]] = []
             for word in _CUE_GATE_WORDS:
                 i = low.find(word)

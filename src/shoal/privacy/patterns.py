@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from shoal.privacy.checksums import aba_routing_valid, digits_only, iban_valid, luhn_valid, ssn_valid
+from shoal.privacy.normalize import caseless, lowered_pattern
 from shoal.privacy.types import Span
 
 Detector = Callable[[str], list[Span]]
@@ -229,7 +230,12 @@ _DOB = re.compile(
 def detect_dob(text: str) -> list[Span]:
     if not _DIGIT.search(text):
         return []
-    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", m.group(1), 0.95) for m in _DOB.finditer(text)]
+    low = caseless(text)  # the same matches, case-sensitively on the lower-cased text: faster
+    found = _DOB_LOW.finditer(low) if low is not None else _DOB.finditer(text)
+    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", text[m.start(1):m.end(1)], 0.95) for m in found]
+
+
+_DOB_LOW = lowered_pattern(_DOB) or _DOB
 
 
 # --- credentials ----------------------------------------------------------------------------------
@@ -265,24 +271,38 @@ _KEYED_SECRET_GATE = re.compile(r"pass|pwd|pin|secret|key|token|bearer", _I)
 
 def detect_credentials(text: str) -> list[Span]:
     spans = []
-    if _KEY_FORMAT_GATE.search(text):
+    if any(prefix in text for prefix in _KEY_PREFIXES) and _KEY_FORMAT_GATE.search(text):
         spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)]
     if "-----BEGIN " in text:
         spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _PRIVATE_KEY.finditer(text)]
+    # The case-insensitive rules run on the lower-cased text when it matches at the same places
+    # (``caseless``); the values are cut from the text as written.
+    low = caseless(text)
+    haystack, keyed, gate = (low, _KEYED_SECRET_LOW, _KEYED_SECRET_GATE_LOW) if low is not None else (
+        text, _KEYED_SECRET, _KEYED_SECRET_GATE)
     rules = []
-    if _KEYED_SECRET_GATE.search(text):
-        rules.append((_KEYED_SECRET, 0.9))
+    if gate.search(haystack):
+        rules.append((keyed, haystack, 0.9))
     if "Bearer" in text:
-        rules.append((_BEARER, 0.95))
+        rules.append((_BEARER, text, 0.95))
     if "://" in text:
-        rules.append((_URL_PASSWORD, 0.95))
-    for rx, score in rules:
-        for m in rx.finditer(text):
-            value = m.group(1)
+        rules.append((_URL_PASSWORD, text, 0.95))
+    for rx, where, score in rules:
+        for m in rx.finditer(where):
+            start, end = m.span(1)
+            value = text[start:end]
             if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value):
                 continue
-            spans.append(Span(m.start(1), m.end(1), "CREDENTIAL", value, score))
+            spans.append(Span(start, end, "CREDENTIAL", value, score))
     return spans
+
+
+# Every key format starts with one of these (case-sensitive, as the pattern is): a text without any
+# skips the pattern.
+_KEY_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk-", "_live_", "_test_",
+                 "xox", "AIza", "glpat-", "eyJ")
+_KEYED_SECRET_LOW = lowered_pattern(_KEYED_SECRET) or _KEYED_SECRET
+_KEYED_SECRET_GATE_LOW = lowered_pattern(_KEYED_SECRET_GATE) or _KEYED_SECRET_GATE
 
 
 # Words that follow "password is"/"token:" in ordinary prose about credentials, not secrets.

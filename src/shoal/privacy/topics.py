@@ -36,6 +36,7 @@ import yaml
 from shoal.errors import ConfigError
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.linear import LinearModel, train
+from shoal.privacy.normalize import caseless, lowered_pattern
 from shoal.privacy.types import LEVELS, Level
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,7 @@ _CUES: dict[str, re.Pattern[str]] = {
 # The case-insensitive cues whose pattern has no upper-case letter, compiled case-sensitively for
 # lower-cased ASCII text (see ``specificity_groups``).
 _CUES_LOWER: dict[str, re.Pattern[str]] = {
-    name: re.compile(rx.pattern) for name, rx in _CUES.items()
-    if rx.flags & re.IGNORECASE and rx.pattern == rx.pattern.lower()}
+    name: lowered for name, rx in _CUES.items() if (lowered := lowered_pattern(rx)) is not None}
 
 Lexicon = tuple[tuple[str, "re.Pattern[str]"], ...]
 
@@ -222,13 +222,7 @@ def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | Non
                        ) -> list[tuple[str, float, list[str]]]:
     """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts."""
     groups = list(base) if base is not None else feature_groups(text)
-    # Case-insensitive cues run case-sensitively on the lower-cased text, several times faster, and
-    # with the same matches whenever lower-casing kept every offset (it keeps every character's
-    # word, digit and space class) and the text has neither "ı" nor "ſ" (the only characters
-    # ``re.IGNORECASE`` equates with an ASCII letter, "i" and "s", that do not lower-case to it).
-    low: str | None = text.lower()
-    if len(low) != len(text) or "ı" in low or "ſ" in low:
-        low = None
+    low = caseless(text)  # case-insensitive cues run case-sensitively on it: the same matches, faster
     for name, rx in _CUES.items():
         lowered = _CUES_LOWER.get(name)
         count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)
