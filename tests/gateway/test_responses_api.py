@@ -180,7 +180,7 @@ def test_responses_parse_passes_the_json_schema(upstream_live: Live, fake_server
     ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0].type"),
     ({"reasoning": {"effort": "high"}}, "reasoning"),
     ({"truncation": "auto"}, "truncation"),
-    ({"include": ["message.output_text.logprobs"]}, "include"),
+    ({"include": ["file_search_call.results"]}, "include"),
 ])
 def test_what_the_gateway_cannot_do_is_a_400_naming_it(live: Live, extra: dict[str, Any], param: str) -> None:
     client = _client(live)
@@ -214,3 +214,63 @@ def test_bad_json_shapes_are_400s_not_500s(live: Live) -> None:
         r = httpx.post(f"{live.url}/v1/responses", json=body, headers={"authorization": f"Bearer {key}"})
         assert r.status_code == 400, (body, r.text)
         assert r.json()["error"]["code"] == "invalid_request"
+
+
+def _lp(token: str) -> dict[str, Any]:
+    return {"token": token, "logprob": -0.125, "bytes": list(token.encode()),
+            "top_logprobs": [{"token": token, "logprob": -0.125, "bytes": list(token.encode())}]}
+
+
+def test_logprobs_on_request_streaming_and_not(upstream_live: Live, fake_server: FakeServer) -> None:
+    reply = openai_wire.completion("Lyon")
+    reply.body["choices"][0]["logprobs"] = {"content": [_lp("Ly"), _lp("on")], "refusal": None}
+    fake_server.enqueue(reply)
+    client = _client(upstream_live)
+    response = client.responses.create(model="up", input="Second city of France?", top_logprobs=1,
+                                       include=["message.output_text.logprobs"])
+    part = response.output[0].content[0]  # type: ignore[union-attr]
+    assert part.type == "output_text" and [t.token for t in part.logprobs or []] == ["Ly", "on"]
+    assert (fake_server.last.json["logprobs"], fake_server.last.json["top_logprobs"]) == (True, 1)
+    chunks = openai_wire.stream_events(["Ly", "on"])
+    chunks[1:3] = [c.replace('"logprobs": null', '"logprobs": {"content": [%s]}' % json.dumps(_lp(t)))
+                   for c, t in zip(chunks[1:3], ("Ly", "on"), strict=True)]
+    from tests.servers import Reply
+
+    fake_server.enqueue(Reply(200, chunks=chunks))
+    with client.responses.stream(model="up", input="Second city of France?",
+                                 include=["message.output_text.logprobs"]) as stream:
+        deltas = [e for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert [t.token for e in deltas for t in e.logprobs] == ["Ly", "on"]
+    done = final.output[0].content[0]  # type: ignore[union-attr]
+    assert done.type == "output_text" and [t.token for t in done.logprobs or []] == ["Ly", "on"]
+
+
+def test_logprobs_from_a_model_without_them_is_a_400(live: Live) -> None:
+    with pytest.raises(openai.BadRequestError, match="logprobs"):
+        _client(live).responses.create(model="cheap", input="hi", include=["message.output_text.logprobs"])
+
+
+def test_a_stream_cut_after_output_ends_in_an_error_event(upstream_live: Live, fake_server: FakeServer) -> None:
+    fake_server.enqueue(openai_wire.stream(["Hello", " wor"], cut=True, done=False))
+    seen: list[str] = []
+    with pytest.raises(openai.APIError) as info:
+        for event in _client(upstream_live).responses.create(model="up", input="Say hello.", stream=True):
+            seen.append(event.type)
+    assert seen[:3] == ["response.created", "response.in_progress", "response.output_item.added"]
+    assert "response.completed" not in seen and info.value.body is not None
+    upstream_live.store.flush()
+    record = next(r for r in upstream_live.store.query_requests() if r.endpoint == "responses")
+    assert record.status >= 500 and record.response_text == "Hello wor"
+
+
+def test_budgets_hold_on_the_responses_endpoint(tmp_path: Path) -> None:
+    # "cheap" costs 1 $/Mtok in and 2 $/Mtok out: each answer here costs ~0.00002 $.
+    settings = make_settings(tmp_path, gateway={"teams": {"search": {"usd_per_day": 0.00003}}})
+    with live_gateway(settings) as live:
+        client = _client(live, "search")
+        client.responses.create(model="cheap", input="Capital of France?")
+        client.responses.create(model="cheap", input="Capital of France?")
+        with pytest.raises(openai.RateLimitError) as info:
+            client.responses.create(model="cheap", input="Capital of France?")
+    assert isinstance(info.value.body, dict) and info.value.body["code"] == "budget_exceeded_day"

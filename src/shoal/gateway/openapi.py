@@ -97,6 +97,8 @@ _RESPONSES_REQUEST = {"type": "object", "required": ["model", "input"], "propert
     "text": {"type": "object", "properties": {"format": {"type": "object", "required": ["type"], "properties": {
         "type": {"enum": ["text", "json_object", "json_schema"]}}}}},
     "parallel_tool_calls": {"type": "boolean"},
+    "include": {"type": "array", "items": {"const": "message.output_text.logprobs"}},
+    "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20},
     "store": {"type": "boolean", "description": "accepted; responses are not kept for retrieval by id"},
     "metadata": {"type": "object", "maxProperties": 16, "additionalProperties": {"type": "string", "maxLength": 512}},
     "user": {"type": "string"}},

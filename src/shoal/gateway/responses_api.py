@@ -2,7 +2,8 @@
 
 ``input`` (a string, or a list of items: messages, ``function_call`` and ``function_call_output``)
 and ``instructions`` become the messages of a ``ChatRequest``; function tools, ``tool_choice`` and
-``text.format`` become its tools, tool choice and JSON schema. So a Responses request is
+``text.format`` become its tools, tool choice and JSON schema; ``include:
+["message.output_text.logprobs"]`` (or ``top_logprobs``) asks for per-token log probabilities. So a Responses request is
 authenticated, budgeted, scanned (every field the model reads: ``request_text``), routed, called,
 charged and recorded exactly like a chat request.
 
@@ -22,8 +23,19 @@ import orjson
 
 from shoal.gateway.openai_api import ParsedChat
 from shoal.gateway.validate import bad, obj, opt_bool, opt_int, opt_number, opt_str, req_str
-from shoal.models.types import ChatRequest, Chunk, Completion, ImagePart, Message, Part, TextPart, ToolCall
+from shoal.models.types import (
+    ChatRequest,
+    Chunk,
+    Completion,
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+    TokenLogprob,
+    ToolCall,
+)
 
+LOGPROBS_INCLUDE = "message.output_text.logprobs"  # the one extra the gateway can return
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 # Fields that need state or machinery the gateway does not have: each is a 400 that says so.
@@ -227,9 +239,10 @@ def parse_responses(data: dict[str, Any]) -> ParsedResponses:
             raise bad(key, why)
     if data.get("truncation") not in (None, "disabled"):
         raise bad("truncation", "only 'disabled' is supported: a prompt longer than the model's window is a 400")
-    include = data.get("include")
-    if include not in (None, []):
-        raise bad("include", "no additional output data is available")
+    include = data.get("include") or []
+    if not isinstance(include, list) or any(i != LOGPROBS_INCLUDE for i in include):
+        raise bad("include", f"only {LOGPROBS_INCLUDE!r} is available")
+    top_logprobs = opt_int(data, "top_logprobs", lo=0, hi=20)
     model = req_str(data, "model")
     messages: list[Message] = []
     instructions = opt_str(data, "instructions")
@@ -244,7 +257,8 @@ def parse_responses(data: dict[str, Any]) -> ParsedResponses:
     request = ChatRequest(
         messages=tuple(messages), temperature=opt_number(data, "temperature", lo=0, hi=2),
         max_tokens=opt_int(data, "max_output_tokens", lo=1), top_p=opt_number(data, "top_p", lo=0, hi=1),
-        json_mode=json_mode, json_schema=json_schema, tools=tools, tool_choice=tool_choice)
+        json_mode=json_mode, json_schema=json_schema, tools=tools, tool_choice=tool_choice,
+        logprobs=bool(include) or top_logprobs is not None, top_logprobs=top_logprobs)
     parallel = data.get("parallel_tool_calls")
     echo = {
         "instructions": instructions, "max_output_tokens": request.max_tokens, "metadata": _metadata(data.get("metadata")),
@@ -253,7 +267,7 @@ def parse_responses(data: dict[str, Any]) -> ParsedResponses:
         "tool_choice": data.get("tool_choice") or "auto", "tools": data.get("tools") or [],
         "text": data.get("text") or {"format": {"type": "text"}}, "truncation": "disabled",
         "store": opt_bool(data, "store") if data.get("store") is not None else False,
-        "user": opt_str(data, "user"),
+        "user": opt_str(data, "user"), "top_logprobs": top_logprobs,
     }
     return ParsedResponses(request, model, opt_bool(data, "stream"), echo)
 
@@ -265,9 +279,10 @@ def _item_id(response_id: str, prefix: str, n: int) -> str:
     return f"{prefix}_{response_id.removeprefix('resp_')}_{n}"
 
 
-def _message_item(item_id: str, text: str, status: str) -> dict[str, Any]:
-    content = [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}] if status == "completed" \
-        else []
+def _message_item(item_id: str, text: str, status: str,
+                  logprobs: tuple[TokenLogprob, ...] | list[TokenLogprob] | None = None) -> dict[str, Any]:
+    content = [{"type": "output_text", "text": text, "annotations": [], "logprobs": list(logprobs or ())}] \
+        if status == "completed" else []
     return {"id": item_id, "type": "message", "status": status, "role": "assistant", "content": content}
 
 
@@ -305,7 +320,7 @@ def response_body(completion: Completion, *, response_id: str, model: str, meta:
                   parsed: ParsedChat | None = None) -> bytes:
     output: list[dict[str, Any]] = []
     if completion.text or not completion.tool_calls:
-        output.append(_message_item(_item_id(response_id, "msg", 0), completion.text, "completed"))
+        output.append(_message_item(_item_id(response_id, "msg", 0), completion.text, "completed", completion.logprobs))
     for call in completion.tool_calls:
         output.append(_call_item(_item_id(response_id, "fc", len(output)), call, "completed"))
     usage = completion.usage
@@ -323,7 +338,8 @@ class ResponsesEventWriter:
     """Renders ``Chunk``s as the Responses stream: response.created, output items and their deltas,
     then response.completed (or response.incomplete) with the whole response and its usage."""
 
-    __slots__ = ("created", "echo", "model", "output", "response_id", "seq", "started", "text", "text_index")
+    __slots__ = ("created", "echo", "logprobs", "model", "output", "response_id", "seq", "started", "text",
+                 "text_index")
 
     def __init__(self, response_id: str, model: str, include_usage: bool = False,
                  parsed: ParsedChat | None = None) -> None:
@@ -335,6 +351,7 @@ class ResponsesEventWriter:
         self.started = False
         self.output: list[dict[str, Any]] = []  # finished items, in output order
         self.text: list[str] | None = None  # the open message item's text so far
+        self.logprobs: list[TokenLogprob] = []  # ... and its tokens' logprobs
         self.text_index = -1
 
     def _emit(self, kind: str, **fields: Any) -> bytes:
@@ -352,6 +369,7 @@ class ResponsesEventWriter:
 
     def _open_text(self) -> bytes:
         self.text = []
+        self.logprobs = []
         self.text_index = len(self.output)
         item_id = _item_id(self.response_id, "msg", self.text_index)
         return (self._emit("response.output_item.added", output_index=self.text_index,
@@ -366,10 +384,10 @@ class ResponsesEventWriter:
         text, self.text = "".join(self.text), None
         index = self.text_index
         item_id = _item_id(self.response_id, "msg", index)
-        item = _message_item(item_id, text, "completed")
+        item = _message_item(item_id, text, "completed", self.logprobs)
         self.output.append(item)
         return (self._emit("response.output_text.done", item_id=item_id, output_index=index, content_index=0,
-                           text=text, logprobs=[])
+                           text=text, logprobs=self.logprobs)
                 + self._emit("response.content_part.done", item_id=item_id, output_index=index, content_index=0,
                              part=item["content"][0])
                 + self._emit("response.output_item.done", output_index=index, item=item))
@@ -389,14 +407,15 @@ class ResponsesEventWriter:
 
     def chunk(self, chunk: Chunk) -> bytes:
         out = b"" if self.started else self._start()
-        if chunk.delta:
+        if chunk.delta or chunk.logprobs:
             if self.text is None:
                 out += self._open_text()
             assert self.text is not None
             self.text.append(chunk.delta)
+            self.logprobs.extend(chunk.logprobs or ())
             item_id = _item_id(self.response_id, "msg", self.text_index)
             out += self._emit("response.output_text.delta", item_id=item_id, output_index=self.text_index,
-                              content_index=0, delta=chunk.delta, logprobs=[])
+                              content_index=0, delta=chunk.delta, logprobs=list(chunk.logprobs or ()))
         for call in chunk.tool_calls:
             out += self._close_text() + self._call(call)
         return out
