@@ -15,7 +15,7 @@ import pydantic
 import pytest
 
 from tests.gateway.conftest import Live, live_gateway, make_settings
-from tests.servers import FakeServer, openai_wire
+from tests.servers import FakeServer, Reply, openai_wire
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather for a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
@@ -232,10 +232,8 @@ def test_logprobs_on_request_streaming_and_not(upstream_live: Live, fake_server:
     assert part.type == "output_text" and [t.token for t in part.logprobs or []] == ["Ly", "on"]
     assert (fake_server.last.json["logprobs"], fake_server.last.json["top_logprobs"]) == (True, 1)
     chunks = openai_wire.stream_events(["Ly", "on"])
-    chunks[1:3] = [c.replace('"logprobs": null', '"logprobs": {"content": [%s]}' % json.dumps(_lp(t)))
+    chunks[1:3] = [c.replace('"logprobs": null', f'"logprobs": {{"content": [{json.dumps(_lp(t))}]}}')
                    for c, t in zip(chunks[1:3], ("Ly", "on"), strict=True)]
-    from tests.servers import Reply
-
     fake_server.enqueue(Reply(200, chunks=chunks))
     with client.responses.stream(model="up", input="Second city of France?",
                                  include=["message.output_text.logprobs"]) as stream:
