@@ -45,8 +45,9 @@ def tiny_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CliRunner
     rows += [{"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": t}],
               "completion": "logistics"} for t in PARCEL]
     (root / "tickets.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    # SHOAL_CONFIG (not only --config): the registry provider finds the registry through the active config.
-    return config, CliRunner(env={"COLUMNS": "200", "SHOAL_ACTOR": "ci", "SHOAL_CONFIG": str(config)})
+    # Only --config: the registry provider gets the registry's folder from the wiring, not from the
+    # environment. SHOAL_ACTOR names who acted in the registry history.
+    return config, CliRunner(env={"COLUMNS": "200", "SHOAL_ACTOR": "ci", "SHOAL_CONFIG": None})
 
 
 def test_tiny_loop_end_to_end(tiny_loop: tuple[Path, CliRunner]) -> None:
