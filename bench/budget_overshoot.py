@@ -104,7 +104,8 @@ def run(counters: str, processes: int, pg: str, redis: str) -> list[tuple[str, f
         config = write_config(Path(tmp), {"default_model": "fast", "models": _models(), "store": store,
                                           "gateway": {"teams": teams}})
         from shoal.config import load_settings
-        from shoal.store import RequestFilter, open_store
+        from shoal.store import RequestFilter
+        from shoal.wiring import open_store
 
         settings = load_settings(config)
         st = open_store(settings)
@@ -142,7 +143,7 @@ def run(counters: str, processes: int, pg: str, redis: str) -> list[tuple[str, f
 
 
 def _revocation_delay(settings: Any, urls: list[str], key_id: str, key: str) -> float:
-    from shoal.store import open_store
+    from shoal.wiring import open_store
 
     with httpx.Client(timeout=10) as client:
         for url in urls:  # every process has the key cached as valid

@@ -18,6 +18,7 @@ from shoal.catalog import Catalog
 from shoal.config import load_settings
 from shoal.models.local import DEFAULT_SYSTEM, bundled_gguf_path, default_threads
 from shoal.models.types import ChatRequest, Message
+from shoal.wiring import catalog as build_catalog
 
 PROMPT = "Explain in a few sentences why the sky is blue."
 
@@ -60,7 +61,7 @@ def main() -> None:
     threads = default_threads()
     llm = llama_cpp.Llama(model_path=str(bundled_gguf_path()), n_ctx=4096, n_threads=threads,
                           n_gpu_layers=0, seed=0xC0FFEE, verbose=False)
-    catalog = Catalog(load_settings())
+    catalog = build_catalog(load_settings())
     catalog.chat_model("local").llama()  # load outside the timed region, as the direct side does
 
     # Warm-up both paths (first call pays for allocations).

@@ -34,18 +34,18 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from shoal.catalog import Catalog
     from shoal.config import Settings, parse_config
     from shoal.principal import Principal
     from shoal.rag.ingest import Ingestor
     from shoal.rag.search import Searcher
     from shoal.rag.stores import open_store
+    from shoal.wiring import catalog as build_catalog
 
     data = Path(args.data)
     tmp = Path(tempfile.mkdtemp(prefix="shoal-ragdocs-"))
     rag: dict[str, Any] = {"store": {"type": args.store}}
     settings = Settings(parse_config({"data_dir": str(tmp), "rag": rag}), None)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings)
     embedder = catalog.embedding_model(settings.config.rag.embedder)
     embedder.embed_sync(["warm up"])  # model load is not ingest time
     print(f"cores={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, store={args.store}, "
@@ -53,9 +53,9 @@ def main() -> int:
 
     corpora = [("handbook", data / "handbook" / "pages"), ("sec10q", data / "sec10q" / "docs")]
     for name, folder in corpora[1:] if args.skip_handbook else corpora:
-        store = open_store(settings, name)
+        store = open_store(settings.config.rag, settings.paths, name)
         assert store is not None
-        summary = Ingestor(settings, store, embedder).run([folder])
+        summary = Ingestor(settings.config.rag, settings.base_dir, store, embedder).run([folder])
         store.close()
         print(f"{name:9} {summary.files:4d} files, {summary.ingested:4d} ingested, {summary.chunks:5d} chunks, "
               f"{len(summary.skipped)} skipped, {summary.seconds:6.1f} s, "
@@ -64,7 +64,7 @@ def main() -> int:
             print(f"    skipped {Path(path).name}: {reason}")
 
     rows = list(csv.DictReader((data / "sec10q" / "qna_data.csv").open(encoding="utf-8-sig")))
-    searcher = Searcher(settings, catalog)
+    searcher = Searcher(settings.config.rag, settings.paths, catalog)
     found: dict[str, list[bool]] = {"hybrid": [], "bm25": [], "dense": []}
     by_type: dict[str, list[bool]] = {}
     latency: list[float] = []

@@ -64,12 +64,12 @@ def main() -> int:
 
     import numpy as np
 
-    from shoal.catalog import Catalog
     from shoal.config import Settings, parse_config
     from shoal.principal import Principal
     from shoal.rag.embedding import embed_texts
     from shoal.rag.stores import open_store
     from shoal.rag.types import Access, ChunkRecord, DocumentRecord, SearchMode
+    from shoal.wiring import catalog as build_catalog
 
     corpus, queries, qrels = load_beir(Path(args.data))
     print(f"SciFact: {len(corpus)} documents, {len(queries)} test queries, cores={os.cpu_count()}, "
@@ -77,9 +77,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="shoal-scifact-"))
     rag: dict[str, Any] = {"store": {"type": args.store}}
     settings = Settings(parse_config({"data_dir": str(tmp), "rag": rag}), None)
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings)
     embedder = catalog.embedding_model(settings.config.rag.embedder)
-    store = open_store(settings, "scifact")
+    store = open_store(settings.config.rag, settings.paths, "scifact")
     assert store is not None
     texts = [f"{d['title']}\n{d['text']}" for d in corpus]
 

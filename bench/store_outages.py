@@ -96,7 +96,8 @@ def scenario(name: str, outage: float, pg: str, redis: str) -> dict[str, Any]:
             "store": {"url": via, "redis_url": f"redis://{redis_proxy.address}/0", "redis_prefix": prefix},
             "gateway": {"teams": {"t": {"requests_per_minute": 1_000_000, "usd_per_day": 1_000}}}})
         from shoal.config import load_settings
-        from shoal.store import RequestFilter, open_store
+        from shoal.store import RequestFilter
+        from shoal.wiring import open_store
 
         settings = load_settings(config)
         st = open_store(settings)

@@ -22,13 +22,13 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from shoal.catalog import Catalog
 from shoal.config import load_settings
 from shoal.errors import ShoalError
 from shoal.models.types import ChatRequest, Message
 from shoal.principal import Principal
-from shoal.store import RequestRecord, open_store
-from shoal.wiring import build_pipeline
+from shoal.store import RequestRecord
+from shoal.wiring import build_pipeline, open_store
+from shoal.wiring import catalog as build_catalog
 
 
 def month_of_timestamps(n: int, days: int, rng: random.Random) -> list[float]:
@@ -52,7 +52,7 @@ async def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     settings = load_settings()
-    catalog = Catalog(settings)
+    catalog = build_catalog(settings)
     pipeline = build_pipeline(settings, catalog)
     store = open_store(settings, background_writes=True)
     rows = [json.loads(line) for line in args.traffic.read_text(encoding="utf-8").splitlines() if line.strip()]
