@@ -71,6 +71,10 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             targets = [t for t in subs if t in modules]
             if len(targets) < len(subs):  # some names are attributes of ``module`` itself
                 targets.append(module)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "import_module"):
+            targets = [node.args[0].value]  # importlib.import_module("shoal.x") is an import too
         for target in targets:
             while target and target not in modules:
                 target = target.rpartition(".")[0]
@@ -219,9 +223,10 @@ def test_only_the_wiring_layers_take_the_whole_settings() -> None:
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     # The rule is only as good as the parser: a function-level import must count.
     path = tmp_path / "m.py"
-    path.write_text("def f():\n    from shoal.gateway import app\n    import shoal.cli\n", encoding="utf-8")
-    mods = {"shoal.store.m": path, "shoal.gateway.app": path, "shoal.cli": path}
-    assert _imports("shoal.store.m", path, mods) == {"shoal.gateway.app", "shoal.cli"}
+    path.write_text("def f():\n    from shoal.gateway import app\n    import shoal.cli\n"
+                    "    importlib.import_module('shoal.wiring')\n", encoding="utf-8")
+    mods = {"shoal.store.m": path, "shoal.gateway.app": path, "shoal.cli": path, "shoal.wiring": path}
+    assert _imports("shoal.store.m", path, mods) == {"shoal.gateway.app", "shoal.cli", "shoal.wiring"}
     assert _violations({"shoal.store.m": {"shoal.gateway.app"}}) == {
         ("store", "gateway"): ["shoal.store.m → shoal.gateway.app"]}
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
