@@ -158,7 +158,10 @@ def free_port() -> int:
 
 def start_gateway(tmp: Path, core: int, inline_bytes: int, upstream: str) -> tuple[subprocess.Popen[bytes], str, str]:
     config = tmp / f"shoal-{inline_bytes}.yaml"
-    model = {"provider": "openai", "model": "gpt-4o-mini", "base_url": upstream, "api_key": "env:BENCH_UPSTREAM_KEY"}
+    # A context window that takes the big prompt: it is scanned, routed and answered like any other
+    # (with gpt-4o-mini's 128k the router refused it with a 400 after the scan).
+    model = {"provider": "openai", "model": "gpt-4o-mini", "base_url": upstream, "api_key": "env:BENCH_UPSTREAM_KEY",
+             "context_window": 4_000_000}
     config.write_text(yaml.safe_dump({
         "default_model": "ext", "data_dir": str(tmp / f"data-{inline_bytes}"),
         "models": {"ext": {**model, "locality": "external"}, "onprem": {**model, "locality": "self_hosted"}},
