@@ -127,6 +127,10 @@ FAMILY_MATTERS = [
     "{rel} {n} owes {amt} on a credit card and the debt collectors keep calling",
     "{rel} {n} is in a care home in {city} and the fees went up to {amt}; write a complaint",
     "Fill in the probate form for {rel}, {n}, who left the house to me",
+    "I want to take {rel} {first} out of my will. What do I need to do?",
+    "How do I make {rel} {first} the guardian of my children in the will?",
+    "{rel} {first} and I are separating; who keeps the flat?", "{rel} {first} was expelled from school last week",
+    "Can I leave my share of the business to {rel} {first} instead of the others?",
 ]
 # A private person identifying themselves or being looked up in a service conversation: the name is
 # given as an identity (an account, a booking, a beneficiary), which is personal data on its own.
@@ -465,6 +469,7 @@ class MoreFrames:
         rng = self.rng
         slots: dict[str, Callable[[], str]] = {
             "rel": functools.partial(self.pick, RELATIVES), "n": self.name, "month": functools.partial(self.pick, MONTHS),
+            "first": lambda: str(self.faker().first_name()),
             "cond": functools.partial(self.pick, ["cancer", "dementia", "a stroke", "heart failure", "leukaemia"]),
             "amt": lambda: f"£{rng.randrange(2, 90)},{rng.randrange(100, 999)}",
             "city": functools.partial(self.pick, PLACES)}
