@@ -14,6 +14,7 @@ import pytest
 
 from shoal.store import RequestFilter, RequestRecord, Store
 from shoal.store.backend import SQLiteBackend
+from shoal.store.config import StoreConfig
 from shoal.testing import RequestStoreConformance
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -56,6 +57,35 @@ class TestPostgresStore(RequestStoreConformance):
     @pytest.fixture
     def store_url(self, pg_url: str) -> str:
         return pg_url
+
+
+@pytest.mark.redis
+class TestSQLiteWithRedisCounters(TestSQLiteStore):
+    """The same suite with the shared counters in Redis (``store.redis_url``), as replicas run it."""
+
+    @pytest.fixture(autouse=True)
+    def _redis(self) -> Iterator[None]:
+        redis = pytest.importorskip("redis")
+        client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError:
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        self.prefix = f"shoal-test-{uuid.uuid4().hex[:10]}"
+        yield
+        keys = list(client.scan_iter(f"{self.prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+    def store_config(self, url: str) -> StoreConfig:
+        return StoreConfig(url=url, flush_interval_s=0.05, redis_url="redis://127.0.0.1:6379/0",
+                           redis_prefix=self.prefix)
+
+    def test_counters_live_in_redis(self, store: Store) -> None:
+        from shoal.store.counters import RedisCounters
+
+        assert isinstance(store.counters, RedisCounters)
 
 
 def test_store_url_schemes_come_from_the_entry_points(tmp_path: Path) -> None:
