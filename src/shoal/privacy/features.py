@@ -136,8 +136,10 @@ class Featurizer:
         n = len(toks)
         ids: list[int] = []
         starts = [0]
-        words = list(map(self._word, lows))
-        shaped = list(map(self._shape_entry, shapes))
+        # Cache hits without a method call each (most words and shapes were seen before).
+        word_cache, shape_cache = self._word_cache, self._shape_cache
+        words = [word_cache.get(low) or self._word(low) for low in lows]
+        shaped = [shape_cache.get(shape) or self._shape_entry(shape) for shape in shapes]
         crc = zlib.crc32
         mask = _MASK
         # A feature counts at most once per WINDOW tokens (the longest unit): a unit's score is a sum
