@@ -4,10 +4,15 @@
     python bench/dashboard.py --records 200000 --stores sqlite --no-browser
 
 For each store: generate a month of realistic traffic (5 teams, 2,000 users, 4 models, 5 routes,
-4 sensitivity levels, diurnal load, router scores) with the bulk form of the store's insert
-(COPY / one prepared statement, rollups built by the same ``rollups.apply``), start the real
-gateway on it, then time every dashboard API endpoint (admin and a team key) and every page load
-in headless Chromium (login done, from navigation to the page's data drawn), p50 and p95.
+4 sensitivity levels, diurnal load, router scores, time to first token of streamed answers)
+with ``requests_sql.bulk_load`` (COPY / one prepared statement per batch, secondary indexes
+rebuilt after the load, rollups from the gateway's own ``rollups.Aggregator`` written once).
+First, on a sample (``--verify``), the bulk loader's rollups are checked row for row against the
+gateway's write path and against a scan of the log. Then start the real gateway on the data and
+time every dashboard API endpoint (admin and a team key; TCO also with its one-minute traffic
+cache missed) and every page load in headless Chromium (login done, from navigation to the
+page's data drawn), p50 and p95. ``--keep`` / ``--reuse-*`` re-time a loaded store (a reused
+store is migrated first, as a gateway upgrade would).
 The floor it is compared with: the same Overview totals computed by scanning the request log
 (what a dashboard without rollups does), measured in the same run; the ratio is printed.
 The target is p95 ≤ 500 ms per endpoint and page.
