@@ -19,7 +19,9 @@ alike. Each target is driven by wrk at 1 and 32 connections (each gateway ``--re
 connection count, reporting the median run); the gateways run one after the other (never side by
 side, so none pays for another's idle work). Prints req/s, p50/p99, added latency over the mock,
 ratios (scan-on / scan-off req/s at 32 connections: target >= 0.5), and Shoal's RSS before/after
-``--requests`` requests.
+``--requests`` requests. For both Shoal gateways it also prints the process's CPU time per request
+(/proc, all threads) and the scan-off / scan-on ratio of it: what the req/s ratio is on an idle
+machine, and unlike req/s it does not move when a neighbour on a shared VM takes the CPU mid-run.
 
 Needs: ``apt-get install -y nginx wrk``; LiteLLM in a separate venv:
 ``python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install 'litellm[proxy]'``.

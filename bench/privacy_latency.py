@@ -6,7 +6,8 @@ Part 1 — scan latency. ``--n`` generated prompts (``bench/prompts.py``: Faker 
 with some personal data; no two alike) of about 200 and about 2,000 tokens, each scanned the way
 the gateway does (``request_text`` of the request, then ``PrivacyScanner.scan``), with this
 process pinned to one CPU core. Prints p50 / p99 / max per size against the target (2,000 tokens:
-p99 <= 10 ms), and Presidio's ``AnalyzerEngine`` with spaCy's small English model on the same
+p99 <= 10 ms) — wall clock and the scanning thread's CPU time (the wall clock on a shared machine
+also counts the time the core spent on other processes) — and Presidio's ``AnalyzerEngine`` with spaCy's small English model on the same
 prompts, side by side (skipped when it is not installed, or with ``--no-presidio``).
 
 Part 2 — a 1 MB prompt beside small requests. A real gateway (``shoal.gateway.server.serve``, the
