@@ -50,9 +50,11 @@ TTFT_MEASURES = ("ttft_n", "ttft_ms_sum", *TTFT_COLUMNS)
 MEASURES = (*BASE_MEASURES, *TTFT_MEASURES)
 _FLOAT_MEASURES = frozenset(i for i, m in enumerate(MEASURES) if m in ("cost_usd", "latency_ms_sum", "ttft_ms_sum"))
 _TTFT_N = MEASURES.index("ttft_n")
+_TIME_ZERO: list[float] = [0.0 if i in _FLOAT_MEASURES else 0 for i in range(len(MEASURES))]
 TIME_DIMS = ("team", "model", "route", "sensitivity")
 WHO_DIMS = ("team", "user_name", "segment", "key_id", "model")
 WHO_MEASURES = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
+_WHO_ZERO: list[float] = [0, 0, 0, 0, 0.0]
 GRAINS = {"minute": 60, "hour": 3600, "day": 86400}
 
 _ROUTER = re.compile(r"^router:p_ok=([0-9.]+)")
@@ -216,10 +218,11 @@ class Aggregator:
     bulk loader feeds a whole import through one aggregator and writes each rollup once."""
 
     def __init__(self) -> None:
+        # Counts start as ints and sums as floats, so rows need no conversion at the end.
         self.time: dict[str, dict[tuple[Any, ...], list[float]]] = {
-            g: defaultdict(lambda: [0.0] * len(MEASURES)) for g in GRAINS}
-        self.who: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
-        self.who_week: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(WHO_MEASURES))
+            g: defaultdict(_TIME_ZERO.copy) for g in GRAINS}
+        self.who: dict[tuple[Any, ...], list[float]] = defaultdict(_WHO_ZERO.copy)
+        self.who_week: dict[tuple[Any, ...], list[float]] = defaultdict(_WHO_ZERO.copy)
         self.reasons: dict[tuple[Any, ...], int] = defaultdict(int)
         self.router: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.peak: dict[tuple[str, int], int] = defaultdict(int)
@@ -279,9 +282,9 @@ class Aggregator:
         """Rows to upsert per rollup table."""
         out: dict[str, list[tuple[Any, ...]]] = {}
         for grain in GRAINS:
-            out[f"rollup_{grain}"] = [(*k, *_ints(v)) for k, v in self.time[grain].items()]
-        out["rollup_day_who"] = [(*k, *_ints(v)) for k, v in self.who.items()]
-        out["rollup_week_who"] = [(*k, *_ints(v)) for k, v in self.who_week.items()]
+            out[f"rollup_{grain}"] = [(*k, *v) for k, v in self.time[grain].items()]
+        out["rollup_day_who"] = [(*k, *v) for k, v in self.who.items()]
+        out["rollup_week_who"] = [(*k, *v) for k, v in self.who_week.items()]
         out["rollup_day_reason"] = [(*k, n) for k, n in self.reasons.items()]
         out["rollup_day_router"] = [(*k, *v) for k, v in self.router.items()]
         out["rollup_peak"] = [(*k, n) for k, n in self.peak.items()]
@@ -293,9 +296,6 @@ def aggregate(records: Iterable[RequestRecord]) -> dict[str, list[tuple[Any, ...
     return Aggregator().add(records).rows()
 
 
-def _ints(values: list[float]) -> list[float | int]:
-    # cost and latency sums stay floats; the rest are counts
-    return [v if i in _FLOAT_MEASURES else int(v) for i, v in enumerate(values)]
 
 
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
