@@ -1,0 +1,88 @@
+"""Held out by source: how the sensitivity model does on generator frame families it never saw.
+
+    python bench/privacy_holdout.py [--n 30000] [--c 5] [--held FAMILY ...]
+
+The training generator (``shoal.privacy.gen``) is split by *family* (a builder method: clinical notes,
+wills and relatives, errands with an address, key material, legal advice, places, reports, forms...):
+a model is trained exactly like the shipped one (``shoal.privacy.train``: mixtures, hashed features,
+the same solver) on the other families only, then scores fresh samples of the held-out families and,
+as the in-distribution peer in the same run, fresh samples (another seed) of the training families.
+Model only — no exact detectors, topics or organisation terms — at the shipped threshold and at 0.5.
+
+The gap between the two rows is how much of the model's accuracy is knowing the frames rather than
+the meaning: a new way of writing a sensitive request (or a harmless one) is what the hand-written
+``bench/privacy_routing.py`` prompts and a hidden set test.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from shoal.privacy import train as T
+from shoal.privacy.features import Featurizer, load_names
+from shoal.privacy.gen.frames import Generator
+from shoal.privacy.model import SensitivityModel, load_model
+
+HELD = ("personal_clinical", "personal_family", "personal_errand", "personal_pay_calc", "neg_place", "neg_report",
+        "neg_form", "neg_public_now", "secret_key_material", "business_legal", "business_foreign_advice",
+        "placeholder_neutral")
+
+
+def generate(n: int, seed: int, held: set[str], *, inside: bool) -> list[dict[str, str]]:
+    """``n`` samples from the held-out families (``inside``) or from all the others."""
+    gen = Generator(seed)
+    gen.families = [(w, f) for w, f in gen.families if (getattr(f, "__name__", "") in held) == inside]
+    if not gen.families:
+        raise SystemExit(f"no family left (known: {', '.join(sorted(_names()))})")
+    return [gen.sample() for _ in range(n)]
+
+
+def _names() -> set[str]:
+    return {getattr(f, "__name__", "") for _, f in Generator(0).families}
+
+
+def score(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
+          samples: list[dict[str, str]], threshold: float) -> tuple[int, int, int, int]:
+    """Leaks, sensitive samples, false pins, public samples."""
+    leaks = pins = n_sens = n_pub = 0
+    for s in samples:
+        p = model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive
+        if s["label"] == "none":
+            n_pub += 1
+            pins += p >= threshold
+        else:
+            n_sens += 1
+            leaks += p < threshold
+    return leaks, n_sens, pins, n_pub
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=30_000, help="generated training prompts")
+    ap.add_argument("--c", type=float, default=T.DEFAULT_C)
+    ap.add_argument("--held", nargs="*", default=list(HELD), help="families to hold out")
+    ap.add_argument("--check", type=int, default=3_000, help="samples scored on each side")
+    args = ap.parse_args()
+    held = set(args.held)
+    unknown = held - _names()
+    if unknown:
+        raise SystemExit(f"unknown families: {', '.join(sorted(unknown))}")
+    train = T.mix(generate(args.n, T.DEFAULT_SEED, held, inside=False), T.DEFAULT_SEED)
+    detect = T.default_detector()
+    featurizer = Featurizer(load_names())
+    rows = T._features(featurizer, detect, [s["text"] for s in train])
+    model = T.fit(rows, [s["label"] for s in train], c=args.c)
+    shipped = load_model().threshold
+    print(f"trained on {len(train)} prompts without {len(held)} families: {', '.join(sorted(held))}")
+    sides = {"held-out families": generate(args.check, 99, held, inside=True),
+             "training families (new seed)": generate(args.check, 98, held, inside=False)}
+    for threshold in sorted({shipped, 0.5}):
+        for name, samples in sides.items():
+            leaks, n_sens, pins, n_pub = score(model, featurizer, detect, samples, threshold)
+            print(f"{name:30s} threshold {threshold:.2f}: leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
+                  f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})")
+
+
+if __name__ == "__main__":
+    main()
