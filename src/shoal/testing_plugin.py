@@ -34,6 +34,8 @@ def _guarded(original: Any) -> Any:
 def pytest_configure(config: Any) -> None:
     os.environ[ENV_VAR] = "0"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # `shoal search` would start a warm daemon per test project; tests search in-process.
+    os.environ.setdefault("SHOAL_SEARCH_DAEMON", "0")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     socket.socket.connect = _guarded(_original_connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded(_original_connect_ex)  # type: ignore[method-assign]

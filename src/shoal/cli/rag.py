@@ -10,6 +10,7 @@ from shoal.cli.common import catalog_from, settings_from
 
 if TYPE_CHECKING:
     from shoal.rag.ingest import IngestSummary
+    from shoal.rag.types import Hit
 
 LABELS = ("public", "internal", "confidential", "restricted")
 
@@ -99,33 +100,39 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], label: str | None, groups
 @click.option("--label", "labels", multiple=True, type=click.Choice(LABELS), help="Only these labels (repeatable).")
 @click.option("--path", "path_prefix", help="Only documents under this folder (as shown in results).")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@click.option("--no-daemon", is_flag=True,
+              help="Search in this process; do not use or start the warm search daemon.")
 @click.pass_context
 def search(ctx: click.Context, query: tuple[str, ...], user: str | None, groups: str | None,
            collection: str | None, k: int | None, mode: str, labels: tuple[str, ...], path_prefix: str | None,
-           as_json: bool) -> None:
-    """Hybrid search of the index, showing only what the given user may see."""
+           as_json: bool, no_daemon: bool) -> None:
+    """Hybrid search of the index, showing only what the given user may see.
+
+    The first search of a project starts a small daemon that keeps the index and the query
+    encoder loaded (unix socket, private to you, gone after 10 idle minutes); later searches ask
+    it instead of loading everything again.
+    """
     import json
 
     from rich.console import Console
     from rich.table import Table
 
-    from shoal.principal import Principal
-    from shoal.rag.search import Searcher
-    from shoal.rag.types import Filters
-
-    settings = settings_from(ctx)
-    searcher = Searcher(settings.config.rag, settings.paths, catalog_from(ctx))
     text = " ".join(query)
-    filters = None
-    if labels or path_prefix:
-        filters = Filters(labels=frozenset(labels) if labels else None, path_prefix=path_prefix)
-    try:
-        if searcher.store(collection) is None:
-            raise click.ClickException("no index yet: run `shoal ingest PATH` first")
-        hits = searcher.search(text, Principal.of(user, groups), collection=collection, k=k,
-                               mode=mode, filters=filters)  # type: ignore[arg-type]
-    finally:
-        searcher.close()
+    hits = None
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    if not no_daemon and "settings" not in obj:
+        from shoal.cli import search_daemon
+
+        if search_daemon.enabled():
+            got = search_daemon.ask(obj.get("config_path"), {
+                "query": text, "user": user, "groups": groups, "collection": collection, "k": k, "mode": mode,
+                "labels": list(labels), "path_prefix": path_prefix})
+            if isinstance(got, str):
+                raise click.ClickException(got)
+            hits = got
+    if hits is None:
+        hits = _search_here(ctx, text, user, groups, collection, k, mode, labels, path_prefix)
     if as_json:
         for n, h in enumerate(hits, 1):
             c = h.chunk
@@ -147,3 +154,23 @@ def search(ctx: click.Context, query: tuple[str, ...], user: str | None, groups:
         table.add_row(str(n), f"{h.score:.4f}", f"{c.title}\n{c.path}", where, c.label,
                       snippet[:240] + ("…" if len(snippet) > 240 else ""))
     console.print(table)
+
+
+def _search_here(ctx: click.Context, text: str, user: str | None, groups: str | None, collection: str | None,
+                 k: int | None, mode: str, labels: tuple[str, ...], path_prefix: str | None) -> list[Hit]:
+    from shoal.principal import Principal
+    from shoal.rag.search import Searcher
+    from shoal.rag.types import Filters
+
+    settings = settings_from(ctx)
+    searcher = Searcher(settings.config.rag, settings.paths, catalog_from(ctx))
+    filters = None
+    if labels or path_prefix:
+        filters = Filters(labels=frozenset(labels) if labels else None, path_prefix=path_prefix)
+    try:
+        if searcher.store(collection) is None:
+            raise click.ClickException("no index yet: run `shoal ingest PATH` first")
+        return searcher.search(text, Principal.of(user, groups), collection=collection, k=k,
+                               mode=mode, filters=filters)  # type: ignore[arg-type]
+    finally:
+        searcher.close()
