@@ -168,3 +168,21 @@ def test_caseless_refuses_text_whose_case_folding_differs() -> None:
     assert caseless("Straße KELVIN Ünal") == "straße kelvin ünal"
     assert caseless("İstanbul") is None  # lower-cases to a longer string: offsets would move
     assert caseless("ſigned") is None and caseless("thıs") is None  # equal to "s" / "i" under IGNORECASE
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_model_token_cache_gives_each_tokens_shape_after_its_real_predecessor(seed: int) -> None:
+    """``encode`` reads a token's shape from a cache keyed by the token alone, picking the entry for
+    "after a sentence end (or first)" or "inside a sentence": the same shape ``_shape`` gives with
+    the actual previous token, for every token and every predecessor in the text."""
+    names_ = load_names()
+    featurizer = Featurizer(names_)
+    text = _text(random.Random(seed), 400) + " [PERSON_1] met [EMAIL_ADDRESS_12]. [X ] Dana"
+    toks = _TOKEN.findall(text)
+    candidates = [None, *sorted(set(toks) | _SENT_END)]
+    for tok in set(toks):
+        low, word, inside, after_end = featurizer._tok_entry(tok)
+        assert word == featurizer._word(low)
+        for prev in candidates:
+            expected = featurizer._shape_entry(featurizer._shape(tok, low, prev))
+            assert (after_end if prev is None or prev in _SENT_END else inside) == expected, (prev, tok)

@@ -50,6 +50,11 @@ _SHAPE_STOP = frozenset({"i", "the", "a", "an", "my", "our", "what", "who", "how
                          "dear", "hello"})
 
 
+_WordEntry = tuple[tuple[int, ...], bytes, int]
+_ShapeEntry = tuple[bytes, bytes, int]
+_TokEntry = tuple[str, _WordEntry, _ShapeEntry, _ShapeEntry]
+
+
 def _h(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & _MASK
 
@@ -70,6 +75,7 @@ class Featurizer:
         self.names = names
         self._word_cache: dict[str, tuple[tuple[int, ...], bytes, int]] = {}
         self._shape_cache: dict[str, tuple[bytes, bytes, int]] = {}
+        self._tok_cache: dict[str, _TokEntry] = {}
 
     def _word(self, low: str) -> tuple[tuple[int, ...], bytes, int]:
         """A word's own feature ids, its UTF-8 bytes, and the CRC-32 state after ``"b:<word> "``.
@@ -104,6 +110,17 @@ class Featurizer:
             self._shape_cache[shape] = entry
         return entry
 
+    def _tok_entry(self, tok: str) -> _TokEntry:
+        """A token's lower-cased form (a placeholder without its number), its ``_word`` entry, and its
+        ``_shape_entry`` after a word inside a sentence and at a sentence start."""
+        low = _PH_NUMBER.sub("]", tok.lower()) if tok[0] == "[" and len(tok) > 1 else tok.lower()
+        entry = (low, self._word(low), self._shape_entry(self._shape(tok, low, "")),
+                 self._shape_entry(self._shape(tok, low, None)))
+        if len(self._tok_cache) >= _CACHE_LIMIT:
+            self._tok_cache.clear()
+        self._tok_cache[tok] = entry
+        return entry
+
     def _shape(self, tok: str, low: str, prev: str | None) -> str:
         if tok.isdigit():
             return f"<d{min(len(tok), 7)}>"
@@ -127,19 +144,20 @@ class Featurizer:
         whole text one unit (training on labelled texts).
         """
         toks = _TOKEN.findall(text)
-        lows = [_PH_NUMBER.sub("]", t.lower()) if t[0] == "[" and len(t) > 1 else t.lower() for t in toks]
-        shapes: list[str] = []
-        prev: str | None = None
-        for tok, low in zip(toks, lows, strict=True):
-            shapes.append(self._shape(tok, low, prev))
-            prev = tok
+        # Everything per token is a function of the token's text, plus (for its shape) whether the
+        # token before it ends a sentence: one cache lookup per token (most were seen before) gives
+        # its lower-cased form, its word entry and both possible shape entries.
+        tok_cache = self._tok_cache
+        entries = [tok_cache.get(tok) or self._tok_entry(tok) for tok in toks]
+        lows = [e[0] for e in entries]
+        words = [e[1] for e in entries]
+        sent_end = _SENT_END
+        # ``_shape`` reads the previous token only as "none, or one that ends a sentence" (e[3]) or not (e[2]).
+        shaped = [e[3] if prev is None or prev in sent_end else e[2]
+                  for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
         n = len(toks)
         ids: list[int] = []
         starts = [0]
-        # Cache hits without a method call each (most words and shapes were seen before).
-        word_cache, shape_cache = self._word_cache, self._shape_cache
-        words = [word_cache.get(low) or self._word(low) for low in lows]
-        shaped = [shape_cache.get(shape) or self._shape_entry(shape) for shape in shapes]
         crc = zlib.crc32
         mask = _MASK
         # A feature counts at most once per WINDOW tokens (the longest unit): a unit's score is a sum
