@@ -186,3 +186,20 @@ def test_model_token_cache_gives_each_tokens_shape_after_its_real_predecessor(se
         for prev in candidates:
             expected = featurizer._shape_entry(featurizer._shape(tok, low, prev))
             assert (after_end if prev is None or prev in _SENT_END else inside) == expected, (prev, tok)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_name_tokens_equal_the_plain_word_split(seed: int) -> None:
+    """Name-detector words come from a per-word cache: the same start, end, text, key and flags as
+    splitting each match afresh (possessive ``['’]s$`` removed case-insensitively, key lower-cased
+    without a trailing dot)."""
+    text = _text(random.Random(seed), 400) + " Jean'S O'Neil’s ſ A. B x. Dana's"
+    plain = []
+    for m in names._TOKEN.finditer(text):
+        word = m.group()
+        if len(word) > 3 and re.search(r"['’]s$", word, re.IGNORECASE):
+            word = word[:-2]
+        initial = (len(word) == 2 and word[1] == ".") or (len(word) == 1 and word.isupper())
+        plain.append((m.start(), m.start() + len(word), word, word.lower().rstrip("."), word[0].isupper(), initial))
+    assert [tuple(t) for t in names._tokens(text)] == plain
+    assert [tuple(t) for t in names._tokens(text)] == plain  # from the cache the second time

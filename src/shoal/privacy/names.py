@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
 from shoal.privacy.normalize import caseless
@@ -147,34 +148,50 @@ vietnamese thai indonesian malaysian singaporean mongolian kazakh georgian armen
 """.split())  # noqa: SIM905 - a word list reads better as text
 
 
-class _Tok:
-    """A word of the text. ``cap`` and ``initial`` are computed once: the detector reads them for
-    every word, and a property call per read was a measurable share of a long prompt's scan."""
+class _Tok(NamedTuple):
+    """A word of the text. ``cap`` and ``initial`` are computed once per distinct word (the detector
+    reads them for every word); a tuple is built in C, a class instance ran an ``__init__`` per word."""
 
-    __slots__ = ("cap", "end", "initial", "key", "start", "text")
-
-    def __init__(self, start: int, end: int, text: str, key: str) -> None:
-        self.start = start
-        self.end = end
-        self.text = text
-        self.key = key  # lower-cased, possessive removed
-        self.cap = text[0].isupper()
-        self.initial = (len(text) == 2 and text[1] == ".") or (len(text) == 1 and text.isupper())
+    start: int
+    end: int
+    text: str
+    key: str  # lower-cased, possessive removed
+    cap: bool
+    initial: bool
 
 
 # What ``['’]s$`` matches case-insensitively (``re.IGNORECASE`` folds "ſ", the long s, to "s" too).
 _POSSESSIVE_ENDS = ("'s", "'S", "'ſ", "’s", "’S", "’ſ")
 
+# A matched word → (its text without a possessive, key, cap, initial, length): words repeat across
+# a text and across requests. Bounded: cleared when full.
+_WORD_INFO: dict[str, tuple[str, str, bool, bool, int]] = {}
+_WORD_INFO_LIMIT = 100_000
+
+
+def _word_info(raw: str) -> tuple[str, str, bool, bool, int]:
+    text = raw
+    # ``endswith`` is the ``['’]s$`` test without a regex call per word.
+    if len(text) > 3 and text.endswith(_POSSESSIVE_ENDS):
+        text = text[:-2]
+    info = (text, text.lower().rstrip("."), text[0].isupper(),
+            (len(text) == 2 and text[1] == ".") or (len(text) == 1 and text.isupper()), len(text))
+    if len(_WORD_INFO) >= _WORD_INFO_LIMIT:
+        _WORD_INFO.clear()
+    _WORD_INFO[raw] = info
+    return info
+
 
 def _tokens(text: str) -> list[_Tok]:
-    out = []
+    out: list[_Tok] = []
+    append = out.append
+    known = _WORD_INFO.get
+    make = _Tok._make
     for m in _TOKEN.finditer(text):
         raw = m.group()
         start = m.start()
-        # ``raw.endswith`` is the ``['’]s$`` test without a regex call per word.
-        if len(raw) > 3 and raw.endswith(_POSSESSIVE_ENDS):
-            raw = raw[:-2]
-        out.append(_Tok(start, start + len(raw), raw, raw.lower().rstrip(".")))
+        word, key, cap, initial, size = known(raw) or _word_info(raw)
+        append(make((start, start + size, word, key, cap, initial)))
     return out
 
 
@@ -227,12 +244,12 @@ class NameDetector:
         i = 0
         while i < len(toks):
             tok = toks[i]
-            named = any_cue and cues.named_before(tok.start)
+            upper = tok.cap or tok.initial
             # A capitalised word or an initial is never all lower case: only other words can be a
-            # lower-case name after a cue.
-            lower_name = (named and not (tok.cap or tok.initial) and tok.key not in g.common
-                          and tok.key not in NOT_NAMES and len(tok.key) > 2 and tok.text.islower())
-            if not (tok.cap or tok.initial or lower_name):
+            # lower-case name after a cue. The cue lookup comes last: most words fail a set test first.
+            lower_name = (not upper and any_cue and tok.key not in g.common and tok.key not in NOT_NAMES
+                          and len(tok.key) > 2 and tok.text.islower() and cues.named_before(tok.start))
+            if not (upper or lower_name):
                 # Most words: not a possible lower-case first name, so ``_lowercase_name`` would say 0.
                 pair = self._lowercase_name(toks, i, g) if tok.key in firsts else 0
                 if pair:
@@ -268,6 +285,7 @@ class NameDetector:
                 continue
             if not titled and i > 0 and toks[i - 1].key in TITLES and run[0] is tok:
                 titled = _adjacent(text, toks[i - 1], tok, allow_dot=True)
+            named = lower_name or (any_cue and cues.named_before(tok.start))
             cue = text[max(0, run[0].start - 40):run[0].start]
             score = self._score(run, g, titled=titled, named=named or cues.named_before(run[0].start),
                                 strong=bool(_CUE_STRONG.search(cue)), weak=bool(_CUE_WEAK.search(cue)),
