@@ -19,6 +19,12 @@ from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, 
 
 T = TypeVar("T")
 
+# What a model may be able to return beyond one answer (``ChatModel.can_return``): several choices
+# to one prompt (``n > 1``, not streamed) and per-token log probabilities. Routing asks for these
+# by the same names (``shoal.routing.needs``), so a request that needs one goes to a model that has it.
+CHOICES = "n"
+LOGPROBS = "logprobs"
+
 
 def run_sync(coro: Any) -> Any:
     """Run a coroutine from sync code; refuses inside a running loop instead of deadlocking."""
@@ -47,6 +53,12 @@ class ChatModel(ABC):
     def logprobs_supported(self) -> bool:
         """Whether this model can return per-token log probabilities."""
         return False
+
+    def can_return(self) -> frozenset[str]:
+        """What this model can return beyond one answer: ``CHOICES`` (n > 1, not streamed) and
+        ``LOGPROBS``. The router reads it to pick a model that can; ``check_request`` enforces it."""
+        return frozenset(name for name, on in ((CHOICES, self.n_choices is not None),
+                                               (LOGPROBS, self.logprobs_supported())) if on)
 
     def check_request(self, request: ChatRequest, *, stream: bool = False) -> None:
         """Refuse (``UnsupportedRequestError``, a 400) what this model cannot do; nothing is sent."""

@@ -11,6 +11,8 @@ Use them in your own tests, or from config with ``provider: testing``::
           echo: history                                  # ... with every user message, " | "-joined
           delay_s: 0.01                                  # per streamed chunk
           fail_with: unavailable                         # raise this error on every call
+          logprobs: true                                 # say it can return log probabilities
+          one_choice: true                               # like a paid API: no n > 1
 
 Every request a ``ScriptedChatModel`` receives is kept in ``.requests`` so tests can assert
 what was sent (for instance: that a sensitive prompt never reached an external model).
@@ -24,11 +26,11 @@ import math
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from shoal import errors
 from shoal.models.base import ChatModel, EmbeddingModel
-from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, ModelSpec, Usage
+from shoal.models.types import ChatRequest, Chunk, Completion, EmbeddingResult, ModelSpec, TokenLogprob, Usage
 
 Script = str | Completion | BaseException | Callable[[ChatRequest], "str | Completion"]
 
@@ -64,7 +66,7 @@ class ScriptedChatModel(ChatModel):
     carries them and ``logprobs=True`` says so.
     """
 
-    n_choices = "sequential"
+    n_choices: ClassVar[Literal["native", "sequential"] | None] = "sequential"
 
     def __init__(self, spec: ModelSpec | None = None, responses: Sequence[Script] = (), *,
                  echo: bool | str = False, delay_s: float = 0.0, chunk_words: int = 1,
@@ -100,7 +102,9 @@ class ScriptedChatModel(ChatModel):
         if isinstance(answer, Completion):
             return answer
         usage = Usage(sum(_count_tokens(m.text) for m in request.messages), _count_tokens(answer))
-        return Completion(text=answer, model=self.spec.model_id, finish_reason="stop", usage=usage)
+        logprobs = _certain(_words(answer)) if request.logprobs and self.logprobs else None
+        return Completion(text=answer, model=self.spec.model_id, finish_reason="stop", usage=usage,
+                          logprobs=logprobs)
 
     async def _complete(self, request: ChatRequest) -> Completion:
         if self.delay_s:
@@ -109,12 +113,30 @@ class ScriptedChatModel(ChatModel):
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         completion = self._completion(request, self._next(request))
-        words = re.findall(r"\S+\s*|\s+", completion.text)
+        words = _words(completion.text)
         for i in range(0, len(words), self.chunk_words):
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
-            yield Chunk(delta="".join(words[i:i + self.chunk_words]), model=completion.model)
+            part = words[i:i + self.chunk_words]
+            yield Chunk(delta="".join(part), model=completion.model,
+                        logprobs=_certain(part) if completion.logprobs is not None else None)
         yield Chunk(finish_reason=completion.finish_reason, usage=completion.usage, model=completion.model)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\S+\s*|\s+", text)
+
+
+def _certain(words: Sequence[str]) -> tuple[TokenLogprob, ...]:
+    """Word tokens in OpenAI's logprobs shape, each certain (log probability 0): the answer is scripted."""
+    return tuple({"token": w, "logprob": 0.0, "bytes": list(w.encode()),
+                  "top_logprobs": [{"token": w, "logprob": 0.0, "bytes": list(w.encode())}]} for w in words)
+
+
+class OneChoiceScriptedModel(ScriptedChatModel):
+    """A scripted model that, like a paid API billed per call, returns one choice (refuses n > 1)."""
+
+    n_choices = None
 
 
 class HashEmbeddingModel(EmbeddingModel):
@@ -145,7 +167,8 @@ class ScriptedProvider:
 
     name = "testing"
     # The keys ``options:`` may hold (anything else is a config error naming the key).
-    options: frozenset[str] | None = frozenset({"responses", "fail_with", "echo", "delay_s", "dim"})
+    options: frozenset[str] | None = frozenset({"responses", "fail_with", "echo", "delay_s", "dim", "logprobs",
+                                                "one_choice"})
     default_locality = "self_hosted"
     default_base_url: str | None = None
     api_key_env: str | None = None
@@ -162,8 +185,9 @@ class ScriptedProvider:
                                          hint=f"use one of: {', '.join(sorted(_FAILURES))}")
             responses = [cls("scripted failure", provider="testing", model=spec.model_id)]
         echo = opts.get("echo", False)
-        return ScriptedChatModel(spec, responses, echo=echo if echo == "history" else bool(echo),
-                                 delay_s=float(opts.get("delay_s", 0.0)))
+        kind: type[ScriptedChatModel] = OneChoiceScriptedModel if opts.get("one_choice") else ScriptedChatModel
+        return kind(spec, responses, echo=echo if echo == "history" else bool(echo),
+                   delay_s=float(opts.get("delay_s", 0.0)), logprobs=bool(opts.get("logprobs", False)))
 
     def embedding_model(self, spec: ModelSpec) -> EmbeddingModel:
         return HashEmbeddingModel(spec, dim=int(spec.options.get("dim", 256)))

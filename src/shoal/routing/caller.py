@@ -9,7 +9,9 @@ Retries: per model, up to ``retries.max_attempts`` for transient errors (rate li
 unavailable, malformed response), waiting ``Retry-After`` when the provider gives one (up to
 ``max_retry_after_s``; longer waits move on to the next model) and exponential backoff otherwise.
 Errors that another model may not have (context length, bad request, auth, not found) move on at
-once. Streaming falls back only before the first chunk; after that, errors reach the caller.
+once, and so does a model that cannot serve the request at all (``check_request``: n > 1 or
+logprobs it cannot return — the policy normally drops it first), without a call or a breaker
+verdict. Streaming falls back only before the first chunk; after that, errors reach the caller.
 
 Which model served, and every attempt, is reported through ``on_attempt`` and ``CallRecord``
 (``complete_recorded`` / ``stream_recorded``) for the request log; ``Completion.name`` is the
@@ -76,10 +78,30 @@ class FallbackCaller:
             for name in decision.candidates:
                 self._model(name, decision)
 
+    def _unsupported(self, record: CallRecord, name: str, model: ChatModel, request: ChatRequest, *,
+                     stream: bool) -> errors.UnsupportedRequestError | None:
+        """The model's refusal of what it cannot return (noted as an attempt; nothing is sent)."""
+        try:
+            model.check_request(request, stream=stream)
+        except errors.UnsupportedRequestError as exc:
+            self._note(record, Attempt(name, 1, "refused", type(exc).__name__, exc.message))
+            return exc
+        return None
+
     def _all_failed(self, decision: Decision, record: CallRecord, last: BaseException | None) -> BaseException:
         tried = _tried(record)
+        if isinstance(last, errors.UnsupportedRequestError) and all(
+                a.error == "UnsupportedRequestError" for a in record.attempts):
+            # No candidate can return what was asked: that is the reason (privacy is not), one
+            # model's own words, or each candidate's.
+            if len(record.attempts) == 1:
+                return last
+            return errors.UnsupportedRequestError(
+                f"no candidate model can serve this request: "
+                f"{'; '.join(a.detail or a.model for a in record.attempts)}",
+                reasons=[*decision.reasons, "unsupported:no-capable-model"], hint=last.hint)
         if decision.sensitivity.is_sensitive:
-            if isinstance(last, _NEUTRAL):
+            if isinstance(last, (*_NEUTRAL, errors.UnsupportedRequestError)):
                 # The request itself is the problem (too long, not supported): say so — another
                 # model would fail the same way, so privacy is not why it was not served.
                 return last
@@ -152,6 +174,9 @@ class FallbackCaller:
             model = self._model(name, decision)
             redactor = self._redactor(decision, model)
             outgoing = _pseudonymise(request, decision, redactor) if redactor else request
+            if (refused := self._unsupported(record, name, model, outgoing, stream=False)) is not None:
+                last = refused
+                continue
             for number in range(1, self.config.retries.max_attempts + 1):
                 if not self.breakers.acquire(name):
                     self._note(record, Attempt(name, number, "circuit_open"))
@@ -195,6 +220,9 @@ class FallbackCaller:
             model = self._model(name, decision)
             redactor = self._redactor(decision, model)
             outgoing = _pseudonymise(request, decision, redactor) if redactor else request
+            if (refused := self._unsupported(record, name, model, outgoing, stream=True)) is not None:
+                last = refused
+                continue
             for number in range(1, self.config.retries.max_attempts + 1):
                 if not self.breakers.acquire(name):
                     self._note(record, Attempt(name, number, "circuit_open"))
@@ -251,7 +279,7 @@ _PLAIN = {"RateLimitError": "rate limited", "ProviderTimeoutError": "timed out",
           "ContextLengthError": "prompt too long for its context window", "BadRequestError": "rejected the request",
           "ContentBlockedError": "content blocked", "AuthenticationError": "not authorised (server credentials)",
           "PermissionDeniedError": "not authorised (server credentials)", "ModelNotFoundError": "model not found",
-          "NetworkBlockedError": "network blocked"}
+          "NetworkBlockedError": "network blocked", "UnsupportedRequestError": "cannot serve this request"}
 
 
 def _tried(record: CallRecord) -> str:

@@ -10,10 +10,11 @@ constrains every choice — see step 5):
 3. the learned router, when no model (or ``auto``) was requested;
 4. fallbacks from config (filtered by 1);
 5. capabilities and context: candidates that lack what the request needs (tools, vision, json, a
-   context window large enough — ``shoal.routing.needs``) are dropped; when the chosen model is
-   one of them, the cheapest allowed model that can serve it takes its place. A pinned model that
-   cannot serve it, or no allowed model that can, is refused with ``UnsupportedRequestError``
-   (a 400 naming what is missing and what each candidate lacks). Nothing is sent.
+   context window large enough, several choices or log probabilities — ``shoal.routing.needs``)
+   are dropped; when the chosen model is one of them, the cheapest allowed model that can serve it
+   takes its place. A pinned model that cannot serve it, or no allowed model that can, is refused
+   with ``UnsupportedRequestError`` (a 400 naming what is missing and what each candidate lacks).
+   Nothing is sent.
 
 Routing is pure and fast: model localities are looked up once and cached, the learned router is
 loaded at construction, and the optional ``health`` view (circuit breakers) is an in-memory check.
@@ -31,7 +32,7 @@ from shoal.principal import Principal
 from shoal.privacy.types import Sensitivity
 from shoal.routing.config import RoutingConfig, Rule
 from shoal.routing.learned import LearnedRouter
-from shoal.routing.needs import Needs, needs_of, shortfall
+from shoal.routing.needs import Needs, needs_of, returns_shortfall, shortfall
 from shoal.routing.types import Decision
 
 AUTO = "auto"
@@ -47,6 +48,7 @@ class PolicyEngine:
         self.health = health
         self._locality: dict[str, str] = {}
         self._declared: dict[str, bool] = {}
+        self._returns: dict[str, frozenset[str]] = {}
         self._specs: dict[str, ModelSpec] = {}
         self._windows: dict[str, float] = {}
         self._rules: list[tuple[Rule, re.Pattern[str] | None]] = [
@@ -161,7 +163,19 @@ class PolicyEngine:
         declared = self._declared.get(name)
         if declared is None:
             declared = self._declared[name] = self.catalog.capabilities_declared(name)
-        return shortfall(self._spec(name), needs, declared=declared)
+        returns = self._can_return(name) if needs.returns else None
+        return shortfall(self._spec(name), needs, declared=declared, returns=returns)
+
+    def _can_return(self, name: str) -> frozenset[str] | None:
+        """What ``name`` can return beyond one answer (n > 1, logprobs): a fact of its adapter, so it
+        is asked once (building the instance the caller will use; building loads no weights)."""
+        can = self._returns.get(name)
+        if can is None:
+            try:
+                can = self._returns[name] = self.catalog.chat_model(name).can_return()
+            except ShoalError:  # not buildable now (e.g. its key is unset): not ruled out, its call says why
+                return None
+        return can
 
     def _window(self, name: str) -> float:
         window = self._windows.get(name)
@@ -180,7 +194,7 @@ class PolicyEngine:
              reasons: list[str]) -> list[str]:
         """Drop candidates that cannot serve the request; replace the first choice when it cannot."""
         needs = needs_of(request)
-        if not needs.capabilities:
+        if not needs.capabilities and not needs.returns:
             tokens = needs.tokens
             for name in chain:
                 if tokens > self._window(name):
@@ -191,7 +205,7 @@ class PolicyEngine:
         kept = [n for n in chain if not lacking[n]]
         if explicit is not None and explicit == chain[0] and lacking[explicit]:
             raise UnsupportedRequestError(
-                f"{explicit!r} cannot serve this request: {'; '.join(lacking[explicit])}",
+                self._pinned_refusal(explicit, request, needs, lacking[explicit]),
                 reasons=[*reasons, f"unsupported:{explicit}({', '.join(lacking[explicit])})"],
                 hint=self._who_can(needs, allowed) or "shorten the request, or configure a model that can serve it")
         if kept and kept[0] == chain[0]:
@@ -209,10 +223,20 @@ class PolicyEngine:
             raise UnsupportedRequestError(
                 f"{scope} can serve this request ({needs.describe()}): {why}",
                 reasons=[*reasons, "unsupported:no-capable-model"],
-                hint="shorten the request, drop what a model lacks (tools, images, json), or configure a model "
-                     "that has it (capabilities: and context_window: under models:)")
+                hint="shorten the request, drop what a model lacks (tools, images, json, n, logprobs), or "
+                     "configure a model that has it (capabilities: and context_window: under models:)")
         reasons.append(f"capability:{chain[0]}→{fitting[0]}({'; '.join(lacking[chain[0]])})")
         return fitting
+
+    def _pinned_refusal(self, name: str, request: ChatRequest, needs: Needs, lacks: list[str]) -> str:
+        """Why a pinned model cannot serve the request. When all it lacks is n > 1 or logprobs, in the
+        model's own words (they start with the parameter, as when the model itself refuses)."""
+        if set(lacks) <= set(returns_shortfall(needs, frozenset())):
+            try:
+                self.catalog.chat_model(name).check_request(request)
+            except UnsupportedRequestError as exc:
+                return exc.message
+        return f"{name!r} cannot serve this request: {'; '.join(lacks)}"
 
     def _who_can(self, needs: Needs, allowed: list[str] | None) -> str | None:
         pool = allowed if allowed is not None else self._chat_models()
