@@ -203,3 +203,17 @@ def test_name_tokens_equal_the_plain_word_split(seed: int) -> None:
         plain.append((m.start(), m.start() + len(word), word, word.lower().rstrip("."), word[0].isupper(), initial))
     assert [tuple(t) for t in names._tokens(text)] == plain
     assert [tuple(t) for t in names._tokens(text)] == plain  # from the cache the second time
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lexicon_lead_trie_finds_the_word_starts_the_plain_alternation_finds(seed: int, lexicon: topics.Lexicon) -> None:
+    leads, _, trie = topics._lexicon_index(lexicon)
+    plain = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(leads, key=lambda w: (-len(w), w))) + ")")
+    rng = random.Random(seed)
+    text = (_text(rng, 300) + " " + " ".join(rng.choice(sorted(leads)) + rng.choice(["", "x", "ab", " "])
+                                             for _ in range(300))).lower()
+    assert [m.start() for m in trie.finditer(text)] == [m.start() for m in plain.finditer(text)]
+    words = ["k", "ke", "key", "10", "a.b"]
+    trie_words = re.compile(topics._trie(words))
+    assert all(trie_words.fullmatch(w) for w in words)
+    assert not any(trie_words.fullmatch(w) for w in ["", "1", "kx", "keys", "a", "axb", "e"])

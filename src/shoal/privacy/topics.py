@@ -147,9 +147,27 @@ def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[
             continue
         for lead in needs:
             leads.setdefault(lead, []).append(t)
-    any_lead = "|".join(re.escape(lead) for lead in sorted(leads, key=lambda w: (-len(w), w)))
-    lead_rx = re.compile(rf"\b(?:{any_lead})" if any_lead else r"(?!)")
+    # Only where a match starts is used. A lead is word characters, so a match never covers another
+    # word start, and the leads as a trie (one branch per next character) find the same starts as
+    # their plain alternation — about three times faster: ``re`` tries a flat alternation's branches
+    # one by one at every word start.
+    lead_rx = re.compile(r"\b" + _trie(sorted(leads)) if leads else r"(?!)")
     return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always), lead_rx
+
+
+def _trie(words: list[str]) -> str:
+    """A pattern matching exactly ``words`` (non-empty strings), branching on one character at a time."""
+    rest: dict[str, list[str]] = {}
+    ends = False
+    for word in words:
+        if word:
+            rest.setdefault(word[0], []).append(word[1:])
+        else:
+            ends = True
+    if not rest:
+        return ""
+    body = "(?:" + "|".join(re.escape(c) + _trie(tails) for c, tails in sorted(rest.items())) + ")"
+    return body + "?" if ends else body
 
 
 def _count(rx: re.Pattern[str], text: str, cap: int) -> int:
