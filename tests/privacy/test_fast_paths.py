@@ -17,7 +17,7 @@ import zlib
 
 import pytest
 
-from shoal.privacy import addresses, names, topics
+from shoal.privacy import addresses, names, patterns, topics
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.features import _MASK, _SENT_END, _SHAPE_STOP, _TOKEN, Featurizer, Names, load_names
 from shoal.privacy.normalize import caseless, lowered_pattern
@@ -217,3 +217,24 @@ def test_lexicon_lead_trie_finds_the_word_starts_the_plain_alternation_finds(see
     trie_words = re.compile(topics._trie(words))
     assert all(trie_words.fullmatch(w) for w in words)
     assert not any(trie_words.fullmatch(w) for w in ["", "1", "kx", "keys", "a", "axb", "e"])
+
+
+def _digit_text(rng: random.Random, n: int) -> str:
+    """Digits in every shape the identifier patterns take, glued to letters, dashes, dots and spaces."""
+    parts = ["4111 1111 1111 1111", "4111-1111-1111-1111", "411111111111", "123-45-6789", "123 45 6789",
+             "123456789", "021000021", "10.0.0.1", "192.168.1.254", "1.2.3.4.5", "GB29 NWBK 6016 1331 9268 19",
+             "de89370400440532013000", "x1", "-7", "a-12", "v2.0.1", "٣٤٥", "1234", "12", "00", "IE64IRCE92050112345678"]
+    glue = ["", " ", "-", ".", "x", "ab", "\n", "/", ":", "_", "Ü"]
+    return "".join(rng.choice(glue) + rng.choice(parts) for _ in range(n))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_digit_anchored_patterns_find_what_their_whole_text_search_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    text = _digit_text(rng, 120) + _text(rng, 100)
+    runs = patterns._digit_runs(text)
+    assert runs == tuple(m.start() for m in re.finditer(r"\d+", text))
+    for rx in (patterns._SSN, patterns._CARD, patterns._NINE, patterns._IPV4):
+        assert [m.span() for m in patterns._matches_at(rx, text, runs)] == [m.span() for m in rx.finditer(text)]
+    iban = patterns._matches_at(patterns._IBAN, text, (p - 2 for p in runs if p >= 2))
+    assert [m.span() for m in iban] == [m.span() for m in patterns._IBAN.finditer(text)]
