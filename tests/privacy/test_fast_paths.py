@@ -232,9 +232,31 @@ def _digit_text(rng: random.Random, n: int) -> str:
 def test_digit_anchored_patterns_find_what_their_whole_text_search_finds(seed: int) -> None:
     rng = random.Random(seed)
     text = _digit_text(rng, 120) + _text(rng, 100)
-    runs = patterns._digit_runs(text)
+    runs = patterns.digit_runs(text)
     assert runs == tuple(m.start() for m in re.finditer(r"\d+", text))
     for rx in (patterns._SSN, patterns._CARD, patterns._NINE, patterns._IPV4):
-        assert [m.span() for m in patterns._matches_at(rx, text, runs)] == [m.span() for m in rx.finditer(text)]
-    iban = patterns._matches_at(patterns._IBAN, text, (p - 2 for p in runs if p >= 2))
+        assert [m.span() for m in patterns.matches_at(rx, text, runs)] == [m.span() for m in rx.finditer(text)]
+    iban = patterns.matches_at(patterns._IBAN, text, (p - 2 for p in runs if p >= 2))
     assert [m.span() for m in iban] == [m.span() for m in patterns._IBAN.finditer(text)]
+
+
+_ADDRESS_BITS = ["corner of Main St and 5th Ave.", "CORNER OF Elm and Oak,", "USS Nimitz\nFPO AP 96601", "Unit 2050 Box 4190 APO AE 09509",
+                 "PSC 1234, box 5678 dpo aa 34001", "P.O. Box 12", "po box 7", "Post Office Box 99", "Postfach 1234",
+                 "Apartado 55", "Caixa Postal 3", "12 Main Street", "221b Baker St", "Via Roma 12", "Straße 5", "ſ", "İ", "\t"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_address_gates_and_anchored_numbers_miss_nothing(seed: int) -> None:
+    """Street numbers are tried at digit-run starts only, and the corner, military and P.O. box
+    patterns run only when their literal is in the lower-cased text: the same matches."""
+    rng = random.Random(seed)
+    text = " ".join(rng.choice(_ADDRESS_BITS) + rng.choice(["", " ", ", ", "\n"]) for _ in range(40)) + _text(rng, 100)
+    anchored = patterns.matches_at(addresses._NUMBER_FIRST, text, patterns.digit_runs(text))
+    assert [m.span() for m in anchored] == [m.span() for m in addresses._NUMBER_FIRST.finditer(text)]
+    plain = text.replace("ſ", "s").replace("İ", "I").replace("ı", "i")  # a text the gates apply to
+    low = caseless(plain)
+    assert low is not None
+    for rx, gate in ((addresses._MILITARY, addresses._MILITARY_GATE), (addresses._PO_BOX, addresses._PO_BOX_GATE),
+                     (addresses._CORNER, re.compile("corner"))):
+        for m in rx.finditer(plain):
+            assert gate.search(low, m.start(), m.end()) is not None, m.group()

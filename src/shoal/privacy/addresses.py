@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from shoal.privacy.normalize import caseless
+from shoal.privacy.patterns import digit_runs, matches_at
 from shoal.privacy.types import Span
 
 _I = re.IGNORECASE
@@ -57,6 +59,9 @@ _MILITARY = re.compile(
     r"\b(?:(?:USNS|USNV|USS|USCGC)\s+[A-Z][a-z]+|(?:unit|psc|cmr)\s+\d{3,4},?\s+box\s+\d{3,4})"
     r"\s*[\n,]?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}\b", _I)
 _PO_BOX = re.compile(r"\b(?:p\.?\s?o\.?\s*box|post office box|postfach|apartado|caixa postal)\s+\d{1,6}\b", _I)
+# What every match of the two patterns above contains, lower-cased (searched in ``caseless`` text).
+_MILITARY_GATE = re.compile(r"[adf]po\s")
+_PO_BOX_GATE = re.compile(r"(?:box|postfach|apartado|caixa postal)\s+\d")
 _CUE = re.compile(r"(?:address(?:\s+is)?|addr|live[sd]?\s+(?:at|on|in)|living\s+(?:at|on)|located\s+(?:at|on)|"
                   r"is\s+on|moved\s+to|ship(?:ped)?\s+to|send\s+(?:it\s+)?to|deliver(?:ed)?\s+to|reside[sd]?\s+at|"
                   r"stay(?:ing)?\s+at|office\s+(?:is\s+)?(?:at|on)|visit\s+us\s+at|find\s+us\s+at|"
@@ -111,10 +116,15 @@ class AddressDetector:
 
     def detect(self, text: str) -> list[Span]:
         cores: list[tuple[int, int, float]] = []
-        for m in _CORNER.finditer(text):
-            cores.append((m.start(), m.end(), 0.85))
+        # Gates on the lower-cased text (``caseless``: where a case-insensitive literal matches the
+        # text, the lower-case literal matches it): a pattern runs only if a literal every one of its
+        # matches contains is there. Most prompts name no corner, box or military post.
+        low = caseless(text)
+        if low is None or "corner" in low:
+            for m in _CORNER.finditer(text):
+                cores.append((m.start(), m.end(), 0.85))
         if _DIGIT.search(text):  # every other form has a house, box or unit number
-            self._numbered(text, cores)
+            self._numbered(text, cores, low)
         spans = []
         for start, end, score in _merge(cores):
             end = self._extend(text, end)
@@ -123,12 +133,15 @@ class AddressDetector:
         return spans
 
     @staticmethod
-    def _numbered(text: str, cores: list[tuple[int, int, float]]) -> None:
-        for m in _MILITARY.finditer(text):
-            cores.append((m.start(), m.end(), 0.95))
-        for m in _PO_BOX.finditer(text):
-            cores.append((m.start(), m.end(), 0.9))
-        for m in _NUMBER_FIRST.finditer(text):
+    def _numbered(text: str, cores: list[tuple[int, int, float]], low: str | None) -> None:
+        if low is None or _MILITARY_GATE.search(low):
+            for m in _MILITARY.finditer(text):
+                cores.append((m.start(), m.end(), 0.95))
+        if low is None or _PO_BOX_GATE.search(low):
+            for m in _PO_BOX.finditer(text):
+                cores.append((m.start(), m.end(), 0.9))
+        # The house number starts a digit run ((?<![\w.,-]) before it): tried only there.
+        for m in matches_at(_NUMBER_FIRST, text, digit_runs(text)):
             words = _trim_words(m.group(2))
             if not words or not _capitalised(words):
                 continue

@@ -30,7 +30,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 _last_runs: tuple[str, tuple[int, ...]] = ("", ())
 
 
-def _digit_runs(text: str) -> tuple[int, ...]:
+def digit_runs(text: str) -> tuple[int, ...]:
     """Where each run of digits in ``text`` starts (found once per text, shared by the detectors)."""
     global _last_runs
     last = _last_runs  # one read: another thread may replace it, never half-way
@@ -41,7 +41,7 @@ def _digit_runs(text: str) -> tuple[int, ...]:
     return starts
 
 
-def _matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
+def matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
     """``list(rx.finditer(text))`` for a pattern whose every match starts at one of ``starts`` (ascending).
 
     A digit-shaped identifier starts where a digit run starts (a lookbehind refuses a word character
@@ -139,11 +139,11 @@ _SSN_LABELLED = re.compile(r"\b(?:ssn|social security(?: number| no\.?)?|social 
 
 
 def detect_ssn(text: str) -> list[Span]:
-    runs = _digit_runs(text)
+    runs = digit_runs(text)
     if not runs:
         return []
     spans = []
-    for m in _matches_at(_SSN, text, runs):  # (?<![\w-]) before the first digit: a run start
+    for m in matches_at(_SSN, text, runs):  # (?<![\w-]) before the first digit: a run start
         if not ssn_valid(m.group()):
             # "My SSN is 123-45-6789": a number given as someone's SSN is sensitive by intent, even one
             # that can never be issued; only the label right before it counts, not a mention nearby.
@@ -164,11 +164,11 @@ _CARD_CONTEXT = re.compile(r"\b(card|visa|mastercard|amex|maestro|debit|credit|c
 
 
 def detect_credit_card(text: str) -> list[Span]:
-    runs = _digit_runs(text)
+    runs = digit_runs(text)
     if not runs:
         return []
     spans = []
-    for m in _matches_at(_CARD, text, runs):  # both forms start with a digit after (?<![\w-]): a run start
+    for m in matches_at(_CARD, text, runs):  # both forms start with a digit after (?<![\w-]): a run start
         digits = digits_only(m.group())
         # 12-digit (Maestro) numbers are too short to trust the check digit without a "card" label.
         shortest = 12 if _CARD_CONTEXT.search(_before(text, m.start(), 50)) else 13
@@ -184,12 +184,12 @@ _IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Z
 
 
 def detect_iban(text: str) -> list[Span]:
-    runs = _digit_runs(text)
+    runs = digit_runs(text)
     if not runs:
         return []
     spans = []
     # Two letters, then digits: a match starts two characters before a digit run.
-    for m in _matches_at(_IBAN, text, (pos - 2 for pos in runs if pos >= 2)):
+    for m in matches_at(_IBAN, text, (pos - 2 for pos in runs if pos >= 2)):
         raw = m.group()
         # Grouped IBANs may swallow the next word's start; try shorter groupings until valid.
         while raw and not iban_valid(raw):
@@ -213,11 +213,11 @@ _ACCOUNT = re.compile(
 
 
 def detect_bank(text: str) -> list[Span]:
-    runs = _digit_runs(text)
+    runs = digit_runs(text)
     if not runs:
         return []
     spans = []
-    for m in _matches_at(_NINE, text, runs):  # nine digits after (?<![\w-]): a run start
+    for m in matches_at(_NINE, text, runs):  # nine digits after (?<![\w-]): a run start
         if aba_routing_valid(m.group()) and _ROUTING_CONTEXT.search(_before(text, m.start(), 40)):
             spans.append(Span(m.start(), m.end(), "US_BANK_ROUTING", m.group(), 0.95))
     for m in _ACCOUNT.finditer(text):
@@ -237,13 +237,13 @@ _VERSION = re.compile(r"\b(?:version|ver|v|release|build|rev)\.?\s*$", _I)
 
 
 def detect_ip(text: str) -> list[Span]:
-    runs = _digit_runs(text)
+    runs = digit_runs(text)
     if ":" not in text and not runs:  # IPv6 may be all hex letters
         return []
     spans = []
     # IPv4 starts with a digit after (?<![\w.]): a run start. IPv6 may start with a letter.
     # IPv6 has at least two colons.
-    for found in (_matches_at(_IPV4, text, runs), _IPV6.finditer(text) if ":" in text else ()):
+    for found in (matches_at(_IPV4, text, runs), _IPV6.finditer(text) if ":" in text else ()):
         for m in found:
             candidate = m.group()
             if candidate.count(":") and len(candidate.replace(":", "")) < 4:
