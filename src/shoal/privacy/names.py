@@ -186,12 +186,12 @@ def _tokens(text: str) -> list[_Tok]:
     out: list[_Tok] = []
     append = out.append
     known = _WORD_INFO.get
-    make = _Tok._make
+    new = tuple.__new__  # what ``_Tok._make`` calls, without its Python-level frame per word
     for m in _TOKEN.finditer(text):
         raw = m.group()
         start = m.start()
         word, key, cap, initial, size = known(raw) or _word_info(raw)
-        append(make((start, start + size, word, key, cap, initial)))
+        append(new(_Tok, (start, start + size, word, key, cap, initial)))
     return out
 
 
