@@ -260,3 +260,14 @@ def test_address_gates_and_anchored_numbers_miss_nothing(seed: int) -> None:
                      (addresses._CORNER, re.compile("corner"))):
         for m in rx.finditer(plain):
             assert gate.search(low, m.start(), m.end()) is not None, m.group()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_possessive_cue_tried_before_quotes_counts_what_finditer_counts(seed: int) -> None:
+    rng = random.Random(seed)
+    bits = ["Dana's", "Dana’s", "it's a", "it's the", "x_y's", "9a's", "Ünal's", "a's's", "O'Neil's", "'s", "’S", "Jean'S",
+            "bob's-car", "bob'sx", "the CEO's plan", "Q3's", "s's"]
+    text = " ".join(rng.choice(bits) + rng.choice(["", " ", ".", "\n", "'"]) for _ in range(200)) + _text(rng, 100)
+    rx = topics._CUES["possessive"]
+    fast = patterns.matches_at(rx, text, topics._possessive_starts(text))
+    assert [m.span() for m in fast] == [m.span() for m in rx.finditer(text)]

@@ -25,6 +25,8 @@ import itertools
 import json
 import logging
 import re
+import string
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -37,6 +39,7 @@ from shoal.errors import ConfigError
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.linear import LinearModel, train
 from shoal.privacy.normalize import caseless, lowered_pattern
+from shoal.privacy.patterns import matches_at
 from shoal.privacy.types import LEVELS, Level
 
 log = logging.getLogger(__name__)
@@ -243,10 +246,30 @@ def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | Non
     low = caseless(text)  # case-insensitive cues run case-sensitively on it: the same matches, faster
     for name, rx in _CUES.items():
         lowered = _CUES_LOWER.get(name)
-        count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)
+        if name == "possessive":
+            count = len(matches_at(rx, text, _possessive_starts(text)))
+        else:
+            count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)
         if count:
             groups.append(("cue", min(count, 3) / 1.5, [name]))
     return groups
+
+
+_QUOTE_S = re.compile(r"['’]s")
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+
+
+def _possessive_starts(text: str) -> Iterator[int]:
+    """Where the ``possessive`` cue can match, ascending: a match is ASCII letters, a quote and "s",
+    and its ``\\b`` start can only be the first of the letters right before a quote (a start inside
+    them has a letter on both sides). ``matches_at`` there finds what ``finditer`` finds, without
+    the pattern trying every word of the text."""
+    for m in _QUOTE_S.finditer(text):
+        quote = start = m.start()
+        while start > 0 and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        if start < quote:
+            yield start
 
 
 def specificity_features(text: str) -> dict[str, float]:
