@@ -67,7 +67,7 @@ def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Calla
     """Train the semantic stage without the held-out families and print its rows beside the linear ones."""
     import numpy as np
 
-    from shoal.models.bert_numpy import bundled_minilm
+    from shoal.models.sentence_transformers import bundled_minilm
     from shoal.privacy import semantic_train as S
 
     encoder = bundled_minilm()

