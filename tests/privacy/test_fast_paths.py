@@ -271,3 +271,33 @@ def test_possessive_cue_tried_before_quotes_counts_what_finditer_counts(seed: in
     rx = topics._CUES["possessive"]
     fast = patterns.matches_at(rx, text, topics._possessive_starts(text))
     assert [m.span() for m in fast] == [m.span() for m in rx.finditer(text)]
+
+
+_PHONE_BITS = ["+1 415 555 0100", "(0) 30 1234567", "+44 (0) 20 7946 0958", "(212) 555-0199", "555 0100", "x12",
+               "ext. 4", "a(1)", "+", "(", "((3", "1+2", "07700 900123", "-5", "v1.2", "tel:0301234567"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_phone_pattern_tried_at_marks_and_digit_runs_finds_what_finditer_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_PHONE_BITS) + rng.choice(["", " ", "-", ".", "\n", "a", ":"]) for _ in range(150))
+    text += _digit_text(rng, 40)
+    runs = patterns.digit_runs(text)
+    fast = patterns.matches_at(patterns._PHONE, text, patterns._phone_starts(text, runs))
+    assert [m.span() for m in fast] == [m.span() for m in patterns._PHONE.finditer(text)]
+    assert patterns._phone_starts("call 555 0100", patterns.digit_runs("call 555 0100")) == [5, 9]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_account_and_licence_gates_hold_for_every_match(seed: int) -> None:
+    rng = random.Random(seed)
+    bits = ["Account number: 12345678", "ACCT # 99887766", "a/c 1234567", "A/C: 7654321", "Bank account is 1234-5678",
+            "Driver's license: D1234567", "DRIVERS LICENCE no. X12-345-678", "driver license 98765432", "account"]
+    text = " ".join(rng.choice(bits) + rng.choice(["", " ", ", ", "\n"]) for _ in range(40)) + _text(rng, 80)
+    plain = text.replace("ſ", "s").replace("İ", "I").replace("ı", "i")
+    low = caseless(plain)
+    assert low is not None
+    for m in patterns._ACCOUNT.finditer(plain):
+        assert "acc" in low[m.start():m.end()] or "a/c" in low[m.start():m.end()]
+    for m in patterns._DRIVER_LICENSE.finditer(plain):
+        assert "driver" in low[m.start():m.end()]

@@ -96,10 +96,11 @@ _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)
 
 
 def detect_phone(text: str) -> list[Span]:
-    if not _DIGIT.search(text):
+    runs = digit_runs(text)
+    if not runs:
         return []
     spans: list[Span] = []
-    for m in _PHONE.finditer(text):
+    for m in matches_at(_PHONE, text, _phone_starts(text, runs)):
         raw = m.group().rstrip(" .-")
         digits = digits_only(raw.split("x")[0].split("X")[0].lower().split("ext")[0])
         if not 7 <= len(digits) <= 15 or _DATE_LIKE.search(raw) or text.startswith(":", m.start() + len(raw)):
@@ -116,6 +117,17 @@ def detect_phone(text: str) -> list[Span]:
         score = 0.9 if (has_plus or context) else 0.6
         spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", raw, score))
     return spans
+
+
+_PHONE_MARK = re.compile(r"[+(]")
+
+
+def _phone_starts(text: str, runs: tuple[int, ...]) -> list[int]:
+    """Where a ``_PHONE`` match can start, ascending: at a "+" or "(" (a country code or area code),
+    or at a digit after no word character (its look-behind), which starts a digit run."""
+    if "+" not in text and "(" not in text:
+        return list(runs)
+    return sorted(set(runs).union(m.start() for m in _PHONE_MARK.finditer(text)))
 
 
 def _looks_grouped(raw: str) -> bool:
@@ -220,7 +232,10 @@ def detect_bank(text: str) -> list[Span]:
     for m in matches_at(_NINE, text, runs):  # nine digits after (?<![\w-]): a run start
         if aba_routing_valid(m.group()) and _ROUTING_CONTEXT.search(_before(text, m.start(), 40)):
             spans.append(Span(m.start(), m.end(), "US_BANK_ROUTING", m.group(), 0.95))
-    for m in _ACCOUNT.finditer(text):
+    low = caseless(text)
+    # Every account match holds "account", "acct" or "a/c" in some case: "acc" or "a/c" lower-cased.
+    accounts = _ACCOUNT.finditer(text) if low is None or "acc" in low or "a/c" in low else ()
+    for m in accounts:
         start, end = m.span(1)
         if not any(s.start <= start < s.end for s in spans):
             spans.append(Span(start, end, "US_BANK_NUMBER", m.group(1), 0.8))
@@ -370,6 +385,9 @@ _DRIVER_LICENSE = re.compile(
 
 def detect_driver_license(text: str) -> list[Span]:
     if not _DIGIT.search(text):
+        return []
+    low = caseless(text)
+    if low is not None and "driver" not in low:  # every match holds the word, in any case
         return []
     return [Span(m.start(1), m.end(1), "US_DRIVER_LICENSE", m.group(1), 0.85)
             for m in _DRIVER_LICENSE.finditer(text) if any(ch.isdigit() for ch in m.group(1))]
