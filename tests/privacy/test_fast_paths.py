@@ -301,3 +301,14 @@ def test_account_and_licence_gates_hold_for_every_match(seed: int) -> None:
         assert "acc" in low[m.start():m.end()] or "a/c" in low[m.start():m.end()]
     for m in patterns._DRIVER_LICENSE.finditer(plain):
         assert "driver" in low[m.start():m.end()]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ipv6_gate_holds_for_every_match(seed: int) -> None:
+    rng = random.Random(seed)
+    bits = ["2001:db8::1", "::1", "fe80::1ff:fe23:4567:890a", "a::b", "12:30:45", "Name: Dana", "::", "1:2:3:4:5:6:7:8",
+            "abcd:", ":ef", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"]
+    text = "".join(rng.choice(bits) + rng.choice(["", " ", ":", "\n", "g"]) for _ in range(80))
+    for m in patterns._IPV6.finditer(text):
+        assert patterns._IPV6_GATE.search(text, m.start(), m.end()) is not None, m.group()
+    assert patterns._IPV6_GATE.search("Name: Dana\nRole: lead") is None

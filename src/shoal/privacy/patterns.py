@@ -248,6 +248,7 @@ _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 
 
+_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _VERSION = re.compile(r"\b(?:version|ver|v|release|build|rev)\.?\s*$", _I)
 
 
@@ -257,8 +258,10 @@ def detect_ip(text: str) -> list[Span]:
         return []
     spans = []
     # IPv4 starts with a digit after (?<![\w.]): a run start. IPv6 may start with a letter.
-    # IPv6 has at least two colons.
-    for found in (matches_at(_IPV4, text, runs), _IPV6.finditer(text) if ":" in text else ()):
+    # IPv6 has two colons with at most four hex digits between them (its gate finds that at C speed:
+    # it starts with a literal).
+    ipv6 = _IPV6.finditer(text) if ":" in text and _IPV6_GATE.search(text) else ()
+    for found in (matches_at(_IPV4, text, runs), ipv6):
         for m in found:
             candidate = m.group()
             if candidate.count(":") and len(candidate.replace(":", "")) < 4:
