@@ -63,7 +63,8 @@ def score(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str
 
 
 def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
-                  held: set[str], n: int, c: float, sides: dict[str, list[dict[str, str]]]) -> None:
+                  held: set[str], n: int, c: float, sides: dict[str, list[dict[str, str]]],
+                  bands: list[tuple[float, float]] | None = None) -> None:
     """Train the semantic stage without the held-out families and print its rows beside the linear ones."""
     import numpy as np
 
@@ -76,22 +77,27 @@ def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Calla
     samples = S.tagged_samples(n, T.DEFAULT_SEED, lambda f: f not in held)
     vecs = S.embed_windows(encoder, [s["text"] for s in samples])
     head = S.fit_stage(samples, vecs, T._features(featurizer, detect, [s["text"] for s in samples]), c_linear=c)
+    scored: dict[str, list[tuple[dict[str, str], float, float]]] = {}
     for name, side in sides.items():
         side_vecs = S.embed_windows(encoder, [s["text"] for s in side])
-        leaks = pins = n_sens = n_pub = ran = 0
-        for s, vec in zip(side, side_vecs, strict=True):
-            p = model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive
-            if head.in_band(p):
-                ran += 1
-                p = head.combine(p, head.head_logit(np.asarray(vec)))
-            if s["label"] == "none":
-                n_pub += 1
-                pins += p >= head.threshold
-            else:
-                n_sens += 1
-                leaks += p < head.threshold
-        print(f"{name:30s} two-stage {head.threshold:.2f}: leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
-              f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(side):.0%})")
+        scored[name] = [(s, model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive,
+                         head.head_logit(np.asarray(vec))) for s, vec in zip(side, side_vecs, strict=True)]
+    for band in bands or [head.band]:
+        for name, rows in scored.items():
+            leaks = pins = n_sens = n_pub = ran = 0
+            for s, p, logit in rows:
+                if band[0] <= p <= band[1]:
+                    ran += 1
+                    p = head.combine(p, logit)
+                if s["label"] == "none":
+                    n_pub += 1
+                    pins += p >= head.threshold
+                else:
+                    n_sens += 1
+                    leaks += p < head.threshold
+            print(f"{name:30s} two-stage {head.threshold:.2f} band {band[0]:.2f}-{band[1]:.2f}: "
+                  f"leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
+                  f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(rows):.0%})")
 
 
 def main() -> None:
@@ -102,6 +108,8 @@ def main() -> None:
     ap.add_argument("--check", type=int, default=3_000, help="samples scored on each side")
     ap.add_argument("--semantic", action="store_true", help="also train and score the two-stage model")
     ap.add_argument("--semantic-n", type=int, default=5_000, help="generated prompts for the head and stacker")
+    ap.add_argument("--band", action="append", default=[], metavar="LO,HI",
+                    help="score the two-stage model with this band instead of the trained one (repeatable)")
     args = ap.parse_args()
     held = set(args.held)
     unknown = held - _names()
@@ -122,7 +130,8 @@ def main() -> None:
             print(f"{name:30s} threshold {threshold:.2f}: leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
                   f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})")
     if args.semantic:
-        semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides)
+        bands = [(float(b.split(',')[0]), float(b.split(',')[1])) for b in args.band]
+        semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides, bands)
 
 
 if __name__ == "__main__":
