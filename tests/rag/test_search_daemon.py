@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,8 +51,8 @@ def test_daemon_answers_like_in_process_sees_new_ingests_and_exits_when_idle(tmp
     (project / "shoal.yaml").write_text(CONFIG)
     (project / "docs" / "leave.md").write_text("# Leave\nEmployees get 25 days of annual leave.\n")
     (project / "docs" / "hr" / "pay.md").write_text("# Pay\nThe salary band for engineers is 63,000 euros.\n")
-    run_dir = tmp_path / "run"
-    run_dir.mkdir(mode=0o700)
+    # pytest's tmp_path can be long enough to leave no room for a socket name (sun_path is 108 bytes)
+    run_dir = Path(tempfile.mkdtemp(prefix="shoal-sd-", dir="/tmp"))
     env = {**os.environ, "SHOAL_SEARCH_DAEMON": "1", "SHOAL_SEARCH_DAEMON_IDLE_S": "8",
            "XDG_RUNTIME_DIR": str(run_dir)}
     env.pop("SHOAL_CONFIG", None)
@@ -77,3 +79,19 @@ def test_daemon_answers_like_in_process_sees_new_ingests_and_exits_when_idle(tmp
     assert "docs/parking.md" in paths(shoal(project, env, "search", "parking", "permits", "--json"))
 
     assert wait_for(lambda: not sock.exists(), 60), "the idle daemon did not exit"
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_a_runtime_folder_too_long_for_a_socket_searches_in_process(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "shoal.yaml").write_text(CONFIG)
+    (project / "docs" / "leave.md").write_text("# Leave\nEmployees get 25 days of annual leave.\n")
+    run_dir = tmp_path / ("r" * 60) / ("u" * 60)
+    run_dir.mkdir(parents=True, mode=0o700)
+    env = {**os.environ, "SHOAL_SEARCH_DAEMON": "1", "XDG_RUNTIME_DIR": str(run_dir)}
+    env.pop("SHOAL_CONFIG", None)
+    shoal(project, env, "ingest", "docs", "--no-progress")
+    for _ in range(2):  # the second call would meet a daemon if one had been started
+        assert paths(shoal(project, env, "search", "annual", "leave", "--json")) == ["docs/leave.md"]
+    assert list((run_dir / "shoal").iterdir()) == []

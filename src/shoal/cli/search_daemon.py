@@ -57,7 +57,17 @@ def socket_path(config_path: str | None) -> Path:
     from shoal._version import __version__
 
     key = f"{cfg or Path.cwd().resolve()}|{cfg.stat().st_mtime_ns if cfg and cfg.is_file() else 0}|{__version__}"
-    return runtime_dir() / f"search-{hashlib.sha256(key.encode()).hexdigest()[:20]}.sock"
+    return runtime_dir() / f"search-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
+
+
+# sun_path holds 108 bytes on Linux (104 on macOS) including the NUL: a longer socket path cannot be
+# bound, and a daemon started there would die at once. Such a runtime folder searches in-process.
+_MAX_SOCKET_PATH = 100
+
+
+def _bind_path(path: Path) -> Path:
+    """Where the daemon binds before renaming into place: same folder, so the rename is atomic."""
+    return path.with_name(f"{path.stem}.{os.getpid()}")
 
 
 def enabled() -> bool:
@@ -102,6 +112,8 @@ def _read_line(s: socket.socket) -> bytes:
 
 
 def _start(config_path: str | None, path: Path) -> None:
+    if len(os.fsencode(path.with_name(f"{path.stem}.4194304"))) > _MAX_SOCKET_PATH:
+        return
     with contextlib.suppress(OSError):
         path.unlink()  # a stale socket of a daemon that died
     cmd = [sys.executable, "-m", "shoal.cli.search_daemon", str(path)]
@@ -155,7 +167,7 @@ def serve(path: Path, config_path: str | None, idle_s: float = IDLE_S) -> None:
     with contextlib.suppress(Exception):  # warm the encoder now, not on the first request
         searcher.search("warm up", Principal(), k=1)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = _bind_path(path)
     server.bind(str(tmp))
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)  # appears only when ready: a client never connects to a half-started daemon
