@@ -63,7 +63,7 @@ class SemanticHead:
     coef: npt.NDArray[np.float32]
     bias: float
     stack: tuple[float, float, float]  # linear-logit weight, head-logit weight, bias
-    band: tuple[float, float] = (0.1, 0.9)
+    band: tuple[float, float] = (0.1, 0.5)
     threshold: float = 0.3  # on the stacked probability
     meta: dict[str, object] = field(default_factory=dict)
 
