@@ -28,6 +28,14 @@ SHIPPED = "sensitivity.npz"
 FORMAT_VERSION = 3  # 3: a feature once per WINDOW tokens, placeholders one token (2: as often as it occurs)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a model file so that a reader (or a crash) never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The model's answer for one text: the best window's probability of being sensitive and its class."""
@@ -105,10 +113,7 @@ class SensitivityModel:
         return buf.getvalue()
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(self.to_bytes())
-        tmp.replace(path)
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str) -> SensitivityModel:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from shoal.errors import ConfigError
+from shoal.privacy.model import write_atomically
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,10 +92,7 @@ class SemanticHead:
         return buf.getvalue()
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(self.to_bytes())
-        tmp.replace(path)
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str) -> SemanticHead:
