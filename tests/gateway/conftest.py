@@ -23,6 +23,7 @@ from shoal.gateway.timeouts import ServerTimeouts, ShoalUvicornConfig
 from shoal.pipeline import Pipeline
 from shoal.store import Store
 from shoal.wiring import catalog as build_catalog
+from tests.servers import FakeServer
 
 ADMIN_KEY = "test-admin-key-0123456789"
 
@@ -122,3 +123,14 @@ def settings(tmp_path: Path) -> Settings:
 def live(settings: Settings) -> Iterator[Live]:
     with live_gateway(settings) as gw:
         yield gw
+
+
+@pytest.fixture
+def upstream_live(fake_server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    """A gateway whose one model is a real OpenAI-wire upstream (the fake server) that can stream,
+    return JSON and call tools: what the SDK conformance tests talk to."""
+    monkeypatch.setenv("UPSTREAM_KEY", "sk-test-upstream")
+    models = {"up": {"provider": "openai", "base_url": f"{fake_server.url}/v1", "model": "gpt-4o-mini",
+                     "api_key": "env:UPSTREAM_KEY", "capabilities": ["streaming", "json", "tools"]}}
+    with live_gateway(make_settings(tmp_path, models=models, default_model="up")) as live:
+        yield live

@@ -5,7 +5,6 @@ provider and come back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,15 +106,6 @@ def test_max_output_tokens_cut_is_incomplete(tmp_path: Path) -> None:
                                               stream=True))
         assert events[-1].type == "response.incomplete"
     assert [r.max_tokens for r in model.requests] == [2, 2]  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def upstream_live(fake_server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.setenv("UPSTREAM_KEY", "sk-test-upstream")
-    models = {"up": {"provider": "openai", "base_url": f"{fake_server.url}/v1", "model": "gpt-4o-mini",
-                     "api_key": "env:UPSTREAM_KEY", "capabilities": ["streaming", "json", "tools"]}}
-    with live_gateway(make_settings(tmp_path, models=models, default_model="up")) as live:
-        yield live
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])

@@ -5,14 +5,12 @@ streamed (tool-call chunks assembled by LangChain), against a real local OpenAI-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pydantic
 import pytest
 
-from tests.gateway.conftest import Live, live_gateway, make_settings
+from tests.gateway.conftest import Live
 from tests.servers import FakeServer, openai_wire
 
 
@@ -20,15 +18,6 @@ class City(pydantic.BaseModel):
     name: str
     country: str
     population: int
-
-
-@pytest.fixture
-def upstream_live(fake_server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.setenv("UPSTREAM_KEY", "sk-test-upstream")
-    models = {"up": {"provider": "openai", "base_url": f"{fake_server.url}/v1", "model": "gpt-4o-mini",
-                     "api_key": "env:UPSTREAM_KEY", "capabilities": ["streaming", "json", "tools"]}}
-    with live_gateway(make_settings(tmp_path, models=models, default_model="up")) as live:
-        yield live
 
 
 def test_openai_sdk_parse_stream(upstream_live: Live, fake_server: FakeServer) -> None:
