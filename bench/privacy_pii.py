@@ -20,6 +20,16 @@ the learned sensitivity model and organisation terms included); also shown: text
 (false alarms), and ``bench/data/general_prompts*.txt``: 100 + 50 ordinary requests (coding,
 writing, general knowledge, everyday) written by hand, none of which should be flagged; the second
 set was written after the rules and never used to tune them.
+Policy split of the request-level recall: the dataset labels every name a PERSON, but the README's
+policy calls a name sensitive only with a personal attribute or in a personal or transactional
+context, not a public figure, author, performer or fictional character in a general, news-like or
+creative sentence. ``PUBLIC_CONTEXT`` lists the templates (by ``template_id``, chosen by reading the
+templates' masked text, not from any result) whose persons appear only in such sentences: music and
+film commentary, author and artist bios, news headlines and quotes, keynote speakers, fiction and
+dialogue. Recall is printed for all texts (the issue's target) and for the two parts apart: texts
+from the other templates (a private person with an address, card, phone, account, family, employer,
+character or whereabouts) should all be flagged; for the public-context part a miss is what the
+policy asks for.
 Start-up: a fresh interpreter imports the scanner, builds it and scans one text (timed separately).
 Latency: per-text ``scan`` time after warm-up, p50/p99, beside a peer measured in the same run
 (the pattern detectors alone, without names, addresses and topics).
@@ -54,6 +64,16 @@ NOT_SCORED = ("GPE", "ORGANIZATION", "DATE_TIME", "TITLE", "AGE", "NRP", "ZIP_CO
 # Gold types whose characters may lie inside a predicted span of the key type without making it wrong.
 PART_OF: dict[str, frozenset[str]] = {"STREET_ADDRESS": frozenset({"GPE", "ZIP_CODE"}),
                                       "PERSON": frozenset({"TITLE"})}
+# Templates whose persons appear only in public, news-like or creative contexts (see the docstring):
+PUBLIC_CONTEXT: frozenset[int] = frozenset({
+    # performers, songs, films, books: music and film commentary, credits, author bios
+    93, 94, 95, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 111, 112, 113, 114, 115, 116,
+    122, 127, 199,
+    # news and public roles: headlines, quotes, keynote speakers, founders on an about page, awards
+    85, 120, 126, 180, 181, 184, 186, 197,
+    # fiction and dialogue: characters, no identifiable private person
+    96, 125, 159, 168, 173, 175, 200,
+})
 ANCHORS = {"Presidio default": 0.618, "Presidio + transformer NER": 0.845}
 TARGETS = {"entity F2": 0.85, "request recall": 0.99, "p99 ms": 5.0, "general flagged": 0.05, "first scan s": 0.3}
 
@@ -144,6 +164,7 @@ class Score:
 
 def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, show_errors: int) -> float:
     score = Score()
+    parts: dict[str, list[int]] = {"private": [0, 0], "public-context": [0, 0]}
     in_scope_texts = flagged_in_scope = any_texts = flagged_any = clean_texts = flagged_clean = hinted = 0
     request_misses: list[str] = []
     missed_types: Counter[str] = Counter()
@@ -157,6 +178,9 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
         if any(g["entity_type"] in MAPPING for g in gold):
             in_scope_texts += 1
             flagged_in_scope += sensitive
+            part = parts["public-context" if rec.get("template_id") in PUBLIC_CONTEXT else "private"]
+            part[0] += 1
+            part[1] += sensitive
             if not sensitive:
                 request_misses.append(text)
                 missed_types.update({MAPPING[g["entity_type"]] for g in gold if g["entity_type"] in MAPPING})
@@ -178,6 +202,9 @@ def evaluate(name: str, records: list[dict[str, Any]], scanner: PrivacyScanner, 
     rr = flagged_in_scope / in_scope_texts if in_scope_texts else 1.0
     print(f"request-level recall, texts with an in-scope entity: {flagged_in_scope}/{in_scope_texts} = {rr:.3f}"
           f"  (target ≥ {TARGETS['request recall']})")
+    for label, (n_part, hit) in parts.items():
+        print(f"  {label + ' contexts:':<26}{hit}/{n_part} = {hit / max(n_part, 1):.3f}"
+              + ("  (policy: a miss here is public by the README's policy)" if label != "private" else ""))
     if missed_types:
         print("  missed texts by the in-scope types they hold:", dict(sorted(missed_types.items())))
     print(f"request-level recall, texts with any entity (incl. GPE/ORG/DATE...): {flagged_any}/{any_texts}"

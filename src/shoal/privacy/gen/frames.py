@@ -24,6 +24,7 @@ from typing import Any
 
 from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.extra import MoreFrames
+from shoal.privacy.gen.records import RecordFrames
 from shoal.privacy.gen.vocab import (
     FICTIONAL,
     GENERAL_TOPICS,
@@ -342,7 +343,7 @@ def _complete(f: Any) -> bool:
         return False
 
 
-class Generator(ComposedFrames, MoreFrames):
+class Generator(ComposedFrames, MoreFrames, RecordFrames):
     """Seeded generator; one ``sample()`` call returns one labelled prompt."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -376,6 +377,9 @@ class Generator(ComposedFrames, MoreFrames):
             (2, self.personal_identity), (3, self.neg_public_now), (2, self.neg_form),
             (2, self.business_legal), (1, self.neg_legal), (6, self.wrapped_request),
             (1.5, self.secret_key_material), (1.5, self.personal_errand), (1.5, self.business_foreign_advice),
+            (1.5, self.personal_self_id), (1.5, self.personal_affiliation), (1.5, self.personal_whereabouts),
+            (1.5, self.personal_judgement), (2, self.personal_address_block), (2, self.neg_public_roles),
+            (2, self.neg_role_request), (1.5, self.neg_eponym),
         ]
 
     def sample(self) -> Sample:
