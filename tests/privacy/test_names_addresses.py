@@ -73,6 +73,20 @@ def test_gazetteer_is_multilingual_and_excludes_countries() -> None:
     ("PSC 1234, Box 5678\nAPO AE 09012", "PSC 1234, Box 5678\nAPO AE 09012"),
     ("meet at the corner of Main Street and 5th Avenue.", "the corner of Main Street and 5th Avenue"),
     ("Address: 30866 Ránargata 87 Apt. 652, Tallinn, Estonia 02151", "30866 Ránargata 87 Apt. 652, Tallinn, Estonia 02151"),
+    # the ordinal dot of a house number, then the unit and the city lines
+    ("Send it to 808 Kálmán Imre u. 12.\n Apt. 762\n Zalakaros\n Hungary 06554",
+     "808 Kálmán Imre u. 12.\n Apt. 762\n Zalakaros\n Hungary 06554"),
+    # a second street name after the first, a direction written out
+    ("She moved to 1317 Kimberly Way Laidlaw Green\n Apt. 962\n Grand Rapids",
+     "1317 Kimberly Way Laidlaw Green\n Apt. 962\n Grand Rapids"),
+    ("a taxi to 67 Devon Street West, Brook", "67 Devon Street West, Brook"),
+    # a lower-case street type inside a capitalised name, abbreviations inside a corner
+    ("Merineitsi põik 87, Tallinn", "Merineitsi põik 87, Tallinn"),
+    ("stop at the corner of ul. Cicha 86 and Leokadia Trail?", "the corner of ul. Cicha 86 and Leokadia Trail"),
+    # a text all in lower case
+    ("i moved, the new one is 2613 avenida praia 1 suite 463, mohács, hungary 24743",
+     "2613 avenida praia 1 suite 463, mohács, hungary 24743"),
+    ("my address is 12 main street, springfield, il 62704", "12 main street, springfield, il 62704"),
 ])
 def test_addresses(scanner: PrivacyScanner, text: str, address: str) -> None:
     assert ("STREET_ADDRESS", address) in types_of(scanner, text)
@@ -83,6 +97,8 @@ def test_addresses(scanner: PrivacyScanner, text: str, address: str) -> None:
     "We bought 5 Musicians Of The 70s records",
     "Upgrade to Windows 11 before Friday",
     "Chapter 12 explains recursion",
+    "the 2 lane road is closed", "it is a 10 min walk from the station", "in the park 12 kids played",
+    "i bought 2 via amazon", "Order 66. Then we left",
 ])
 def test_not_addresses(scanner: PrivacyScanner, text: str) -> None:
     assert all(kind != "STREET_ADDRESS" for kind, _ in types_of(scanner, text))

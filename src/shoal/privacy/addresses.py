@@ -8,7 +8,13 @@ Street cores recognised (multilingual street-type words, e.g. Road, Via, Rua, Ca
 - ``Via Tasso 129``, ``Vesterskovvej 79`` — street type or street-type suffix, then number;
 - ``30866 Ránargata 87`` — number, name, number (several European orders);
 - ``Pod Floriánem 1677`` after an address cue (``lives on``, ``address:``);
-- military and PO box forms (``PSC 1234, Box 5678 APO AE 09012``, ``P.O. Box 12``).
+- military and PO box forms (``PSC 1234, Box 5678 APO AE 09012``, ``P.O. Box 12``);
+- in a text all in lower case (no capitals to go by): number, name, number with a street type, or a
+  name with a street type that is no ordinary English word (``2613 avenida praia 1``), or one that
+  closes it (``12 main street``).
+
+A core grows by a house number's ordinal dot (``Rákóczi út 66.``), a second street name that ends in
+a street word (``1317 Kimberly Way Laidlaw Green``), the unit and the lines that follow.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ STREET_TYPES = (
     "vej|gade|gata|gatan|vägen|väg|veien|vegen|vei|stræti|vegur|gränd|torg|torget|"
     "katu|tie|kuja|polku|tori|"
     "terrasse|kapu|ul|ulica|ulice|aleja|al|náměstí|namesti|třída|trida|nábřeží|cesta|ulitsa|prospekt|pereulok|"
-    "iela|gatve|tänav|tn|utca|út|tér|sokak|caddesi|cad|odos|leoforos"
+    "iela|gatve|tänav|tn|põik|maantee|mnt|puiestee|pst|trg|utca|út|tér|sokak|caddesi|cad|odos|leoforos"
 )
 _SUFFIX_MORPHEMES = re.compile(
     r"\w{3}(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|vej|vænget|gade|gata|gatan|vägen|väg|"
@@ -53,7 +59,8 @@ _NUMBER_FIRST = re.compile(
 _NAME_FIRST = re.compile(
     rf"(?<![\w-])({_NAME_WORDS}),?[ \t]+(\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,4}})?)(?![\w%$€£-]|\.\w)", re.UNICODE)
 # An intersection: "the corner of Main Street and 5th Avenue".
-_CORNER = re.compile(r"\b(?:the\s+)?corner\s+of\s+[^\W_][^,;.!?\n]{2,60}?\s+(?:and|&)\s+[^\W_][^,;!?\n]{2,40}?"
+# A dot followed by a space belongs to an abbreviation or a house number ("ul. Cicha 86", "kapu 39.", "Road St.").
+_CORNER = re.compile(r"\b(?:the\s+)?corner\s+of\s+[^\W_](?:[^,;.!?\n]|\.(?=[ \t])){2,60}?\s+(?:and|&)\s+[^\W_][^,;!?\n]{2,40}?"
                      r"(?=[,;!?\n]|\.(?:\s|$)|$)", re.IGNORECASE)
 _MILITARY = re.compile(
     r"\b(?:(?:USNS|USNV|USS|USCGC)\s+[A-Z][a-z]+|(?:unit|psc|cmr)\s+\d{3,4},?\s+box\s+\d{3,4})"
@@ -123,17 +130,20 @@ class AddressDetector:
         if low is None or "corner" in low:
             for m in _CORNER.finditer(text):
                 cores.append((m.start(), m.end(), 0.85))
+        # A text typed or pasted all in lower case ("2613 avenida praia 1 suite 463, mohács") has no
+        # capitals to tell a street name from prose: there, stronger street shapes stand in for them.
+        lower = text.islower()
         if _DIGIT.search(text):  # every other form has a house, box or unit number
-            self._numbered(text, cores, low)
+            self._numbered(text, cores, low, lower)
         spans = []
         for start, end, score in _merge(cores):
-            end = self._extend(text, end)
+            end = self._extend(text, end, lower)
             value = text[start:end]
             spans.append(Span(start, end, "STREET_ADDRESS", value, score))
         return spans
 
     @staticmethod
-    def _numbered(text: str, cores: list[tuple[int, int, float]], low: str | None) -> None:
+    def _numbered(text: str, cores: list[tuple[int, int, float]], low: str | None, lower: bool = False) -> None:
         if low is None or _MILITARY_GATE.search(low):
             for m in _MILITARY.finditer(text):
                 cores.append((m.start(), m.end(), 0.95))
@@ -142,6 +152,11 @@ class AddressDetector:
                 cores.append((m.start(), m.end(), 0.9))
         # The house number starts a digit run ((?<![\w.,-]) before it): tried only there.
         for m in matches_at(_NUMBER_FIRST, text, digit_runs(text)):
+            if lower:
+                core = _lower_core(text, m)
+                if core is not None:
+                    cores.append(core)
+                continue
             words = _trim_words(m.group(2))
             if not words or not _capitalised(words):
                 continue
@@ -163,7 +178,12 @@ class AddressDetector:
                 cores.append((start, m.end(), 0.85 if cue else 0.8))
 
     @staticmethod
-    def _extend(text: str, end: int) -> int:
+    def _extend(text: str, end: int, lower: bool = False) -> int:
+        # A house number's ordinal dot ("Rákóczi út 66.", "Piroska u. 97."; Central European usage).
+        if text.startswith(".", end) and text[end - 1:end].isdigit() and text[end + 1:end + 2] in ("", " ", "\t", "\n"):
+            end += 1
+        elif not lower:
+            end = _second_street(text, end)
         m = _UNIT.match(text, end)
         if m:
             end = m.end()
@@ -179,7 +199,7 @@ class AddressDetector:
                 break  # "Mobile:" is the label of the next field, not a city
             if first in _STOP_WORDS or not (separated or postal or place.isupper()):
                 break
-            if place and not _capitalised(place) and not place.isupper():
+            if place and not _capitalised(place) and not place.isupper() and not (lower and separated):
                 break
             end = m.end()
             unit = _UNIT.match(text, end)
@@ -207,12 +227,16 @@ def _trim_leading(words: str) -> str:
     parts = words.split(" ")
     keep: list[str] = []
     for w in reversed(parts):
-        if w[:1].isupper() or w.lower().rstrip(".") in _PARTICLES:
+        # A lower-case street type inside the name counts too ("Merineitsi põik 87", "Rákóczi út 5"),
+        # as long as a capitalised word comes with it (checked below: "the park 12" is no street).
+        if w[:1].isupper() or w.lower().rstrip(".") in _PARTICLES or _is_street_word(w):
             keep.append(w)
         else:
             break
     while keep and keep[-1].lower().rstrip(".") in _PARTICLES - {"ul", "pod", "na", "u"}:
         keep.pop()
+    if not any(w[:1].isupper() for w in keep):
+        return ""
     return " ".join(reversed(keep))
 
 
@@ -224,6 +248,73 @@ def _end_of_type(text: str, start: int, words: str) -> int:
 
 
 _DIRECTION = re.compile(r"\s+(?:N|S|E|W|NE|NW|SE|SW)\b\.?")
+# Street-name endings of the US-style generators and gazetteers, and directions, accepted for a second
+# street name right after a street core ("1317 Kimberly Way Laidlaw Green", "Ilmalankuja 82 Zachary
+# Cliffs", "67 Devon Street West"): the core is the evidence, so these ordinary words are safe there
+# (never on their own).
+_SECOND_ENDINGS = frozenset("""alley branch bridge brook brooks burg burgs bypass camp canyon cape center centers cliff
+cliffs club common commons corner corners course courts cove coves creek crest crossroad curve dale dam divide drives
+estates extension extensions fall falls ferry field fields flat flats ford fords forest forge forges fork forks fort
+garden gardens gateway glen glens green greens groves harbor harbour harbors haven heights hills hollow inlet island
+islands isle junction junctions key keys knoll knolls lake lakes land landing light lights loaf lock locks lodge loop
+mall manor manors meadow meadows mill mills mission motorway mount mountain mountains neck orchard oval overpass parks
+parkways pass passage pine pines plain plains points port ports prairie radial ramp ranch rapid rapids rest ridges river
+roads route shoal shoals shore shores skyway spring springs spur spurs squares station stravenue stream streets summit
+throughway trace track trafficway tunnel turnpike underpass union unions valley valleys viaduct views village villages
+ville vista walks wall ways well wells north south east west northeast northwest southeast southwest""".split())  # noqa: SIM905
+_NEXT_WORDS = re.compile(r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,3}")
+
+
+def _second_street(text: str, end: int) -> int:
+    """``end`` moved past a second capitalised street name that ends in a street word, if one follows."""
+    m = _NEXT_WORDS.match(text, end)
+    if m is None:
+        return end
+    words, ends = [], []
+    for w in re.finditer(r"\S+", m.group()):
+        if not (w.group()[0].isupper() or w.group().lower() in _PARTICLES):
+            break
+        words.append(w.group())
+        ends.append(end + w.end())
+    for k in range(len(words), 0, -1):
+        last = words[k - 1].rstrip(".,").lower()
+        if last in _SECOND_ENDINGS or _is_street_word(words[k - 1]):
+            return ends[k - 1]
+    return end
+
+
+# In an all-lower-case text: street types that are not also common English words, anywhere in the
+# street name ("rue du centre", "avenida praia"), and English ones as its last word ("main street").
+_LOWER_ANY = frozenset("""rue rua rúa avenida calle carrer piazza viale ulica ul trg utca út straße strasse gasse tänav
+iela sokak caddesi odos""".split())  # noqa: SIM905
+_LOWER_LAST = frozenset("""street st road rd avenue ave lane ln boulevard blvd highway hwy parkway pkwy terrace crescent
+""".split())  # noqa: SIM905
+
+
+def _lower_core(text: str, m: re.Match[str]) -> tuple[int, int, float] | None:
+    """The street core of a ``_NUMBER_FIRST`` match in an all-lower-case text, or None: up to four
+    words before a stop word, with a street type among them (see ``_LOWER_ANY``/``_LOWER_LAST``) or an
+    address cue before the number."""
+    parts: list[str] = []
+    for w in m.group(2).split(" "):
+        if w in _STOP_WORDS or len(parts) == 4:
+            break
+        parts.append(w)
+        if w.rstrip(".") in _LOWER_LAST:
+            break  # "12 main street office": the street ends at its type
+    if not parts:
+        return None
+    keys = [p.rstrip(".") for p in parts]
+    full = len(parts) == len(m.group(2).split(" "))
+    # An English type closes a name of other words ("main street", not "2 lane road").
+    english = keys[-1] in _LOWER_LAST and not any(_is_street_word(p) for p in parts[:-1])
+    typed = any(k in _LOWER_ANY for k in keys) or english or bool(_SUFFIX_MORPHEMES.search(parts[-1]))
+    if typed and full and m.group(3):
+        return (m.start(), m.end(), 0.85)  # number, street, number
+    end = m.start(2) + len(" ".join(parts))
+    if typed and (len(parts) > 1 or _CUE.search(text[max(0, m.start() - 40):m.start()])):
+        return (m.start(), end, 0.8)
+    return None
 _BLANK_DIGIT = re.compile(r"[ \t]\d")
 
 
