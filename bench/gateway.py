@@ -199,7 +199,8 @@ serve(load_settings(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), worke
 """
 
 
-def start_shoal(tmp: Path, mock_port: int, port: int, *, scan: bool = True) -> tuple[subprocess.Popen[bytes], str]:
+def start_shoal(tmp: Path, mock_port: int, port: int, *, scan: bool = True,
+                semantic: bool = True) -> tuple[subprocess.Popen[bytes], str]:
     name = "shoal" if scan else "shoal-noscan"
     config = tmp / f"{name}.yaml"
     upstream = {"provider": "openai", "model": "gpt-4o-mini", "base_url": f"http://127.0.0.1:{mock_port}/v1",
@@ -209,7 +210,7 @@ def start_shoal(tmp: Path, mock_port: int, port: int, *, scan: bool = True) -> t
         # The same mock twice: what the scan pins goes to the "self-hosted" one, nothing is refused.
         "models": {"mock": {**upstream, "locality": "external"}, "mock-local": {**upstream, "locality": "self_hosted"}},
         "routing": {"privacy": {"models": ["mock-local"]}},
-        "privacy": {"enabled": scan},
+        "privacy": {"enabled": scan, "model": {"semantic": semantic}},
         "gateway": {"log_content": True}}))
     os.environ["BENCH_UPSTREAM_KEY"] = "sk-bench"
     from shoal.config import load_settings
@@ -257,6 +258,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100_000, help="requests for the RSS growth check")
     ap.add_argument("--prompts", type=int, default=5000, help="distinct generated chat bodies to cycle through")
     ap.add_argument("--litellm", default="/tmp/litellm-venv/bin/litellm")
+    ap.add_argument("--no-semantic", action="store_true",
+                    help="scan without the semantic stage (privacy.model.semantic: false): the rest of the scan's cost")
     ap.add_argument("--repeat", type=int, default=3, help="runs per gateway and connection count; "
                     "the median run is reported")
     args = ap.parse_args()
@@ -306,7 +309,7 @@ def main() -> None:
         check(url, key)
         measure("shoal-noscan", url, wrk_script(tmp / "noscan.lua", key, bodies), args.repeat, noscan.pid)
         stop(noscan)
-        shoal, key = start_shoal(tmp, mock_port, shoal_port)
+        shoal, key = start_shoal(tmp, mock_port, shoal_port, semantic=not args.no_semantic)
         procs.append(shoal)
         url = f"http://127.0.0.1:{shoal_port}{path}"
         check(url, key)

@@ -19,7 +19,20 @@ import pytest
 
 from shoal.privacy import addresses, names, patterns, topics
 from shoal.privacy.config import TopicsConfig
-from shoal.privacy.features import _MASK, _SENT_END, _SHAPE_STOP, _TOKEN, Featurizer, Names, load_names
+from shoal.privacy.features import (
+    _MASK,
+    _SENT_END,
+    _SHAPE_STOP,
+    _TOKEN,
+    SHORT,
+    WINDOW,
+    Encoded,
+    Featurizer,
+    Names,
+    _units,
+    load_names,
+)
+from shoal.privacy.model import load_model
 from shoal.privacy.normalize import caseless, lowered_pattern
 
 _WORDS = ["the", "Main", "Street", "via", "Roma", "rue", "des", "Lilas", "name", "is", "my", "call", "me",
@@ -135,7 +148,73 @@ def test_model_features_equal_hashing_each_n_gram_string(seed: int) -> None:
         text = _text(random.Random(seed), size)
         enc = featurizer.encode(text)
         ids, starts = _plain_ids(names_, text)
-        assert set(enc.ids) == set(ids) and len(enc.starts) == len(starts)
+        assert set(enc.ids) == set(ids)
+
+
+def _reference_units(names_: Names, text: str) -> list[list[int]]:
+    """Each unit's feature ids (sorted) by the module docstring's rule, from the plain ids: a word
+    (by its text) or an n-gram (by its id) counts at most once per ``WINDOW`` tokens."""
+    ids, starts = _plain_ids(names_, text)
+    toks = _TOKEN.findall(text)
+    n = len(toks)
+    recent: dict[str | int, int] = {}
+    kept: list[list[int]] = []
+    for i, tok in enumerate(toks):
+        block = ids[starts[i]:starts[i + 1]]
+        grams = (2 if i + 1 < n else 0) + (1 if i + 2 < n else 0)
+        word, tail = block[:len(block) - grams], block[len(block) - grams:]
+        here: list[int] = []
+        low = tok.lower()
+        if word and (recent.get(low) is None or i - recent[low] >= WINDOW):
+            recent[low] = i
+            here += word
+        for gram in tail:
+            if recent.get(gram) is None or i - recent[gram] >= WINDOW:
+                recent[gram] = i
+                here.append(gram)
+        kept.append(here)
+    units = [(0, n)] if n <= SHORT else _units(toks, n)
+    return [sorted(x for block in kept[a:b] for x in block) for a, b in units]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_model_units_hold_the_features_the_window_rule_keeps(seed: int) -> None:
+    """``encode`` (a short text as one block of its distinct features, a long one token by token)
+    gives every unit exactly the features the plain once-per-``WINDOW`` rule keeps, and the model
+    scores a short text's one block as it scores the same features token by token."""
+    names_ = load_names()
+    featurizer = Featurizer(names_)
+    model = load_model()
+    rng = random.Random(seed)
+    for size in (1, 3, 8, 20, 30, 40, 45, 60, 120, 400):
+        text = _text(rng, size)
+        enc = featurizer.encode(text)
+        got = [sorted(enc.ids[enc.starts[a]:enc.starts[b]]) for a, b in enc.units]
+        assert got == _reference_units(names_, text), size
+        if len(enc.units) == 1:
+            (unit,) = _reference_units(names_, text)
+            by_token = Encoded(unit, [0, *([len(unit)] * len(_TOKEN.findall(text)))], enc.global_ids,
+                               [(0, len(_TOKEN.findall(text)))])
+            assert model.score(enc).p_sensitive == pytest.approx(model.score(by_token).p_sensitive, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_topic_detection_equals_the_plain_probabilities(seed: int) -> None:
+    """``TopicDetector.detect`` (per-word cached rows, one numpy product) finds what the plain
+    ``topic_probabilities`` and ``specificity`` give, with the same probabilities to rounding."""
+    detector = topics.TopicDetector.for_config(TopicsConfig())
+    rng = random.Random(seed)
+    vocabulary = [*_WORDS, "layoffs", "severance", "acquire", "merger", "diagnosis", "sick", "leave",
+                  "breach", "ransomware", "revenue", "earnings", "privileged", "counsel", "we", "our", "draft"]
+    for size in (0, 4, 12, 40, 150):
+        text = " ".join(rng.choice(vocabulary) for _ in range(size))
+        for person in (False, True):
+            plain = [(name, p) for name, p in detector.topic_probabilities(text).items() if p >= detector.threshold]
+            if plain and not person and detector.specificity(text) < detector.specificity_threshold:
+                plain = []
+            got = detector.detect(text, person_found=person)
+            assert sorted(name for name, _ in got) == sorted(name for name, _ in plain)
+            assert all(p == pytest.approx(dict(plain)[name], abs=1e-12) for name, p in got)
 
 
 def _case_insensitive_patterns() -> list[re.Pattern[str]]:

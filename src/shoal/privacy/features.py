@@ -34,7 +34,7 @@ from dataclasses import dataclass
 BUCKETS = 1 << 18
 _MASK = BUCKETS - 1
 WINDOW = 64
-SHORT = 48  # a text of up to this many tokens is scored whole
+SHORT = 48  # a text of up to this many tokens is scored whole (at most WINDOW: see ``encode``)
 MIN_SENTENCE = 6
 _BREAKS = frozenset({".", "!", "?", "\n"})
 # A placeholder our own masking writes (``[EMAIL_ADDRESS_1]``, ``[PERSON_2]``) is one token.
@@ -156,10 +156,27 @@ class Featurizer:
         shaped = [e[3] if prev is None or prev in sent_end else e[2]
                   for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
         n = len(toks)
-        ids: list[int] = []
-        starts = [0]
         crc = zlib.crc32
         mask = _MASK
+        # The n-gram ids starting at each token, each list in one comprehension (C-level iteration).
+        # CRC-32 continues from a cached state: "b:<low> <next low>", "m:<shape> <next shape>" and
+        # "m:<shape> <next> <one after>".
+        bigrams = [crc(b[1], a[2]) & mask for a, b in itertools.pairwise(words)]
+        shape2 = [crc(b[0], a[2]) & mask for a, b in itertools.pairwise(shaped)]
+        shape3 = [crc(c[0], crc(b[1], a[2])) & mask
+                  for a, b, c in zip(shaped, shaped[1:], shaped[2:], strict=False)]
+        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
+        if n <= SHORT:
+            # One unit, shorter than WINDOW: every feature counts once in the whole text, so the unit
+            # is its distinct words' ids and its distinct n-gram ids, in one block (order is free in a sum).
+            ids: list[int] = []
+            for low, word in dict(zip(lows, words, strict=True)).items():
+                if low != "\n":
+                    ids.extend(word[0])
+            ids.extend(dict.fromkeys(itertools.chain(bigrams, shape2, shape3)))
+            return Encoded(ids, [0, len(ids)], global_ids, [(0, 1)])
+        ids = []
+        starts = [0]
         # A feature counts at most once per WINDOW tokens (the longest unit): a unit's score is a sum
         # over distinct features, so repeating a word ("word word word ...") cannot push it anywhere.
         # Words are keyed by their text, n-grams by their id.
@@ -167,34 +184,31 @@ class Featurizer:
         seen = recent.get
         append = ids.append
         for i in range(n):
-            word = words[i]
             low = lows[i]
             if low != "\n":
                 j = seen(low)
                 if j is None or i - j >= WINDOW:
                     recent[low] = i
-                    ids.extend(word[0])
+                    ids.extend(words[i][0])
             if i + 1 < n:
-                here, after = shaped[i], shaped[i + 1]
-                gram = crc(words[i + 1][1], word[2]) & mask  # "b:<low> <next low>"
+                gram = bigrams[i]
                 j = seen(gram)
                 if j is None or i - j >= WINDOW:
                     recent[gram] = i
                     append(gram)
-                gram = crc(after[0], here[2]) & mask  # "m:<shape> <next shape>"
+                gram = shape2[i]
                 j = seen(gram)
                 if j is None or i - j >= WINDOW:
                     recent[gram] = i
                     append(gram)
                 if i + 2 < n:
-                    gram = crc(shaped[i + 2][0], crc(after[1], here[2])) & mask  # and the one after
+                    gram = shape3[i]
                     j = seen(gram)
                     if j is None or i - j >= WINDOW:
                         recent[gram] = i
                         append(gram)
             starts.append(len(ids))
-        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
-        units = [(0, n)] if whole or n <= SHORT else _units(toks, n)
+        units = [(0, n)] if whole else _units(toks, n)
         return Encoded(ids, starts, global_ids, units)
 
     def windows(self, text: str, extra: Iterable[str] = (), *, whole: bool = False) -> list[list[int]]:
@@ -205,8 +219,9 @@ class Featurizer:
 
 @dataclass(frozen=True)
 class Encoded:
-    """Feature ids in token order (``starts[i]`` is where token ``i``'s ids begin), text-level ids,
-    and the token ranges scored as units."""
+    """Feature ids in blocks (``starts[i]`` is where block ``i``'s ids begin), text-level ids, and the
+    block ranges scored as units. A block is a token, or the whole text when it is scored as one unit
+    (a short text: then ``starts`` is ``[0, len(ids)]`` and ``units`` is ``[(0, 1)]``)."""
 
     ids: list[int]
     starts: list[int]

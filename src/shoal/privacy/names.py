@@ -84,7 +84,10 @@ _ORG_SUFFIX = re.compile(r"^\s*(?:,\s*)?(?:inc|llc|ltd|plc|gmbh|ag|sa|corp|corpo
                          r"bank|partners|holdings|university|foundation|institute|associates|& co)\b\.?",
                          re.IGNORECASE)
 _ARTICLE = re.compile(r"(?:^|\W)(?:the|a|an)\s+$", re.IGNORECASE)
-_TOKEN = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_](?:[^\W\d_]|['’-][^\W\d_])*", re.UNICODE)
+# An initial ("J. "), or letters with inner apostrophes and hyphens ("O'Neil", "Jean-Luc"). Written
+# as runs (``L+(?:[-']L+)*``), not as one letter at a time (``L(?:L|[-']L)*``: the same words, the
+# same leftmost-longest matches), which ``re`` steps through several times faster.
+_TOKEN = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 
 
 @dataclass(frozen=True)

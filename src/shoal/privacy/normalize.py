@@ -125,7 +125,7 @@ def normalize(text: str) -> str:
     return spell_digits(text)
 
 
-def caseless(text: str) -> str | None:
+def caseless(text: str, lowered: str | None = None) -> str | None:
     """``text.lower()`` when a case-insensitive pattern written in lower case matches it exactly where
     the same pattern, case-sensitive, matches the lower-cased text; else None.
 
@@ -133,8 +133,9 @@ def caseless(text: str) -> str | None:
     class) and the text has neither "ı" nor "ſ": the only characters ``re.IGNORECASE`` equates with
     an ASCII letter ("i", "s") without lower-casing to it ("İ" lower-cases to two characters).
     Case-sensitive patterns run several times faster, so detectors take this path when they can.
+    ``lowered`` is ``text.lower()`` when the caller has it already.
     """
-    low = text.lower()
+    low = text.lower() if lowered is None else lowered
     if len(low) != len(text) or "ı" in low or "ſ" in low:
         return None
     return low

@@ -99,13 +99,14 @@ def feature_groups(text: str, lexicon: Lexicon = ()) -> list[tuple[str, float, l
     return groups
 
 
-def _base_groups(text: str) -> list[tuple[str, float, list[str]]]:
-    """Word, character 4-gram and bigram groups of ``text`` (shared by both models)."""
-    words = [_token(w) for w in _WORD.findall(text.lower())]
+def _base_groups(text: str, lowered: str | None = None) -> list[tuple[str, float, list[str]]]:
+    """Word, character 4-gram and bigram groups of ``text`` (shared by both models); ``lowered`` is
+    ``text.lower()`` when the caller has it."""
+    words = list(map(_token, _WORD.findall(text.lower() if lowered is None else lowered)))
     # dict.fromkeys de-duplicates in a fixed order (sets would make training order hash-dependent).
     unique = list(dict.fromkeys(words))
     grams = list(dict.fromkeys(itertools.chain.from_iterable(map(_grams, unique))))
-    bigrams = list(dict.fromkeys(f"{a}_{b}" for a, b in itertools.pairwise(words)))
+    bigrams = list(dict.fromkeys(map("_".join, itertools.pairwise(words))))  # "a_b", built in C
     norm = (len(unique) + len(bigrams) + 0.25 * len(grams)) ** 0.5 or 1.0
     return [("w", 1.0 / norm, unique), ("c", 0.5 / norm, grams), ("b", 1.0 / norm, bigrams)]
 
@@ -120,21 +121,44 @@ def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, li
     ``finditer`` counts).
     """
     leads, always, lead_rx = _lexicon_index(lexicon)
+    by_run = _lead_topics(lexicon)
     hits = [0] * len(lexicon)
     free = [0] * len(lexicon)  # where each topic's next match may start (after the last one)
     for m in lead_rx.finditer(lowered):  # the word starts that begin with some term's lead
         pos = m.start()
         run = lowered[pos:pos + 3]
-        for n in range(1, len(run) + 1):
-            for t in leads.get(run[:n], ()):
-                if hits[t] < 3 and pos >= free[t]:
-                    found = lexicon[t][1].match(lowered, pos)
-                    if found is not None:
-                        hits[t] += 1
-                        free[t] = found.end()
+        topics = by_run.get(run)
+        if topics is None:
+            topics = _topics_of_run(leads, run, by_run)
+        for t in topics:
+            if hits[t] < 3 and pos >= free[t]:
+                found = lexicon[t][1].match(lowered, pos)
+                if found is not None:
+                    hits[t] += 1
+                    free[t] = found.end()
     for t in always:
         hits[t] = _count(lexicon[t][1], lowered, 3)
     return [("lex", min(h, 3) / 2, [lexicon[t][0]]) for t, h in enumerate(hits) if h]
+
+
+@lru_cache(maxsize=16)
+def _lead_topics(lexicon: Lexicon) -> dict[str, tuple[int, ...]]:
+    """The (bounded) cache of ``_topics_of_run`` for one lexicon."""
+    return {}
+
+
+def _topics_of_run(leads: dict[str, tuple[int, ...]], run: str, cache: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """The topics with a term whose lead is a prefix of ``run`` (a word's first three characters),
+    each once: a topic with leads of two lengths there would only try its pattern at the same
+    position twice, and the second try cannot match where the first did not (or past its end)."""
+    found = tuple(dict.fromkeys(t for n in range(1, len(run) + 1) for t in leads.get(run[:n], ())))
+    if len(cache) >= _RUN_CACHE_LIMIT:
+        cache.clear()
+    cache[run] = found
+    return found
+
+
+_RUN_CACHE_LIMIT = 50_000
 
 
 @lru_cache(maxsize=16)
@@ -239,11 +263,12 @@ def featurize(text: str, lexicon: Lexicon = ()) -> dict[str, float]:
     return out
 
 
-def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | None = None,
-                       ) -> list[tuple[str, float, list[str]]]:
-    """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts."""
+def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | None = None, *,
+                       lower_text: str | None = None) -> list[tuple[str, float, list[str]]]:
+    """``feature_groups(text)`` (or ``base``, when the caller already has them) plus the cue counts;
+    ``lower_text`` is ``text.lower()`` when the caller has it."""
     groups = list(base) if base is not None else feature_groups(text)
-    low = caseless(text)  # case-insensitive cues run case-sensitively on it: the same matches, faster
+    low = caseless(text, lower_text)  # case-insensitive cues run case-sensitively on it: the same matches, faster
     for name, rx in _CUES.items():
         lowered = _CUES_LOWER.get(name)
         if name == "possessive":
@@ -352,6 +377,7 @@ class TopicDetector:
         self.threshold = threshold
         self.specificity_threshold = specificity_threshold
         self._levels = levels
+        self._words: dict[str, _WordEntry] = {}  # bounded: see ``_word_entry``
 
     @classmethod
     def train(cls, seed: SeedData, *, threshold: float = 0.5, specificity_threshold: float = 0.5) -> TopicDetector:
@@ -400,27 +426,82 @@ class TopicDetector:
     def level_of(self, topic: str) -> Level | None:
         return self._levels.get(topic)
 
-    def specificity(self, text: str, base: list[tuple[str, float, list[str]]] | None = None) -> float:
-        probs = self.specificity_model.grouped_probabilities(specificity_groups(text, base))
+    def specificity(self, text: str, base: list[tuple[str, float, list[str]]] | None = None, *,
+                    lowered: str | None = None) -> float:
+        probs = self.specificity_model.grouped_probabilities(specificity_groups(text, base, lower_text=lowered))
         return float(probs[self.specificity_model.classes.index("specific")])
 
     def topic_probabilities(self, text: str, base: list[tuple[str, float, list[str]]] | None = None,
-                            ) -> dict[str, float]:
-        groups = list(base) if base is not None else _base_groups(text)
-        groups += _lexicon_groups(text.lower(), self.lexicon) if self.lexicon else []
+                            *, lowered: str | None = None) -> dict[str, float]:
+        """Probability of each topic; ``base`` and ``lowered`` (``text.lower()``) when the caller has them."""
+        if lowered is None:
+            lowered = text.lower()
+        groups = list(base) if base is not None else _base_groups(text, lowered)
+        groups += _lexicon_groups(lowered, self.lexicon) if self.lexicon else []
         probs = self.topic_model.grouped_probabilities(groups)
         return {c: float(p) for c, p in zip(self.topic_model.classes, probs, strict=True) if c != NONE}
 
     def detect(self, text: str, *, person_found: bool = False) -> list[tuple[str, float]]:
-        """Confidential topics of ``text``: on the topic and specific enough. Best first."""
-        base = _base_groups(text)  # the word, gram and bigram groups both models read
-        candidates = [(name, p) for name, p in self.topic_probabilities(text, base).items() if p >= self.threshold]
+        """Confidential topics of ``text``: on the topic and specific enough. Best first.
+
+        The same probabilities as ``topic_probabilities`` and ``specificity`` (to rounding: the same
+        weight rows, summed by numpy in another order), with each word's part cached (``_word_entry``):
+        its character 4-grams and the rows of its word and gram features in both models. Per text
+        only the distinct-gram count, the bigrams and the order of first occurrence remain to compute.
+        """
+        lowered = text.lower()
+        words = list(map(_token, _WORD.findall(lowered)))
+        unique = list(dict.fromkeys(words))
+        cache = self._words
+        entries = [cache.get(w) or self._word_entry(w) for w in unique]
+        n_grams = len(frozenset().union(*[e[0] for e in entries]))
+        bigrams = list(dict.fromkeys(map("_".join, itertools.pairwise(words))))
+        norm = (len(unique) + len(bigrams) + 0.25 * n_grams) ** 0.5 or 1.0
+        word_value, gram_value = 1.0 / norm, 0.5 / norm
+        model = self.topic_model
+        lex = _lexicon_groups(lowered, self.lexicon) if self.lexicon else []
+        bigram_index = model.row_index("b")
+        probs = model.row_probabilities([
+            (word_value, [e[1] for e in entries if e[1] is not None]),
+            (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(e[2] for e in entries)))),
+            (word_value, [i for i in map(bigram_index.get, bigrams) if i is not None]),
+            *((value, [i for i in map(model.row_index(ns).get, names) if i is not None])
+              for ns, value, names in lex)])
+        candidates = [(name, float(p)) for name, p in zip(model.classes, probs, strict=True)
+                      if name != NONE and p >= self.threshold]
         if not candidates:
             return []
-        specific = 1.0 if person_found else self.specificity(text, base)
-        if specific < self.specificity_threshold:
-            return []
+        if not person_found:
+            spec = self.specificity_model
+            bigram_index = spec.row_index("b")
+            cues = specificity_groups(text, [], lower_text=lowered)
+            probs = spec.row_probabilities([
+                (word_value, [e[3] for e in entries if e[3] is not None]),
+                (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(e[4] for e in entries)))),
+                (word_value, [i for i in map(bigram_index.get, bigrams) if i is not None]),
+                *((value, [i for i in map(spec.row_index(ns).get, names) if i is not None])
+                  for ns, value, names in cues)])
+            if float(probs[spec.classes.index("specific")]) < self.specificity_threshold:
+                return []
         return sorted(candidates, key=lambda item: (-item[1], item[0]))
+
+    def _word_entry(self, word: str) -> _WordEntry:
+        """A word's 4-grams (a set), and the row of its ``w`` feature and the rows of its known ``c``
+        features (in the word's gram order) in the topic model, then the same in the specificity model."""
+        grams = _grams(word)
+        topic_w, topic_c = self.topic_model.row_index("w"), self.topic_model.row_index("c")
+        spec_w, spec_c = self.specificity_model.row_index("w"), self.specificity_model.row_index("c")
+        entry = (frozenset(grams),
+                 topic_w.get(word), tuple(i for i in map(topic_c.get, grams) if i is not None),
+                 spec_w.get(word), tuple(i for i in map(spec_c.get, grams) if i is not None))
+        if len(self._words) >= _WORD_CACHE_LIMIT:
+            self._words.clear()
+        self._words[word] = entry
+        return entry
+
+
+_WordEntry = tuple[frozenset[str], int | None, tuple[int, ...], int | None, tuple[int, ...]]
+_WORD_CACHE_LIMIT = 100_000
 
 
 @lru_cache(maxsize=8)
