@@ -13,6 +13,10 @@ from tests.privacy.conftest import types_of
     ("call me at +1 (415) 555-0134 tomorrow", ("PHONE_NUMBER", "+1 (415) 555-0134")),
     ("Fax: 463-612-6138x036", ("PHONE_NUMBER", "463-612-6138x036")),
     ("Desk: +41 (0)85 806 98 67", ("PHONE_NUMBER", "+41 (0)85 806 98 67")),
+    # the label after the number, as contact blocks write it; an address before it keeps its own lines
+    ("Pietersburg\n South Africa 89082\n085 175 7641-Office,3660170548-Fax", ("PHONE_NUMBER", "085 175 7641")),
+    ("Pietersburg\n South Africa 89082\n085 175 7641-Office,3660170548-Fax", ("PHONE_NUMBER", "3660170548")),
+    ("dpo ap 51065\n781 1704 office\n", ("PHONE_NUMBER", "781 1704")),
     ("my SSN is 123-45-6780", ("US_SSN", "123-45-6780")),
     ("social security number 123456780", ("US_SSN", "123456780")),
     ("card 4111 1111 1111 1111 expires soon", ("CREDIT_CARD", "4111 1111 1111 1111")),
@@ -40,6 +44,8 @@ def test_detects(scanner: PrivacyScanner, text: str, expected: tuple[str, str]) 
     "The meeting is on 2020-06-20 14:11:22",
     "My zip code is 90010-170",
     "We sold 3 4 5 units",
+    "We sold 1234567 office chairs",
+    "We bought 1 500 000 office chairs",
 ])
 def test_look_alikes_are_not_pii(scanner: PrivacyScanner, text: str) -> None:
     assert types_of(scanner, text) == []

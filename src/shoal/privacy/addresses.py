@@ -88,6 +88,8 @@ _TAIL_SEGMENT = re.compile(
     rf"(?:\s*[,\n]\s*{_QUOTE}|[ \t]+)(?:(?P<p1>{_POSTAL})(?:[ \t]+(?P<c1>{_PLACE}))?|(?P<c2>{_PLACE})(?:[ \t]+(?P<p2>{_POSTAL}))?)"
     r"(?![\w@])", re.UNICODE)
 _SEPARATED = re.compile(r"^[ \t]*[,\n]")
+# What follows the first digit groups of a phone number: more digits, or a phone label.
+_PHONE_NEXT = re.compile(r"[ \t]*(?:[.-]?\d|[-–(]?[ \t]*(?:office|fax|mobile|cell|phone|tel|desk)\b)", _I)
 _STOP_WORDS = frozenset("""a an the and or but is are was were be been i we you he she it they my our your
 his her their this that to of in on at for with from by as if so not no yes please thanks thank can could
 will would should may might must do does did have has had what when where which who how why""".split())  # noqa: SIM905
@@ -197,6 +199,8 @@ class AddressDetector:
             separated = bool(_SEPARATED.match(m.group()))
             if text.startswith(":", m.end()):
                 break  # "Mobile:" is the label of the next field, not a city
+            if m.group("p1") and _PHONE_NEXT.match(text, m.end("p1")):
+                break  # "\n085 175 7641-Office": the first groups of a phone number, not a postal code
             if first in _STOP_WORDS or not (separated or postal or place.isupper()):
                 break
             if place and not _capitalised(place) and not place.isupper() and not (lower and separated):

@@ -91,6 +91,10 @@ _PHONE_CONTEXT = re.compile(r"\b(phone|tel|telephone|mobile|cell|fax|call|text|s
 _OTHER_NUMBER = re.compile(r"\b(routing|aba|account|acct|ssn|social security|card|iban|order|invoice|ticket|"
                            r"tracking|reference|ref|zip|postal|postcode|license|licence|passport|id)\b[^\d]{0,20}$",
                            _I)
+# A label right after the number that ends its line or field, as contact blocks write it
+# ("781 1704 office", "085 175 7641-Office,"; not "1 500 000 office chairs").
+_PHONE_LABEL_AFTER = re.compile(r"[ \t]*[-–(]?[ \t]*(?:office|fax|mobile|cell|phone|tel|desk)\)?[ \t]*"
+                                r"(?:$|[\n,;\\/|])", _I | re.MULTILINE)
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)\d{2}$")
 
@@ -109,7 +113,8 @@ def detect_phone(text: str) -> list[Span]:
             continue
         has_plus = raw.startswith("+")
         separated = bool(re.search(r"[\s.()-]", raw))
-        context = bool(_PHONE_CONTEXT.search(_before(text, m.start(), 30)))
+        context = bool(_PHONE_CONTEXT.search(_before(text, m.start(), 30))
+                       or _PHONE_LABEL_AFTER.match(text, m.start() + len(raw)))
         if not (has_plus or context or (separated and len(digits) >= 7 and _looks_grouped(raw))):
             continue
         if not separated and not has_plus and not context:
