@@ -147,7 +147,7 @@ def test_model_features_equal_hashing_each_n_gram_string(seed: int) -> None:
     for size in (5, 60, 400):
         text = _text(random.Random(seed), size)
         enc = featurizer.encode(text)
-        ids, starts = _plain_ids(names_, text)
+        ids, _starts = _plain_ids(names_, text)
         assert set(enc.ids) == set(ids)
 
 
@@ -391,3 +391,24 @@ def test_ipv6_gate_holds_for_every_match(seed: int) -> None:
     for m in patterns._IPV6.finditer(text):
         assert patterns._IPV6_GATE.search(text, m.start(), m.end()) is not None, m.group()
     assert patterns._IPV6_GATE.search("Name: Dana\nRole: lead") is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_layout_and_cue_gates_match_the_plain_counts(seed: int) -> None:
+    """The layout features skip their patterns on texts with too few colons or commas, and the
+    money cue on texts without a digit: the same features as counting every pattern's matches."""
+    from shoal.privacy.features import _CSV_LINE, _KV_LINE, _MAIL, _layout
+
+    rng = random.Random(seed)
+    pieces = [*_WORDS, "From: a@b.c", "To: x", "Subject: pay", "name: Dana", "a,b,c", "1,2,3,4", "x, y",
+              "$5", "5k", "40 percent", "€ 3", "\n", ":", ",", "{", '"k": 1']
+    for size in (0, 3, 10, 40, 200):
+        text = "".join(rng.choice(pieces) + rng.choice(_GAPS) for _ in range(size))
+        plain = [name for name, rx in (("kv", _KV_LINE), ("csv", _CSV_LINE)) if len(rx.findall(text)) >= 2]
+        plain += ["json"] if "{" in text and '":' in text else []
+        plain += ["mail"] if len(_MAIL.findall(text)) >= 2 else []
+        plain += ["long"] if len(text) > 600 else []
+        assert _layout(text) == plain
+        cues = [(name, min(sum(1 for _ in rx.finditer(text)), 3)) for name, rx in topics._CUES.items()]
+        expected = [("cue", count / 1.5, [name]) for name, count in cues if count]
+        assert topics.specificity_groups(text, []) == expected

@@ -253,13 +253,16 @@ def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
 
 def _layout(text: str) -> list[str]:
     out = []
-    if len(_KV_LINE.findall(text)) >= 2:
+    # Exact gates: two key/value or header lines hold two colons, two CSV rows four commas (matches
+    # never share a line), so a text with fewer skips the pattern.
+    colons = text.count(":")
+    if colons >= 2 and len(_KV_LINE.findall(text)) >= 2:
         out.append("kv")
-    if len(_CSV_LINE.findall(text)) >= 2:
+    if text.count(",") >= 4 and len(_CSV_LINE.findall(text)) >= 2:
         out.append("csv")
     if "{" in text and '":' in text:
         out.append("json")
-    if len(_MAIL.findall(text)) >= 2:
+    if colons >= 2 and len(_MAIL.findall(text)) >= 2:
         out.append("mail")
     if len(text) > 600:
         out.append("long")

@@ -133,12 +133,21 @@ def caseless(text: str, lowered: str | None = None) -> str | None:
     class) and the text has neither "ı" nor "ſ": the only characters ``re.IGNORECASE`` equates with
     an ASCII letter ("i", "s") without lower-casing to it ("İ" lower-cases to two characters).
     Case-sensitive patterns run several times faster, so detectors take this path when they can.
-    ``lowered`` is ``text.lower()`` when the caller has it already.
+    ``lowered`` is ``text.lower()`` when the caller has it already. The answer for the last text is
+    kept: the scanner hands the same text object to every detector, and half of them ask.
     """
-    low = text.lower() if lowered is None else lowered
-    if len(low) != len(text) or "ı" in low or "ſ" in low:
-        return None
+    global _last_caseless
+    last = _last_caseless  # one read: another thread may replace it, never half-way
+    if last[0] is text:
+        return last[1]
+    low: str | None = text.lower() if lowered is None else lowered
+    if low is not None and (len(low) != len(text) or "ı" in low or "ſ" in low):
+        low = None
+    _last_caseless = (text, low)
     return low
+
+
+_last_caseless: tuple[str, str | None] = ("", "")
 
 
 def lowered_pattern(rx: re.Pattern[str]) -> re.Pattern[str] | None:

@@ -269,10 +269,13 @@ def specificity_groups(text: str, base: list[tuple[str, float, list[str]]] | Non
     ``lower_text`` is ``text.lower()`` when the caller has it."""
     groups = list(base) if base is not None else feature_groups(text)
     low = caseless(text, lower_text)  # case-insensitive cues run case-sensitively on it: the same matches, faster
+    digit = _CUES["number"].search(text) is not None
     for name, rx in _CUES.items():
         lowered = _CUES_LOWER.get(name)
         if name == "possessive":
             count = len(matches_at(rx, text, _possessive_starts(text)))
+        elif name == "money" and not digit:
+            count = 0  # every match holds a digit
         else:
             count = _count(lowered, low, 3) if lowered is not None and low is not None else _count(rx, text, 3)
         if count:
