@@ -14,8 +14,9 @@ of surface forms written for the policy (not copies of any evaluation text):
   a signature or a label, in any case, with mail quoting or bullets at the line starts.
 
 Hard negatives beside them: well-known public figures in the same kinds of sentences (a CEO's
-company, a head of government's visit, a performer's tour), which are general knowledge, and
-company-only address blocks with no person are left to the exact address detector.
+company, a head of government's visit, a performer's tour), which are general knowledge; places,
+timetables and trips with no one named; requests about a role rather than a person ("a thank-you
+card for my tutor", "what does a paralegal earn?"); laws and effects named after people.
 """
 
 from __future__ import annotations
@@ -105,6 +106,18 @@ ROLES = ["my child's teacher", "the landlord", "a colleague who is leaving", "ou
          "the council", "our cleaner", "the new neighbours", "my tutor"]
 FAVOURS = ["a day off", "a refund", "fixing the boiler", "more time", "a reference", "the noise at night",
            "a late check-out", "the broken window", "the end-of-year party"]
+# Places, timetables and trips with no one named: where the whereabouts frames above teach that a
+# named person's movements are personal, these keep a city, a day and a time from meaning a person.
+SCHEDULES = [
+    "The {city} office opens at {time} on {day}s", "Our warehouse in {city} closes early on {day}",
+    "The train to {city} leaves at {time}", "The team flies to {city} on {day} for the offsite",
+    "The conference in {city} starts {day} {part}", "The {hotel} in {city} has late check-out until {time}",
+    "Which ferry to {city} leaves after {time}?", "The shuttle from the {city} airport runs every 20 minutes",
+    "The clinic in {city} is closed on {day}s", "Is the {city} store open on {day} {part}?",
+    "Our {city} branch moves to the new building in {month}", "The bus to {city} was delayed until {time}",
+    "What's the fastest way from {city} to {city2}?", "We land in {city} at {time}; the workshop starts at {time2}",
+    "Plan a two-day trip to {city} with a museum on {day} {part}", "The {city} plant runs a night shift from {time}",
+]
 # Laws, effects and methods named after people: the name is the concept's, not a person's data.
 EPONYMS = ["Nash equilibrium", "Fermi paradox", "Dunning-Kruger effect", "Pareto principle", "Occam's razor",
            "Murphy's law", "Turing test", "Doppler effect", "Fibonacci sequence", "Gantt chart",
@@ -216,6 +229,12 @@ class RecordFrames:
             "favour": functools.partial(self.pick, FAVOURS), "job": functools.partial(self.pick, JOBS),
             "country": functools.partial(self.pick, COUNTRIES)}
         return self._finish(g.fill(self.pick(ROLE_TASKS), self.rng, slots), "none", "role-request")
+
+    def neg_schedule(self) -> dict[str, str]:
+        slots = self._person_slots()
+        slots["city2"] = lambda: str(self.faker().city())
+        slots["time2"] = slots["time"]
+        return self._finish(g.fill(self.pick(SCHEDULES), self.rng, slots), "none", "schedule")
 
     def neg_eponym(self) -> dict[str, str]:
         slots: dict[str, Callable[[], str]] = {"e": functools.partial(self.pick, EPONYMS)}
