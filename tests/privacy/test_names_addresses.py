@@ -87,6 +87,10 @@ def test_gazetteer_is_multilingual_and_excludes_countries() -> None:
     ("i moved, the new one is 2613 avenida praia 1 suite 463, mohács, hungary 24743",
      "2613 avenida praia 1 suite 463, mohács, hungary 24743"),
     ("my address is 12 main street, springfield, il 62704", "12 main street, springfield, il 62704"),
+    # a street in lower case inside a text with capitals: after a cue, or before a city line
+    ("Ship it to 14 rue des lilas, 69003 lyon please.", "14 rue des lilas, 69003 lyon"),
+    ("Send it to 033 theodore station\nbarnesshire, sc 26517", "033 theodore station\nbarnesshire, sc 26517"),
+    ("Name: X Y\nAddress: björkgatan 1\n11461 borås\nPhone: 555", "björkgatan 1\n11461 borås"),
 ])
 def test_addresses(scanner: PrivacyScanner, text: str, address: str) -> None:
     assert ("STREET_ADDRESS", address) in types_of(scanner, text)
@@ -99,6 +103,8 @@ def test_addresses(scanner: PrivacyScanner, text: str, address: str) -> None:
     "Chapter 12 explains recursion",
     "the 2 lane road is closed", "it is a 10 min walk from the station", "in the park 12 kids played",
     "i bought 2 via amazon", "Order 66. Then we left",
+    "The 2 lane road is closed", "We need 2 new street lights", "We are offering 3 discounts, Monday only",
+    "We have 2 bus station exits", "I walked 5 blocks down the main street.",
 ])
 def test_not_addresses(scanner: PrivacyScanner, text: str) -> None:
     assert all(kind != "STREET_ADDRESS" for kind, _ in types_of(scanner, text))

@@ -9,9 +9,10 @@ Street cores recognised (multilingual street-type words, e.g. Road, Via, Rua, Ca
 - ``30866 Ránargata 87`` — number, name, number (several European orders);
 - ``Pod Floriánem 1677`` after an address cue (``lives on``, ``address:``);
 - military and PO box forms (``PSC 1234, Box 5678 APO AE 09012``, ``P.O. Box 12``);
-- in a text all in lower case (no capitals to go by): number, name, number with a street type, or a
+- a street in lower case (no capitals to go by): number, name, number with a street type, or a
   name with a street type that is no ordinary English word (``2613 avenida praia 1``), or one that
-  closes it (``12 main street``).
+  closes it (``12 main street``; inside a text with capitals elsewhere only after an address cue or
+  before a city or postal line).
 
 A core grows by a house number's ordinal dot (``Rákóczi út 66.``), a second street name that ends in
 a street word (``1317 Kimberly Way Laidlaw Green``), the unit and the lines that follow.
@@ -19,6 +20,7 @@ a street word (``1317 Kimberly Way Laidlaw Green``), the unit and the lines that
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -111,8 +113,10 @@ def _has_type(words: str) -> bool:
 def _capitalised(words: str) -> bool:
     """Street names are capitalised, apart from particles and street-type words ("rue des Lilas", "ul.")."""
     parts = [w for w in re.split(r"[ -]", words) if w]
+    # At least one word capitalised: "lane road" or "rue des" alone is prose, or a street in lower case.
     return bool(parts) and (parts[0][0].isupper() or _is_street_word(parts[0])) and all(
-        w[0].isupper() or w.lower().rstrip(".") in _PARTICLES or _is_street_word(w) for w in parts)
+        w[0].isupper() or w.lower().rstrip(".") in _PARTICLES or _is_street_word(w) for w in parts) and any(
+        w[0].isupper() for w in parts)
 
 
 _PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "dei", "degli", "delle", "des",
@@ -139,7 +143,7 @@ class AddressDetector:
             self._numbered(text, cores, low, lower)
         spans = []
         for start, end, score in _merge(cores):
-            end = self._extend(text, end, lower)
+            end = self._extend(text, end, lower or text[start:end].islower())
             value = text[start:end]
             spans.append(Span(start, end, "STREET_ADDRESS", value, score))
         return spans
@@ -161,6 +165,10 @@ class AddressDetector:
                 continue
             words = _trim_words(m.group(2))
             if not words or not _capitalised(words):
+                if m.group(2)[:1].islower():  # a street typed in lower case inside ordinary text
+                    core = _lower_core(text, m, strict=True)
+                    if core is not None:
+                        cores.append(core)
                 continue
             end = m.start(2) + len(words)
             if m.group(3) and words == m.group(2) and not any(
@@ -173,6 +181,11 @@ class AddressDetector:
         for m in _name_first(text):
             words = _trim_leading(m.group(1))
             if not words or not _capitalised(words):
+                # "Address: björkgatan 1": one lower-case compound street word, after an address cue.
+                last = m.group(1).rsplit(" ", 1)[-1]
+                start = m.end(1) - len(last)
+                if last.islower() and _SUFFIX_MORPHEMES.search(last) and _CUE.search(text[max(0, start - 40):start]):
+                    cores.append((start, m.end(), 0.8))
                 continue
             start = m.start(1) + (len(m.group(1)) - len(words))
             cue = bool(_CUE.search(text[max(0, start - 40):start]))
@@ -205,6 +218,15 @@ class AddressDetector:
                 break
             if place and not _capitalised(place) and not place.isupper() and not (lower and separated):
                 break
+            if lower and place and not _capitalised(place):
+                # A lower-case place ends before a stop word: "69003 lyon please", "lyon and thanks".
+                grp = "c1" if m.group("c1") else "c2"
+                words = place.split(" ")
+                kept = list(itertools.takewhile(lambda w: w.lower().rstrip(".,;:!?") not in _STOP_WORDS, words))
+                if len(kept) < len(words):
+                    if kept and not (grp == "c2" and m.group("p2")):
+                        end = m.start(grp) + len(" ".join(kept))
+                    break
             end = m.end()
             unit = _UNIT.match(text, end)
             if unit:
@@ -295,16 +317,18 @@ _LOWER_LAST = frozenset("""street st road rd avenue ave lane ln boulevard blvd h
 """.split())  # noqa: SIM905
 
 
-def _lower_core(text: str, m: re.Match[str]) -> tuple[int, int, float] | None:
-    """The street core of a ``_NUMBER_FIRST`` match in an all-lower-case text, or None: up to four
-    words before a stop word, with a street type among them (see ``_LOWER_ANY``/``_LOWER_LAST``) or an
-    address cue before the number."""
+def _lower_core(text: str, m: re.Match[str], *, strict: bool = False) -> tuple[int, int, float] | None:
+    """The street core of a ``_NUMBER_FIRST`` match in lower case, or None: up to four words before a
+    stop word, with a street type among them (see ``_LOWER_ANY``/``_LOWER_LAST``) or an address cue
+    before the number. ``strict`` (a lower-case street in a text that has capitals elsewhere, where
+    prose is more likely: "we need 2 new street lights"): an English type needs an address cue
+    before the number or a city or postal line after the street ("12 main street, springfield")."""
     parts: list[str] = []
     for w in m.group(2).split(" "):
         if w in _STOP_WORDS or len(parts) == 4:
             break
         parts.append(w)
-        if w.rstrip(".") in _LOWER_LAST:
+        if w.rstrip(".") in _LOWER_LAST or w in _SECOND_ENDINGS:
             break  # "12 main street office": the street ends at its type
     if not parts:
         return None
@@ -312,11 +336,20 @@ def _lower_core(text: str, m: re.Match[str]) -> tuple[int, int, float] | None:
     full = len(parts) == len(m.group(2).split(" "))
     # An English type closes a name of other words ("main street", not "2 lane road").
     english = keys[-1] in _LOWER_LAST and not any(_is_street_word(p) for p in parts[:-1])
+    # Generators' and gazetteers' endings ("theodore station", "brigid coves") are ordinary words:
+    # like English types in a text with capitals, they need a cue or a city line.
+    weak = len(parts) > 1 and keys[-1] in _SECOND_ENDINGS
     typed = any(k in _LOWER_ANY for k in keys) or english or bool(_SUFFIX_MORPHEMES.search(parts[-1]))
+    end = m.start(2) + len(" ".join(parts))
+    cue = bool(_CUE.search(text[max(0, m.start() - 40):m.start()]))
+    if ((strict and typed) or (weak and not typed)) and not cue and not any(k in _LOWER_ANY for k in keys):
+        tail = _TAIL_SEGMENT.match(text, end)
+        typed = tail is not None and bool(_SEPARATED.match(tail.group()))
+    elif weak and cue:
+        typed = True
     if typed and full and m.group(3):
         return (m.start(), m.end(), 0.85)  # number, street, number
-    end = m.start(2) + len(" ".join(parts))
-    if typed and (len(parts) > 1 or _CUE.search(text[max(0, m.start() - 40):m.start()])):
+    if typed and (len(parts) > 1 or cue):
         return (m.start(), end, 0.8)
     return None
 _BLANK_DIGIT = re.compile(r"[ \t]\d")
