@@ -412,3 +412,25 @@ def test_layout_and_cue_gates_match_the_plain_counts(seed: int) -> None:
         cues = [(name, min(sum(1 for _ in rx.finditer(text)), 3)) for name, rx in topics._CUES.items()]
         expected = [("cue", count / 1.5, [name]) for name, count in cues if count]
         assert topics.specificity_groups(text, []) == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_name_detection_visits_only_possible_name_words(seed: int) -> None:
+    """Without a name cue the detector's loop skips the words that are neither capitalised, an
+    initial nor a possible lower-case first name: the same spans as visiting every word."""
+    detector = names.NameDetector()
+    rng = random.Random(seed)
+    firsts = ["olga", "krylova", "dana", "whitfield", "maria", "garcia", "john", "smith"]
+    pool = [w for w in _WORDS if not names._Cues(w).starts and w not in ("account", "holder")]
+    for size in (3, 30, 200):
+        text = " ".join(rng.choice(pool + firsts) for _ in range(size))
+        assert not names._Cues(text).starts
+        plain = _detect_visiting_every_word(detector, text)
+        assert detector.detect(text) == plain
+
+
+def _detect_visiting_every_word(detector: names.NameDetector, text: str) -> list[names.Span]:
+    """``NameDetector.detect`` with a text cue found (so every word is visited), reporting the same
+    spans: a cue far beyond the text's end changes no decision (cues are searched 40 characters back)."""
+    padded = text + " " * 64 + "name"
+    return [s for s in detector.detect(padded) if s.end <= len(text)]

@@ -244,8 +244,15 @@ class NameDetector:
         cues = _Cues(text)
         any_cue = bool(cues.starts)
         firsts = self._lower_firsts(g)
-        i = 0
-        while i < len(toks):
+        # Without a name cue in the text, a word that is neither capitalised, an initial nor a
+        # possible lower-case first name only moves the loop on by one: visit the others alone.
+        order = range(len(toks)) if any_cue else [
+            k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
+        i = 0  # the next word the loop may look at (a run or a name found moves it past its end)
+        for k in order:
+            if k < i:
+                continue
+            i = k
             tok = toks[i]
             upper = tok.cap or tok.initial
             # A capitalised word or an initial is never all lower case: only other words can be a
