@@ -379,7 +379,7 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames):
             (1.5, self.secret_key_material), (1.5, self.personal_errand), (1.5, self.business_foreign_advice),
             (1.5, self.personal_self_id), (1.5, self.personal_affiliation), (1.5, self.personal_whereabouts),
             (1.5, self.personal_judgement), (2, self.personal_address_block), (2, self.neg_public_roles),
-            (2, self.neg_role_request), (1.5, self.neg_eponym), (2, self.neg_schedule),
+            (2, self.neg_role_request), (1.5, self.neg_eponym), (2, self.neg_schedule), (1.5, self.personal_kin),
         ]
 
     def sample(self) -> Sample:

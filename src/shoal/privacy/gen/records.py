@@ -10,6 +10,8 @@ of surface forms written for the policy (not copies of any evaluation text):
 - where a named person works or studies ("Alma Ruiz works in accounts at Tessaro GmbH");
 - where a named person is, goes or will be ("Mr. Varga flies to Lyon on Tuesday morning");
 - what someone thinks of a named person's character ("Why is Jonas always so short with people?");
+- a named relative in a family, estate, school, care or account matter ("my niece Ida is moving in
+  with us", "book a dentist appointment for my nephew Teo");
 - postal and contact blocks: a name over an address, a company, a phone — as pasted from a letter,
   a signature or a label, in any case, with mail quoting or bullets at the line starts.
 
@@ -49,6 +51,24 @@ SELF_ID = [
     "i'm {first}, the new tenant in {x}b", "hey it's {first} {last}, can you resend the invoice?",
     "I changed my name to {n} after the wedding", "put me down as {n}, plus one",
 ]
+# A named relative in a family, estate, school, care or account matter (other relatives and other
+# matters than ``extra.FAMILY_MATTERS``): the name with the matter is someone's family data.
+KIN = ["my kid", "my child", "my youngest", "my eldest", "my stepdaughter", "my nephew", "my niece", "my grandson",
+       "my granddaughter", "my godson", "our foster child", "my fiancée", "my ex", "my brother-in-law",
+       "my mother-in-law", "my cousin", "my uncle", "my twin", "our son", "our daughter", "my dad", "my mum"]
+KIN_MATTERS = [
+    "Change my will so that {kin} {first} gets nothing", "How do I add {kin} {first} to my will as a beneficiary?",
+    "Can {kin} {first} be the executor of my estate?", "{kin} {first} inherits the house - what tax applies?",
+    "I'd like {kin} {first} to have power of attorney", "How do I get custody of {kin} {first}?",
+    "{kin} {first} was suspended from school on {day}; draft an appeal", "Enrol {kin} {first} in the after-school club",
+    "Book a dentist appointment for {kin} {first}", "{kin} {first} needs a new passport, what forms do I need?",
+    "Please add {kin} {first} as a second user on my account", "Take {kin} {first} off the insurance policy",
+    "{kin} {first} is moving in with us after the divorce", "Is {kin} {first} still covered by my health plan?",
+    "Write a letter giving {kin} {first} permission to travel with {pp} grandparents",
+    "{kin} {first} owes me 2,000 and won't pay it back; what can I do?",
+]
+
+
 # Sign-offs that carry contact details or a role (a bare "Thanks, Tom" in a draft is no one's data).
 SIGN_OFFS = ["Kind regards,\n{n}\n{job}, {c}", "Cheers,\n{n}\n{phone}", "--\n{n}\n{job}\n{c}\n{phone}",
              "Regards\n{n}\nMobile: {phone}", "Sent by {n} ({email})"]
@@ -222,6 +242,15 @@ class RecordFrames:
             text = self.pick(["Send it to:\n", "Address label:\n", "Please update my details:\n", "Ship to\n",
                               "From the letter head:\n", "Can you format this as an envelope?\n"]) + text
         return {"text": text, "label": "personal", "kind": "address-block"}
+
+    def personal_kin(self) -> dict[str, str]:
+        slots = self._person_slots()
+        slots["kin"] = functools.partial(self.pick, KIN)
+        text = g.fill(self.pick(KIN_MATTERS), self.rng, slots)
+        if self.rng.random() < 0.3:
+            text += self.pick([". Draft the note to the solicitor.", ". What are the steps?", " - please help",
+                               ". Keep it short."])
+        return self._finish(text[0].upper() + text[1:], "personal", "kin")
 
     def neg_role_request(self) -> dict[str, str]:
         slots: dict[str, Callable[[], str]] = {
