@@ -55,6 +55,12 @@ encoder is ~1.5x faster (tanh GELU, fused QKV), the band is 0.1-0.5 (chosen with
 ``privacy_holdout.py --semantic --band``: held-out leaks 7.7% unchanged, false pins 9.6%, the stage
 runs on 24% not 47%; dev 0/150, 4/160) and windows are 64 tokens (held-out and dev unchanged);
 200-token p50 2.0 / p99 34 ms, gateway CPU per request scan off/on 0.146 (was 0.037).
+
+Superseded: the shipped stage no longer runs MiniLM per request. It reads static word-piece vectors
+distilled from MiniLM once, offline (``shoal.privacy.semantic_train --distill``), ~0.14 ms where it
+runs instead of ~39 ms (``bench/privacy_static.py``); ``bench/privacy_holdout.py --semantic --minilm``
+scores it beside a head on MiniLM forward passes in the same run. This script is the record of the
+MiniLM experiment.
 """
 
 from __future__ import annotations
