@@ -260,7 +260,7 @@ def test_model_token_cache_gives_each_tokens_shape_after_its_real_predecessor(se
     toks = _TOKEN.findall(text)
     candidates = [None, *sorted(set(toks) | _SENT_END)]
     for tok in set(toks):
-        low, word, inside, after_end = featurizer._tok_entry(tok)
+        low, word, inside, after_end, _ = featurizer._tok_entry(tok)
         assert word == featurizer._word(low)
         for prev in candidates:
             expected = featurizer._shape_entry(featurizer._shape(tok, low, prev))

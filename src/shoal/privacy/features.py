@@ -31,6 +31,9 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shoal.privacy.names import NOT_NAMES
+from shoal.privacy.public_names import MAX_WORDS, PublicNames
+
 BUCKETS = 1 << 18
 _MASK = BUCKETS - 1
 WINDOW = 64
@@ -40,7 +43,14 @@ _BREAKS = frozenset({".", "!", "?", "\n"})
 # A placeholder our own masking writes (``[EMAIL_ADDRESS_1]``, ``[PERSON_2]``) is one token.
 _PLACEHOLDER = r"\[[A-Z]{2,}(?:_[A-Z]+)*_\d+\]"
 _PH_NUMBER = re.compile(r"_\d+\]$")
-_TOKEN = re.compile(_PLACEHOLDER + r"|[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
+# A template's blank (``[Employee Name]``, ``<NAME>``, ``{{ first_name }}``, ``{amount}``, ``${DB_USER}``) is
+# one token too: it stands for nobody in particular, unlike a numbered placeholder our masking wrote.
+_TEMPLATE = (r"\[[A-Za-z][\w .'’/-]{1,40}\]|<[A-Z][A-Z0-9_ ]{1,30}>|\{\{\s*[\w.]{1,40}\s*\}\}|\{[a-z][a-z0-9_]{1,30}\}"
+             r"|\$\{[A-Za-z_][A-Za-z0-9_]{1,40}\}")
+_TEMPLATE_RE = re.compile(_TEMPLATE)
+TEMPLATE_WORD = "<blank>"
+_TOKEN = re.compile(_PLACEHOLDER + "|" + _TEMPLATE
+                    + r"|[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
 _SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
@@ -52,7 +62,13 @@ _SHAPE_STOP = frozenset({"i", "the", "a", "an", "my", "our", "what", "who", "how
 
 _WordEntry = tuple[tuple[int, ...], bytes, int]
 _ShapeEntry = tuple[bytes, bytes, int]
-_TokEntry = tuple[str, _WordEntry, _ShapeEntry, _ShapeEntry]
+# lower-cased form, word entry, shape inside a sentence, shape after a sentence end, public-name flags
+_TokEntry = tuple[str, _WordEntry, _ShapeEntry, _ShapeEntry, int]
+# Public-name flags of a token (``shoal.privacy.public_names``): it starts a multi-word public name,
+# it names a famous person or character alone, it is a brand or place word that is also a name.
+_PUB_START, _PUB_ALONE, _PUB_LOOKALIKE = 1, 2, 4
+_POSSESSIVE = ("'s", "’s")
+FAMOUS, LOOKALIKE = "<F>", "<B>"
 
 
 def _h(feature: str) -> int:
@@ -61,11 +77,13 @@ def _h(feature: str) -> int:
 
 @dataclass(frozen=True)
 class Names:
-    """Lower-cased known names (the gazetteer) and ordinary English words, for the shape stream."""
+    """Lower-cased known names (the gazetteer), ordinary English words and public names (well-known
+    people, characters, brand and place words), for the shape stream."""
 
     first: frozenset[str]
     last: frozenset[str]
     english: frozenset[str]
+    public: PublicNames | None = None
 
 
 class Featurizer:
@@ -113,18 +131,80 @@ class Featurizer:
     def _tok_entry(self, tok: str) -> _TokEntry:
         """A token's lower-cased form (a placeholder without its number), its ``_word`` entry, and its
         ``_shape_entry`` after a word inside a sentence and at a sentence start."""
-        low = _PH_NUMBER.sub("]", tok.lower()) if tok[0] == "[" and len(tok) > 1 else tok.lower()
+        if len(tok) > 1 and tok[0] in "[<{$" and not (tok[0] == "[" and _PH_NUMBER.search(tok)):
+            low = TEMPLATE_WORD if _TEMPLATE_RE.fullmatch(tok) else tok.lower()
+        else:
+            low = _PH_NUMBER.sub("]", tok.lower()) if tok[0] == "[" and len(tok) > 1 else tok.lower()
         entry = (low, self._word(low), self._shape_entry(self._shape(tok, low, "")),
-                 self._shape_entry(self._shape(tok, low, None)))
+                 self._shape_entry(self._shape(tok, low, None)), self._public_flags(tok, low))
         if len(self._tok_cache) >= _CACHE_LIMIT:
             self._tok_cache.clear()
         self._tok_cache[tok] = entry
         return entry
 
+    def _public_flags(self, tok: str, low: str) -> int:
+        public = self.names.public
+        if public is None or not tok[0].isalpha():
+            return 0
+        base = low[:-2] if low.endswith(_POSSESSIVE) else low
+        flags = _PUB_START if base in public.starts else 0
+        # A single word counts capitalised, or in lower case when it is not an ordinary word ("scrooge",
+        # not "jobs" or "gates").
+        if tok[0].isupper() or base not in self.names.english:
+            if base in public.alone:
+                flags |= _PUB_ALONE
+            elif base in public.lookalike:
+                flags |= _PUB_LOOKALIKE
+        return flags
+
+    def _name_like(self, tok: str) -> bool:
+        """A capitalised known first or last name, not a function word (the neighbour of a name)."""
+        if not tok[0].isupper():
+            return False
+        low = tok.lower()
+        low = low[:-2] if low.endswith(_POSSESSIVE) else low
+        names = self.names
+        return (low in names.first or low in names.last) and low not in NOT_NAMES and low not in _SHAPE_STOP
+
+    def _mark_public(self, toks: list[str], entries: list[_TokEntry], shaped: list[_ShapeEntry],
+                     public: PublicNames) -> str:
+        """Give public names their own shape in place: every word of a multi-word public name, and a
+        single public word standing alone (no capitalised known name on either side: "Sam Lincoln" is
+        somebody else). Returns which kinds were found: ``F`` (a famous person or character) and/or
+        ``B`` (a brand or place word), each a text-level feature ("a name was found, and it is public")."""
+        n = len(toks)
+        famous = lookalike = None
+        kinds: set[str] = set()
+        i = 0
+        while i < n:
+            flags = entries[i][4]
+            if not flags:
+                i += 1
+                continue
+            k, person = 0, False
+            if flags & _PUB_START:
+                words = [e[0][:-2] if e[0].endswith(_POSSESSIVE) else e[0] for e in entries[i:i + MAX_WORDS]]
+                k, person = public.match(words, 0)
+            if not k and flags & (_PUB_ALONE | _PUB_LOOKALIKE) and not (
+                    (i > 0 and self._name_like(toks[i - 1])) or (i + 1 < n and self._name_like(toks[i + 1]))):
+                k, person = 1, bool(flags & _PUB_ALONE)
+            if k:
+                if famous is None or lookalike is None:
+                    famous, lookalike = self._shape_entry(FAMOUS), self._shape_entry(LOOKALIKE)
+                for j in range(i, i + k):
+                    shaped[j] = famous if person else lookalike
+                kinds.add("F" if person else "B")
+                i += k
+            else:
+                i += 1
+        return "".join(sorted(kinds))
+
     def _shape(self, tok: str, low: str, prev: str | None) -> str:
         if tok.isdigit():
             return f"<d{min(len(tok), 7)}>"
         first = tok[0]
+        if low == TEMPLATE_WORD:  # a template's blank
+            return "<T>"
         if first == "[" and len(tok) > 1:  # a masking placeholder: a person's is a name, the rest one shape
             return "<N>" if low.startswith("[person") else "<P>"
         if not first.isalpha():
@@ -155,6 +235,9 @@ class Featurizer:
         # ``_shape`` reads the previous token only as "none, or one that ends a sentence" (e[3]) or not (e[2]).
         shaped = [e[3] if prev is None or prev in sent_end else e[2]
                   for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
+        public = self.names.public
+        marked = self._mark_public(toks, entries, shaped, public) if public is not None and any(
+            e[4] for e in entries) else ""
         n = len(toks)
         crc = zlib.crc32
         mask = _MASK
@@ -165,7 +248,8 @@ class Featurizer:
         shape2 = [crc(b[0], a[2]) & mask for a, b in itertools.pairwise(shaped)]
         shape3 = [crc(c[0], crc(b[1], a[2])) & mask
                   for a, b, c in zip(shaped, shaped[1:], shaped[2:], strict=False)]
-        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)]
+        global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)] + [
+            _h("g:" + m) for m in marked]
         if n <= SHORT:
             # One unit, shorter than WINDOW: every feature counts once in the whole text, so the unit
             # is its distinct words' ids and its distinct n-gram ids, in one block (order is free in a sum).
@@ -270,9 +354,11 @@ def _layout(text: str) -> list[str]:
 
 
 def load_names() -> Names:
-    """The shipped gazetteer and English word list (``shoal.privacy.names``)."""
+    """The shipped gazetteer, English word list (``shoal.privacy.names``) and public names
+    (``shoal.privacy.public_names``)."""
     from shoal.privacy.names import load_gazetteer, load_vocabulary
+    from shoal.privacy.public_names import load_public_names
 
     g = load_gazetteer()
     v = load_vocabulary()
-    return Names(first=g.first, last=g.last, english=v.english)
+    return Names(first=g.first, last=g.last, english=v.english, public=load_public_names())

@@ -24,6 +24,7 @@ from typing import Any
 
 from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.extra import MoreFrames
+from shoal.privacy.gen.public import PublicFrames
 from shoal.privacy.gen.records import RecordFrames
 from shoal.privacy.gen.vocab import (
     FICTIONAL,
@@ -343,7 +344,7 @@ def _complete(f: Any) -> bool:
         return False
 
 
-class Generator(ComposedFrames, MoreFrames, RecordFrames):
+class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames):
     """Seeded generator; one ``sample()`` call returns one labelled prompt."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -380,6 +381,9 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames):
             (1.5, self.personal_self_id), (1.5, self.personal_affiliation), (1.5, self.personal_whereabouts),
             (1.5, self.personal_judgement), (2, self.personal_address_block), (2, self.neg_public_roles),
             (2, self.neg_role_request), (1.5, self.neg_eponym), (2, self.neg_schedule), (1.5, self.personal_kin),
+            (4, self.neg_famous_attribute), (2, self.personal_famous_namesake), (3, self.neg_lookalike),
+            (3, self.neg_pay_math), (2, self.neg_template_sample), (2, self.secret_terse), (3, self.personal_terse_hr),
+            (2, self.business_foreign_more), (1.5, self.neg_foreign_more), (1.5, self.personal_lookup),
         ]
 
     def sample(self) -> Sample:
@@ -614,7 +618,8 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames):
     # --- hard negatives -----------------------------------------------------------------------------
 
     def neg_public_person(self) -> Sample:
-        p, rng = self.pick(PUBLIC_PEOPLE), self.rng
+        rng = self.rng
+        p = self.pick(PUBLIC_PEOPLE) if rng.random() < 0.5 else self._famous()
         topic = self.pick(["the tariff", "slavery", "taxation", "the war", "science", "religion", "education",
                            "free trade", "women's suffrage", "economics", "art"])
         frames = [f"Who was {p}?", f"What was {p}'s position on {topic}?", f"Summarise {p}'s contributions to {topic}",

@@ -1,0 +1,122 @@
+"""Public names: well-known people, famous characters, and brand/place words that look like names.
+
+``data/public_names.txt`` (written by hand, see its SOURCE note) lists thousands of them by domain.
+The sensitivity model (``shoal.privacy.features``) reads a mention as a shape of its own — ``<F>``
+for a famous person or character, ``<B>`` for a brand or place word standing alone — so "What was
+<F>'s fortune?" and "What is <N> <N>'s salary?" are different frames, while the name's own words
+still reach the model. It decides nothing by itself: "our intern Abraham Lincoln's salary" keeps
+its workplace words, and the model weighs both (the generator trains it on such collisions).
+
+Matching is a set lookup per token: a multi-word name is tried only at a token that starts one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+PUBLIC_NAMES_FILE = "public_names.txt"
+PEOPLE_SECTIONS = frozenset({"history", "science", "tech", "business", "philosophy_religion", "literature", "art",
+                             "music", "film_tv", "sports", "fiction", "alone"})
+LOOKALIKE_SECTIONS = frozenset({"brands", "places"})
+MAX_WORDS = 8
+# The same word pattern as the model's tokens (``shoal.privacy.features._TOKEN``) for the parts of a name.
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]")
+_POSSESSIVE = re.compile(r"['’]s$")
+# Frequent surnames: the last word of a famous full name counts alone only when it is rarer than these
+# ("Lincoln's depression" is Abraham Lincoln; "Johnson's review" is anyone's).
+COMMON_SURNAMES = frozenset("""
+smith johnson williams brown jones miller davis garcia rodriguez wilson martinez anderson taylor thomas hernandez
+moore martin jackson thompson white lopez lee gonzalez harris clark lewis robinson walker perez hall young allen
+sanchez wright king scott green baker adams nelson hill ramirez campbell mitchell roberts carter phillips evans
+turner torres parker collins edwards stewart flores morris nguyen murphy rivera cook rogers morgan peterson cooper
+reed bailey bell gomez kelly howard ward cox diaz richardson wood watson brooks bennett gray james reyes cruz hughes
+price myers long foster sanders ross morales powell sullivan russell ortiz jenkins gutierrez perry butler barnes
+fisher henderson coleman simmons patterson jordan reynolds hamilton graham kim gonzales alexander ramos wallace
+griffin west cole hayes chavez gibson bryant ellis stevens murray ford marshall owens mcdonald harrison ruiz kennedy
+wells alvarez woods mendoza castillo olson webb washington tucker freeman burns henry vasquez snyder simpson
+crawford jimenez porter mason shaw gordon wagner hunter romero hicks dixon hunt palmer robertson black holmes stone
+meyer boyd mills warren fox rose rice moreno schmidt patel ferguson nichols herrera medina ryan fernandez weaver
+daniels stephens gardner payne kelley dunn pierce arnold tran spencer peters hawkins grant hansen castro hoffman
+hart elliott cunningham knight bradley müller schneider fischer weber schulz becker wagner bernard durand chen wang
+li zhang liu singh kumar sharma khan ali young lewis scott brown grey lane page allen curry bird wolf ford day
+""".split())  # noqa: SIM905 - a word list reads better as text
+
+
+def _words(entry: str) -> tuple[str, ...]:
+    return tuple(_POSSESSIVE.sub("", w.lower()) for w in _WORD.findall(entry))
+
+
+@dataclass(frozen=True)
+class PublicNames:
+    """Lower-cased public names: multi-word ones by their words, single words by kind."""
+
+    full: frozenset[tuple[str, ...]]  # every multi-word name (people, characters, brands, places)
+    full_people: frozenset[tuple[str, ...]]
+    starts: frozenset[str]  # first words of the multi-word names
+    alone: frozenset[str]  # a single word that names a famous person or character
+    lookalike: frozenset[str]  # a single brand, product or place word that is also a name
+
+    def match(self, words: Sequence[str], i: int) -> tuple[int, bool]:
+        """The longest public name starting at ``words[i]`` (lower-cased, possessive removed):
+        its length in words (0: none) and whether it is a person or character."""
+        if words[i] not in self.starts:
+            return 0, False
+        for k in range(min(MAX_WORDS, len(words) - i), 1, -1):
+            key = tuple(words[i:i + k])
+            if key in self.full:
+                return k, key in self.full_people
+        return 0, False
+
+
+def parse(text: str, first_names: frozenset[str] = frozenset()) -> PublicNames:
+    """Read the ``public_names.txt`` format: ``[section]`` lines, entries separated by ``|`` or lines.
+
+    The last word of a famous full name stands for the person alone only when it is neither a
+    frequent surname nor one of ``first_names`` ("Queen Victoria" does not make every Victoria famous);
+    the ``[alone]`` section lists such words by hand."""
+    full: set[tuple[str, ...]] = set()
+    people: set[tuple[str, ...]] = set()
+    alone: set[str] = set()
+    lookalike: set[str] = set()
+    section = ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        for entry in line.split("|"):
+            words = _words(entry.strip())
+            if words and words[0] == "the" and len(words) > 1:  # "the Dalai Lama" is also "Dalai Lama"
+                words = words[1:]
+            if not words:
+                continue
+            is_person = section in PEOPLE_SECTIONS
+            if len(words) == 1:
+                (alone if is_person else lookalike).add(words[0])
+                continue
+            full.add(words)
+            if is_person:
+                people.add(words)
+                last = words[-1]
+                # The last word of a famous full name stands for it only when it is not a frequent surname.
+                if (section != "fiction" and last.isalpha() and len(last) > 3 and last not in COMMON_SURNAMES
+                        and last not in first_names):
+                    alone.add(last)
+    lookalike -= alone
+    return PublicNames(frozenset(full), frozenset(people), frozenset(w[0] for w in full), frozenset(alone),
+                       frozenset(lookalike))
+
+
+@lru_cache(maxsize=1)
+def load_public_names() -> PublicNames:
+    """The shipped list (``data/public_names.txt``), read once per process."""
+    from shoal.privacy.names import load_gazetteer
+
+    text = resources.files("shoal.privacy").joinpath("data", PUBLIC_NAMES_FILE).read_text(encoding="utf-8")
+    return parse(text, load_gazetteer().first)
