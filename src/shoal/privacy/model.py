@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 CLASSES: tuple[str, ...] = ("none", "personal", "secret", "business")
 SHIPPED = "sensitivity.npz"
-FORMAT_VERSION = 3  # 3: a feature once per WINDOW tokens, placeholders one token (2: as often as it occurs)
+FORMAT_VERSION = 4  # 4: public-name shapes and template blanks (3: a feature once per WINDOW tokens, placeholders one token)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -384,6 +384,7 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames):
             (4, self.neg_famous_attribute), (2, self.personal_famous_namesake), (3, self.neg_lookalike),
             (3, self.neg_pay_math), (2, self.neg_template_sample), (2, self.secret_terse), (3, self.personal_terse_hr),
             (2, self.business_foreign_more), (1.5, self.neg_foreign_more), (1.5, self.personal_lookup),
+            (2, self.business_unreleased_math),
         ]
 
     def sample(self) -> Sample:

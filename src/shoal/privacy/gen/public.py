@@ -185,6 +185,18 @@ FOREIGN_NEG = [
     "Come si scrive una lettera di dimissioni?", "Quanto dura il periodo di prova in Italia?",
     "Como se calcula a rescisão de contrato no Brasil?", "Hoeveel vakantiedagen heb je wettelijk in Nederland?",
 ]
+# Arithmetic on unreleased company figures: the task is ordinary, the figures are confidential
+# (the contrast to PAY_MATH, where nobody's real figures are involved).
+UNRELEASED_TASKS = ["build a waterfall chart from {a} to {b}", "compute the margin change from {a} to {b}",
+                    "what's the growth rate from {a} to {b}?", "make a slide comparing {a} and {b}",
+                    "write the variance commentary for {a} vs {b}", "put {a} and {b} into a table with the % change",
+                    "draft the CFO's talking points: {a} last year, {b} this year", "chart {a} vs {b} by quarter"]
+UNRELEASED_FIGURES = ["net profit", "revenue", "EBITDA", "operating income", "bookings", "ARR", "gross margin",
+                      "free cash flow", "Q3 sales", "headcount cost"]
+UNRELEASED_CUES = ["these aren't public until {month}", "not released yet", "internal numbers, earnings call is next week",
+                   "embargoed until the results announcement", "board only, don't share", "before we publish on the {d}th",
+                   "the market doesn't know yet", "keep these internal until the 10-Q is filed", "unaudited, confidential",
+                   "pre-announcement figures"]
 CITIES = ["Torino", "Bologna", "Porto", "Campinas", "Eindhoven", "Utrecht", "Brescia", "Braga", "Gent", "Lyon",
           "Leipzig", "Zaragoza", "Verona", "Curitiba", "Tilburg"]
 MONTHS = ["marzo", "giugno", "settembre", "março", "julho", "oktober", "maart", "März", "juin", "octubre"]
@@ -324,6 +336,21 @@ class PublicFrames:
                                                "cond": lambda: self.pick(CONDITIONS)}
         text = g.fill(self.pick(LOOKUPS), rng, slots)
         return {"text": text.lower() if rng.random() < 0.3 else text, "label": "personal", "kind": "lookup"}
+
+    def business_unreleased_math(self) -> dict[str, str]:
+        rng = self.rng
+
+        def fig() -> str:
+            return rng.choice([f"{rng.randrange(2, 900)}.{rng.randrange(0, 9)}M", f"${rng.randrange(2, 900)}M",
+                               f"€{rng.randrange(2, 90)}.{rng.randrange(0, 9)}bn", f"{rng.randrange(100, 9000)}k"])
+
+        what = self.pick(UNRELEASED_FIGURES)
+        task = g.fill(self.pick(UNRELEASED_TASKS), rng, {"a": lambda: f"last year's {fig()} {what}",
+                                                          "b": lambda: f"this year's {fig()}"})
+        cue = g.fill(self.pick(UNRELEASED_CUES), rng, {"month": lambda: self.pick(["March", "April", "July", "October"]),
+                                                       "d": lambda: str(rng.randrange(2, 28))})
+        text = rng.choice([f"{task}? {cue}", f"{cue[0].upper()}{cue[1:]}: {task}", f"can you {task} - {cue}"])
+        return {"text": text.lower() if rng.random() < 0.2 else text, "label": "business", "kind": "unreleased-math"}
 
     def business_foreign_more(self) -> dict[str, str]:
         rng = self.rng
