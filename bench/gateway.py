@@ -1,7 +1,7 @@
 """Gateway benchmark: Shoal (privacy scan on and off) vs the LiteLLM proxy vs nginx, one mock upstream.
 
     python bench/gateway.py [--duration 10] [--repeat 3] [--requests 100000] [--prompts 5000]
-                            [--litellm /tmp/litellm-venv/bin/litellm]
+                            [--litellm /tmp/litellm-venv/bin/litellm] [--no-semantic]
 
 Starts (all on 127.0.0.1, one process each):
   * mock    — nginx returning a canned chat completion (the upstream; its latency is the floor);
@@ -10,7 +10,8 @@ Starts (all on 127.0.0.1, one process each):
               request log on, model ``auto``, an API key; a second upstream entry marked
               self_hosted (the same mock) serves what the scan pins;
   * shoal-noscan — the same with ``privacy.enabled: false`` (no detection): the scan's cost is the
-              difference, measured in the same run;
+              difference, measured in the same run (``--no-semantic``: the scanning gateway without
+              the semantic stage, ``privacy.model.semantic: false``: the cost of the rest of the scan);
   * litellm — the LiteLLM proxy from its own virtualenv (never the project's), same mock.
 Every request is different: ``--prompts`` generated chat bodies (``bench/prompts.py``: questions,
 code, summaries, multi-turn, tool calls, a fifth with personal data; a line to a few thousand
