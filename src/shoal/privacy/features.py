@@ -147,14 +147,15 @@ class Featurizer:
         if public is None or not tok[0].isalpha():
             return 0
         base = low[:-2] if low.endswith(_POSSESSIVE) else low
+        # A word counts capitalised, or in lower case when it is not an ordinary word ("scrooge", not
+        # "jobs", "gates" or the "a" that starts "A. A. Milne").
+        if not (tok[0].isupper() or (base not in self.names.english and len(base) > 2)):
+            return 0
         flags = _PUB_START if base in public.starts else 0
-        # A single word counts capitalised, or in lower case when it is not an ordinary word ("scrooge",
-        # not "jobs" or "gates").
-        if tok[0].isupper() or base not in self.names.english:
-            if base in public.alone:
-                flags |= _PUB_ALONE
-            elif base in public.lookalike:
-                flags |= _PUB_LOOKALIKE
+        if base in public.alone:
+            flags |= _PUB_ALONE
+        elif base in public.lookalike:
+            flags |= _PUB_LOOKALIKE
         return flags
 
     def _name_like(self, tok: str) -> bool:
@@ -167,7 +168,7 @@ class Featurizer:
         return (low in names.first or low in names.last) and low not in NOT_NAMES and low not in _SHAPE_STOP
 
     def _mark_public(self, toks: list[str], entries: list[_TokEntry], shaped: list[_ShapeEntry],
-                     public: PublicNames) -> str:
+                     public: PublicNames, candidates: list[int] | None = None) -> str:
         """Give public names their own shape in place: every word of a multi-word public name, and a
         single public word standing alone (no capitalised known name on either side: "Sam Lincoln" is
         somebody else). Returns which kinds were found: ``F`` (a famous person or character) and/or
@@ -175,11 +176,10 @@ class Featurizer:
         n = len(toks)
         famous = lookalike = None
         kinds: set[str] = set()
-        i = 0
-        while i < n:
+        done = 0  # the first token not yet inside a marked name
+        for i in (range(n) if candidates is None else candidates):
             flags = entries[i][4]
-            if not flags:
-                i += 1
+            if not flags or i < done:
                 continue
             k, person = 0, False
             if flags & _PUB_START:
@@ -194,9 +194,7 @@ class Featurizer:
                 for j in range(i, i + k):
                     shaped[j] = famous if person else lookalike
                 kinds.add("F" if person else "B")
-                i += k
-            else:
-                i += 1
+                done = i + k
         return "".join(sorted(kinds))
 
     def _shape(self, tok: str, low: str, prev: str | None) -> str:
@@ -236,8 +234,8 @@ class Featurizer:
         shaped = [e[3] if prev is None or prev in sent_end else e[2]
                   for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
         public = self.names.public
-        marked = self._mark_public(toks, entries, shaped, public) if public is not None and any(
-            e[4] for e in entries) else ""
+        candidates = [i for i, e in enumerate(entries) if e[4]] if public is not None else []
+        marked = self._mark_public(toks, entries, shaped, public, candidates) if candidates and public else ""
         n = len(toks)
         crc = zlib.crc32
         mask = _MASK
