@@ -29,7 +29,7 @@ from shoal.tuning.rollout import report_for_model
 from shoal.wiring import open_store
 from tests.tuning.conftest import SYSTEM, write_config
 
-EMAIL = "maria.lopez@example.org"
+EMAIL = "maria.lopez@examplemail.org"
 
 
 def _request(i: int, ticket: str, answer: str, model_id: str = "helpdesk@v1", segment: str = "smb") -> RequestRecord:

@@ -29,7 +29,7 @@ MODELS = {
                                                                            "one_choice": True}},
 }
 USER = [{"role": "user", "content": "Name a colour."}]
-SECRET = [{"role": "user", "content": "Email jane.doe@example.com her new salary: 120000 EUR, IBAN "
+SECRET = [{"role": "user", "content": "Email jane.doe@examplemail.com her new salary: 120000 EUR, IBAN "
                                       "DE89370400440532013000."}]
 
 

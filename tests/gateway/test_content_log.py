@@ -12,7 +12,7 @@ import pytest
 from shoal.store import RequestFilter
 from tests.gateway.conftest import ADMIN_KEY, Live, live_gateway, make_settings
 
-EMAIL = "dana.whitfield@example.com"
+EMAIL = "dana.whitfield@examplemail.com"
 SECRET = "sk-proj-Zq8vN3xK7pLm2Rt5Wy9Bc4Hd6Jf1Gs0A"
 PROMPT = f"Please write to {EMAIL} and use the key {SECRET} for the deploy."
 ECHO_MODELS: dict[str, Any] = {

@@ -25,7 +25,7 @@ def test_sensitive_prompt_is_served_self_hosted_and_the_header_says_why(tmp_path
             model="auto", messages=[{"role": "user", "content": "Write a haiku about autumn leaves."}])
         sensitive = client.chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content":
-                                     "Email jane.doe@example.com her new salary: 120000 EUR, IBAN "
+                                     "Email jane.doe@examplemail.com her new salary: 120000 EUR, IBAN "
                                      "DE89370400440532013000."}])
         record = live.store.get_request(sensitive.headers["x-shoal-request-id"])
     assert plain.headers["x-shoal-model"] == "frontier"

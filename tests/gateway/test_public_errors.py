@@ -161,7 +161,7 @@ def test_no_error_path_shows_internals(tmp_path: Path, upstream: FakeServer, mon
                 got["refused"] = _code(chat("connection refused", "refused"))
                 for fault in FAULTS:
                     got[fault] = _code(chat(f"upstream {fault}", fault))
-                chat("policy refusal", "cheap", content="my SSN is 536-22-8844, mail dana@example.com")
+                chat("policy refusal", "cheap", content="my SSN is 536-22-8844, mail dana@examplemail.com")
                 limited = live.create_key(team=f"tiny-{len(probe.seen)}", limits=Limits(requests_per_minute=1))
                 probe(f"{tag} within the limit", "POST", path, key=limited, expect_error=False,
                       body=_chat_body("cheap", stream=stream, kind=kind))

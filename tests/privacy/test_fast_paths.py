@@ -232,7 +232,7 @@ def test_lowered_patterns_match_where_the_case_insensitive_ones_do(seed: int) ->
     rng = random.Random(seed)
     words = [w for w in _WORDS if not any(ch in w for ch in "ıſİ")] + [
         "Password:", "PASSWORD = Hunter2!", "api_KEY: sk_abc123", "DOB: 12/03/1990", "Date of Birth is 3 March 1988",
-        "Token=AbC.dEf", "SECRET_KEY=ab12cd", "Phone: +1 415 555 0100", "Acct # 12345678", "\u212aey: s3cr3tvalue"]
+        "Token=AbC.dEf", "SECRET_KEY=ab12cd", "Phone: +1 415 555 2100", "Acct # 12345678", "\u212aey: s3cr3tvalue"]
     text = "".join(rng.choice(words) + rng.choice(_GAPS) for _ in range(300))
     low = caseless(text)
     assert low is not None
@@ -304,7 +304,7 @@ def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(se
 
 def _digit_text(rng: random.Random, n: int) -> str:
     """Digits in every shape the identifier patterns take, glued to letters, dashes, dots and spaces."""
-    parts = ["4111 1111 1111 1111", "4111-1111-1111-1111", "411111111111", "123-45-6789", "123 45 6789",
+    parts = ["5425 2334 3010 9903", "5425-2334-3010-9903", "411111111111", "123-45-6789", "123 45 6789",
              "123456789", "021000021", "10.0.0.1", "192.168.1.254", "1.2.3.4.5", "GB29 NWBK 6016 1331 9268 19",
              "de89370400440532013000", "x1", "-7", "a-12", "v2.0.1", "٣٤٥", "1234", "12", "00", "IE64IRCE92050112345678"]
     glue = ["", " ", "-", ".", "x", "ab", "\n", "/", ":", "_", "Ü"]
@@ -356,7 +356,7 @@ def test_possessive_cue_tried_before_quotes_counts_what_finditer_counts(seed: in
     assert [m.span() for m in fast] == [m.span() for m in rx.finditer(text)]
 
 
-_PHONE_BITS = ["+1 415 555 0100", "(0) 30 1234567", "+44 (0) 20 7946 0958", "(212) 555-0199", "555 0100", "x12",
+_PHONE_BITS = ["+1 415 555 2100", "(0) 30 1234567", "+44 (0) 20 7946 0958", "(212) 555-2199", "555 2100", "x12",
                "ext. 4", "a(1)", "+", "(", "((3", "1+2", "07700 900123", "-5", "v1.2", "tel:0301234567"]
 
 
@@ -368,7 +368,7 @@ def test_phone_pattern_tried_at_marks_and_digit_runs_finds_what_finditer_finds(s
     runs = patterns.digit_runs(text)
     fast = patterns.matches_at(patterns._PHONE, text, patterns._phone_starts(text, runs))
     assert [m.span() for m in fast] == [m.span() for m in patterns._PHONE.finditer(text)]
-    assert patterns._phone_starts("call 555 0100", patterns.digit_runs("call 555 0100")) == [5, 9]
+    assert patterns._phone_starts("call 555 2100", patterns.digit_runs("call 555 2100")) == [5, 9]
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -10,8 +10,8 @@ import pytest
 from shoal.privacy.redact import Pseudonymizer
 from shoal.privacy.scanner import PrivacyScanner
 
-TEXT = ("Email Dana Whitfield at dana.whitfield@acme.com; Dana Whitfield's phone is +1 415-555-0134 "
-        "and her card is 4111 1111 1111 1111.")
+TEXT = ("Email Dana Whitfield at dana.whitfield@acme.com; Dana Whitfield's phone is +1 415-555-2134 "
+        "and her card is 5425 2334 3010 9903.")
 
 
 def _redacted(scanner: PrivacyScanner, text: str = TEXT) -> tuple[Pseudonymizer, str]:
@@ -29,8 +29,8 @@ def test_round_trip_and_consistency(scanner: PrivacyScanner) -> None:
 def test_consistent_across_messages_of_one_request(scanner: PrivacyScanner) -> None:
     p = Pseudonymizer()
     first = p.pseudonymize("Ask Dana Whitfield", scanner.detect_pii("Ask Dana Whitfield"))
-    second = p.pseudonymize("bob@example.org and Dana Whitfield",
-                            scanner.detect_pii("bob@example.org and Dana Whitfield"))
+    second = p.pseudonymize("bob@examplemail.org and Dana Whitfield",
+                            scanner.detect_pii("bob@examplemail.org and Dana Whitfield"))
     assert first == "Ask [PERSON_1]"
     assert second == "[EMAIL_ADDRESS_1] and [PERSON_1]"
 

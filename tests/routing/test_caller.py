@@ -194,8 +194,8 @@ async def test_stream_error_after_first_chunk_propagates() -> None:
 
 # --- redact mode -----------------------------------------------------------------------------------
 
-INTERNAL = Sensitivity("internal", ("pii:EMAIL_ADDRESS",), (Span(9, 25, "EMAIL_ADDRESS", "dana@example.com"),))
-PII_REQ = ChatRequest.of("write to dana@example.com about dana@example.com")
+INTERNAL = Sensitivity("internal", ("pii:EMAIL_ADDRESS",), (Span(9, 25, "EMAIL_ADDRESS", "dana@examplemail.com"),))
+PII_REQ = ChatRequest.of("write to dana@examplemail.com about dana@examplemail.com")
 
 
 async def test_redact_mode_pseudonymises_for_external_and_restores() -> None:
@@ -203,26 +203,26 @@ async def test_redact_mode_pseudonymises_for_external_and_restores() -> None:
     c, _, _ = caller({"ext": ("external", ext)}, {"redact": ["router"]})
     result, record = await c.complete_recorded(Decision("ext", sensitivity=INTERNAL, route="router"), PII_REQ)
     sent = ext.requests[0].prompt_text
-    assert "dana@example.com" not in sent and sent.count("[EMAIL_ADDRESS_1]") == 2
+    assert "dana@examplemail.com" not in sent and sent.count("[EMAIL_ADDRESS_1]") == 2
     assert result.text == PII_REQ.prompt_text and record.redacted
     chunks = [ch.delta async for ch in c.stream(Decision("ext", sensitivity=INTERNAL, route="router"), PII_REQ)]
     assert "".join(chunks) == PII_REQ.prompt_text
-    assert "dana@example.com" not in ext.requests[1].prompt_text
+    assert "dana@examplemail.com" not in ext.requests[1].prompt_text
 
 
 async def test_redact_mode_covers_every_field_and_restores_tool_calls() -> None:
     request = ChatRequest(messages=(
-        Message("user", "hi", name="dana@example.com"),
-        Message("assistant", "", tool_calls=(ToolCall("c1", "mail", '{"to": "dana@example.com"}'),)),
-        Message("tool", "sent to dana@example.com", tool_call_id="c1")),
-        tools=({"type": "function", "function": {"name": "mail", "description": "mail dana@example.com",
+        Message("user", "hi", name="dana@examplemail.com"),
+        Message("assistant", "", tool_calls=(ToolCall("c1", "mail", '{"to": "dana@examplemail.com"}'),)),
+        Message("tool", "sent to dana@examplemail.com", tool_call_id="c1")),
+        tools=({"type": "function", "function": {"name": "mail", "description": "mail dana@examplemail.com",
                                                  "parameters": {"type": "object"}}},))
     answer = Completion("", "m", tool_calls=(ToolCall("c2", "mail", '{"to": "[EMAIL_ADDRESS_1]"}'),))
     ext = ScriptedChatModel(None, [answer])
     c, _, _ = caller({"ext": ("external", ext)}, {"redact": ["router"]})
     result, _ = await c.complete_recorded(Decision("ext", sensitivity=INTERNAL, route="router"), request)
-    assert "dana@example.com" not in repr(ext.requests[0])
-    assert result.tool_calls[0].arguments == '{"to": "dana@example.com"}'
+    assert "dana@examplemail.com" not in repr(ext.requests[0])
+    assert result.tool_calls[0].arguments == '{"to": "dana@examplemail.com"}'
 
 
 async def test_redact_mode_off_for_other_routes_and_self_hosted() -> None:
@@ -230,5 +230,5 @@ async def test_redact_mode_off_for_other_routes_and_self_hosted() -> None:
     c, _, _ = caller({"ext": ("external", ext), "loc": ("self_hosted", loc)}, {"redact": ["router"]})
     await c.complete(Decision("ext", sensitivity=INTERNAL, route="pinned"), PII_REQ)
     await c.complete(Decision("loc", sensitivity=INTERNAL, route="router"), PII_REQ)
-    assert "dana@example.com" in ext.requests[0].prompt_text
-    assert "dana@example.com" in loc.requests[0].prompt_text
+    assert "dana@examplemail.com" in ext.requests[0].prompt_text
+    assert "dana@examplemail.com" in loc.requests[0].prompt_text

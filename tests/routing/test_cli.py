@@ -96,7 +96,7 @@ def test_route_refusal_exit_code(project: Path) -> None:
     (project / "shoal.yaml").write_text(
         "default_model: big\nmodels:\n  big: {provider: testing, locality: external}\n"
         "  local: {provider: testing, locality: external}\n")
-    code, out = run(project, "route", "Send the offer letter to jane.doe@example.com")
+    code, out = run(project, "route", "Send the offer letter to jane.doe@examplemail.com")
     assert code == 2 and "REFUSED" in out and "privacy:refused(no-self-hosted-model)" in out
 
 

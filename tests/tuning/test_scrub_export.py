@@ -13,7 +13,7 @@ from shoal.tuning.export import export
 from shoal.tuning.scrub import scrub_examples
 from tests.tuning.conftest import ticket
 
-EMAIL = "dana.whitfield@example.org"
+EMAIL = "dana.whitfield@examplemail.org"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def scanner() -> PrivacyScanner:
 
 
 def _with_pii() -> Example:
-    return Example(messages=(("user", f"Please reset the login for {EMAIL}, call +1 415 555 0132"),),
+    return Example(messages=(("user", f"Please reset the login for {EMAIL}, call +1 415 555 2132"),),
                    completion=f"Sent a reset link to {EMAIL}.", rejected=f"I emailed {EMAIL} nothing.")
 
 
@@ -32,7 +32,7 @@ def test_scrub_replaces_values_consistently_across_prompt_and_answers(scanner: P
     assert len(kept) == 2 and kept[1] == clean
     ex = kept[0]
     blob = json.dumps(ex.to_json())
-    assert EMAIL not in blob and "555 0132" not in blob
+    assert EMAIL not in blob and "555 2132" not in blob
     assert "[EMAIL_ADDRESS_1]" in ex.messages[0][1] and ex.completion == "Sent a reset link to [EMAIL_ADDRESS_1]."
     assert ex.rejected == "I emailed [EMAIL_ADDRESS_1] nothing."
     assert report.examples_with_pii == 1 and report.entities["EMAIL_ADDRESS"] == 3

@@ -93,8 +93,8 @@ def test_provider_from_config_reads_the_registry_dir(registry: Registry, tmp_pat
 # --- distillation ------------------------------------------------------------------------------------
 
 
-SENSITIVE = "What is Dana Whitfield's salary and bonus this year? Her email is dana.whitfield@example.org"
-PII_ONLY = "Please summarise the ticket from bob.jones@example.org about a late parcel."
+SENSITIVE = "What is Dana Whitfield's salary and bonus this year? Her email is dana.whitfield@examplemail.org"
+PII_ONLY = "Please summarise the ticket from bob.jones@examplemail.org about a late parcel."
 PLAIN = "Explain what a return label is in one sentence."
 
 
@@ -105,7 +105,7 @@ async def test_external_teacher_never_sees_sensitive_prompts() -> None:
     examples, report = await collect_answers(teacher, prompts, scanner, policy="scrub")
     seen = [r.prompt_text for r in teacher.requests]
     assert all("Dana" not in s and "salary" not in s for s in seen)
-    assert all("bob.jones@example.org" not in s for s in seen)
+    assert all("bob.jones@examplemail.org" not in s for s in seen)
     assert PLAIN in seen and any("[EMAIL_ADDRESS_1]" in s for s in seen)
     assert report.skipped_sensitive == 1 and report.scrubbed == 1 and report.sent == 2
     assert len(examples) == 2 and all("example.org" not in e.prompt_text for e in examples)
@@ -155,5 +155,5 @@ def test_distill_cli_builds_a_scrubbed_dataset_without_leaking(tmp_path: Path) -
     assert "1 withheld as sensitive" in result.output and "distilled@v1: 2 examples" in result.output
     version = dataset_store(load_settings(config).config.tuning, load_settings(config).paths).get("distilled@v1")
     text = " ".join(e.prompt_text + (e.completion or "") for e in version.examples)
-    assert "Dana" not in text and "bob.jones@example.org" not in text
+    assert "Dana" not in text and "bob.jones@examplemail.org" not in text
     assert {e.meta["guard"] for e in version.examples} == {"scrubbed", "not sensitive"}

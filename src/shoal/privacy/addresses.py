@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 from shoal.privacy.normalize import caseless
 from shoal.privacy.patterns import digit_runs, matches_at
+from shoal.privacy.placeholders import placeholder_address
 from shoal.privacy.types import Span
 
 _I = re.IGNORECASE
@@ -145,7 +146,8 @@ class AddressDetector:
         for start, end, score in _merge(cores):
             end = self._extend(text, end, lower or text[start:end].islower())
             value = text[start:end]
-            spans.append(Span(start, end, "STREET_ADDRESS", value, score))
+            if not placeholder_address(value):
+                spans.append(Span(start, end, "STREET_ADDRESS", value, score))
         return spans
 
     @staticmethod

@@ -14,6 +14,12 @@ from collections.abc import Callable, Iterable
 
 from shoal.privacy.checksums import aba_routing_valid, digits_only, iban_valid, luhn_valid, ssn_valid
 from shoal.privacy.normalize import caseless, lowered_pattern
+from shoal.privacy.placeholders import (
+    documented_test_card,
+    fictional_phone,
+    placeholder_secret,
+    reserved_email,
+)
 from shoal.privacy.types import Span
 
 Detector = Callable[[str], list[Span]]
@@ -75,7 +81,8 @@ _EMAIL = re.compile(
 def detect_email(text: str) -> list[Span]:
     if "@" not in text:
         return []
-    return [Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0) for m in _EMAIL.finditer(text)]
+    return [Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0) for m in _EMAIL.finditer(text)
+            if not reserved_email(m.group())]
 
 
 # --- phone numbers --------------------------------------------------------------------------------
@@ -118,6 +125,8 @@ def detect_phone(text: str) -> list[Span]:
         if not (has_plus or context or (separated and len(digits) >= 7 and _looks_grouped(raw))):
             continue
         if not separated and not has_plus and not context:
+            continue
+        if fictional_phone(raw):
             continue
         score = 0.9 if (has_plus or context) else 0.6
         spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", raw, score))
@@ -189,7 +198,7 @@ def detect_credit_card(text: str) -> list[Span]:
         digits = digits_only(m.group())
         # 12-digit (Maestro) numbers are too short to trust the check digit without a "card" label.
         shortest = 12 if _CARD_CONTEXT.search(_before(text, m.start(), 50)) else 13
-        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
+        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1 and not documented_test_card(digits):
             spans.append(Span(m.start(), m.end(), "CREDIT_CARD", m.group(), 1.0))
     return spans
 
@@ -337,7 +346,8 @@ _KEYED_SECRET_GATE = re.compile(r"pass|pwd|pin|secret|key|token|bearer", _I)
 def detect_credentials(text: str) -> list[Span]:
     spans = []
     if any(prefix in text for prefix in _KEY_PREFIXES) and _KEY_FORMAT_GATE.search(text):
-        spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)]
+        spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)
+                  if not placeholder_secret(m.group())]
     if "-----BEGIN " in text:
         spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _PRIVATE_KEY.finditer(text)]
     # The case-insensitive rules run on the lower-cased text when it matches at the same places
@@ -356,7 +366,7 @@ def detect_credentials(text: str) -> list[Span]:
         for m in rx.finditer(where):
             start, end = m.span(1)
             value = text[start:end]
-            if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value):
+            if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value) or placeholder_secret(value):
                 continue
             spans.append(Span(start, end, "CREDENTIAL", value, score))
     return spans

@@ -1,0 +1,106 @@
+"""Values that documentation conventions reserve for examples, so they are nobody's personal data or secret.
+
+A mature detector has to tell ``john.doe@example.com, 555-0123`` in a template from a real contact,
+and the AWS documentation's ``AKIAIOSFODNN7EXAMPLE`` from a leaked key. These are not guesses from a
+benchmark; each rule is a published reservation:
+
+- e-mail domains: ``example.com``/``.net``/``.org`` and the ``.example``, ``.test``, ``.invalid`` and
+  ``.localhost`` top-level names (RFC 2606, RFC 6761);
+- phone numbers: NANP 555-0100 to 555-0199 (reserved for fiction by the North American Numbering Plan
+  Administrator), the unassigned area code 555, and Ofcom's drama ranges for the UK (``07700 900xxx``,
+  ``020 7946 0xxx``, ``01632 960xxx``, ``0113-0191 496/498 0xxx`` …);
+- payment cards: the test card numbers that card networks and processors publish for integration
+  testing (4242 4242 4242 4242, 4111 1111 1111 1111 …);
+- credentials: the example keys in AWS's documentation, values that end in ``EXAMPLE``/``EXAMPLEKEY``,
+  and placeholder values (``changeme``, ``your-api-key-here``, ``xxxx``, ``PASSWORD`` in capitals as in
+  ``postgres://USER:PASSWORD@HOST/DB``);
+- addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``.
+
+Real data that merely resembles these (another 555 exchange, a ``test`` word in a real password) is
+not matched: every rule is an exact reservation, not a similarity.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shoal.privacy.checksums import digits_only
+
+_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+_RESERVED_TLDS = ("example", "test", "invalid", "localhost")
+
+
+def reserved_email(value: str) -> bool:
+    """An address at a domain reserved for documentation (RFC 2606 / 6761)."""
+    domain = value.rsplit("@", 1)[-1].lower().rstrip(".")
+    if domain.rsplit(".", 1)[-1] in _RESERVED_TLDS:
+        return True
+    return any(domain == d or domain.endswith("." + d) for d in _RESERVED_DOMAINS)
+
+
+# UK drama ranges (Ofcom): (national prefix digits, first digits of the local part) — the rest is free.
+_UK_DRAMA = (("07700900", 3), ("01632960", 3), ("02079460", 3), ("02896496", 3), ("02920180", 3),
+             ("01134960", 3), ("01144960", 3), ("01154960", 3), ("01164960", 3), ("01174960", 3),
+             ("01184960", 3), ("01214960", 3), ("01314960", 3), ("01414960", 3), ("01514960", 3),
+             ("01614960", 3), ("01914980", 3), ("08081570", 3), ("09098790", 3), ("03069990", 3))
+
+
+def fictional_phone(value: str) -> bool:
+    """A number from a range reserved for fiction and examples (NANP 555-01xx, area code 555, Ofcom drama)."""
+    digits = digits_only(value)
+    if digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    if len(digits) == 7:
+        return digits.startswith("55501")
+    if len(digits) == 10 and not value.lstrip().startswith("+44") and not digits.startswith("0"):
+        return digits.startswith("555") or digits[3:8] == "55501"
+    uk = digits.removeprefix("44")
+    if not uk.startswith("0"):
+        uk = "0" + uk
+    return len(uk) == 11 and any(uk.startswith(p) for p, _ in _UK_DRAMA)
+
+
+# Published integration-test card numbers (Stripe, Adyen, Braintree, PayPal docs).
+_TEST_CARDS = frozenset({
+    "4242424242424242", "4000056655665556", "4111111111111111", "4012888888881881", "4222222222222",
+    "5555555555554444", "5200828282828210", "5105105105105100", "2223003122003222", "378282246310005",
+    "371449635398431", "378734493671000", "6011111111111117", "6011000990139424", "3056930009020004",
+    "36227206271667", "3566002020360505", "30569309025904", "38520000023237", "6200000000000005",
+})
+
+
+def documented_test_card(value: str) -> bool:
+    """A payment card number that networks and processors publish for testing."""
+    return digits_only(value) in _TEST_CARDS
+
+
+_AWS_EXAMPLES = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                           "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE"})
+_PLACEHOLDER_VALUE = re.compile(
+    r"your[-_ ]?(?:api[-_ ]?)?(?:key|token|secret|password|pass|pw|pwd|user(?:name)?)(?:[-_ ]here)?|"
+    r"[a-z0-9_-]*[-_ ]here|x{3,}|\*{3,}|\.{3}|changeme|change[-_]me|changeit|"
+    r"placeholder|dummy|redacted|(?:api[-_]?)?key[-_]?here|insert[-_ ][a-z0-9_ -]+|replace[-_ ]?me|todo|tbd|"
+    r"<[^<>]+>|\[[^\[\]]+\]|\{[^{}]+\}")
+_CAPS_WORD = re.compile(r"[A-Z][A-Z_]{2,}")
+_CAPS_PLACEHOLDERS = frozenset({"PASSWORD", "PASS", "PASSWD", "PWD", "USER", "USERNAME", "SECRET", "TOKEN",
+                                "API_KEY", "APIKEY", "KEY", "HOST", "DBNAME", "DATABASE", "YOUR_PASSWORD",
+                                "YOUR_TOKEN", "YOUR_API_KEY", "YOUR_SECRET", "ACCESS_KEY", "SECRET_KEY"})
+
+
+def placeholder_secret(value: str) -> bool:
+    """A credential value that documentation uses as an example or a blank to fill in."""
+    v = value.strip("'\"`")
+    if v in _AWS_EXAMPLES or v.endswith(("EXAMPLE", "EXAMPLEKEY")):
+        return True
+    if _CAPS_WORD.fullmatch(v) and v in _CAPS_PLACEHOLDERS:
+        return True
+    return bool(_PLACEHOLDER_VALUE.fullmatch(v.lower()))
+
+
+_PLACEHOLDER_TOWN = re.compile(r"\b(?:any ?town|any ?city|anystate|musterstadt|musterstra(?:ß|ss)e|musterhausen)\b",
+                               re.IGNORECASE)
+
+
+def placeholder_address(value: str) -> bool:
+    """A postal address in a placeholder town or street (``123 Main St, Anytown``, ``Musterstraße 1``)."""
+    return bool(_PLACEHOLDER_TOWN.search(value))
