@@ -44,7 +44,7 @@ def test_not_names(scanner: PrivacyScanner, text: str) -> None:
 
 @pytest.mark.parametrize("text,name", [("Dear Paris, thanks for the flowers", "Paris"),
                                        ("My name is Florence Hughes", "Florence Hughes"),
-                                       ("Paris Hilton was at the launch", "Paris Hilton")])
+                                       ("Paris Okafor was at the launch", "Paris Okafor")])
 def test_a_place_name_with_a_person_cue_is_still_a_name(scanner: PrivacyScanner, text: str, name: str) -> None:
     assert name in persons(scanner, text)
 

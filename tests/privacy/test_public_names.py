@@ -58,3 +58,21 @@ def test_template_blanks_are_one_token_and_one_word() -> None:
     toks = _TOKEN.findall("Dear <NAME>, pay {{ amount }} to [Employee Name] by ${DUE_DATE}, not [PERSON_1]")
     lows = [featurizer._tok_entry(t)[0] for t in toks]
     assert lows.count("<blank>") == 4 and "[person]" in lows
+
+
+@pytest.mark.parametrize(("text", "public"), [
+    ("Céline Dion", True), ("Celine Dion", True), ("King Charles", True), ("Tony Soprano's", True),
+    ("Sarah Miller", False), ("Victoria", False), ("Dana Whitfield", False)])
+def test_is_public_name(text: str, public: bool) -> None:
+    from shoal.privacy.public_names import is_public_name
+
+    assert is_public_name(text) is public
+
+
+def test_a_public_name_is_no_person_span_but_a_private_one_is() -> None:
+    from shoal.privacy.scanner import PrivacyScanner
+
+    scanner = PrivacyScanner()
+    assert not [s for s in scanner.detect_pii("List five famous speeches by Nelson Mandela.") if s.entity_type == "PERSON"]
+    assert [s.text for s in scanner.detect_pii("Send Dana Whitfield the contract.") if s.entity_type == "PERSON"] == [
+        "Dana Whitfield"]

@@ -13,6 +13,7 @@ Matching is a set lookup per token: a multi-word name is tried only at a token t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -120,3 +121,44 @@ def load_public_names() -> PublicNames:
 
     text = resources.files("shoal.privacy").joinpath("data", PUBLIC_NAMES_FILE).read_text(encoding="utf-8")
     return parse(text, load_gazetteer().first)
+
+
+# Words that may stand before a famous name without being part of its list entry ("King Charles" for
+# "King Charles III", "Dr. Martin Luther King").
+_TITLE_WORDS = frozenset({"king", "queen", "prince", "princess", "emperor", "empress", "tsar", "czar", "pope",
+                          "saint", "st", "sir", "dame", "lord", "lady", "president", "general", "dr"})
+
+
+def _fold(word: str) -> str:
+    """``word`` without accents: "Céline" and "Celine" are one name however the list or the user typed it."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _folded() -> tuple[frozenset[tuple[str, ...]], frozenset[str], frozenset[tuple[str, ...]]]:
+    """The shipped list's full names and single words (less first names) with accents folded, and
+    every titled full name's leading words ("king charles" of "king charles iii")."""
+    names = load_public_names()
+    full = frozenset(tuple(_fold(w) for w in name) for name in names.full)
+    from shoal.privacy.names import load_gazetteer
+
+    # A single word that is also a first name ("Victoria", "Jordan") may be a colleague: it keeps its span.
+    first = load_gazetteer().first
+    single = frozenset(_fold(w) for w in names.alone | names.lookalike if w not in first)
+    titled = frozenset(name[:k] for name in full if name[0] in _TITLE_WORDS for k in range(2, len(name)))
+    return full, single, titled
+
+
+def is_public_name(text: str) -> bool:
+    """Whether ``text`` (a detected name, possessive allowed) is one shipped public name, compared
+    without accents, and allowing a title before it or a regnal number left off after it."""
+    words = tuple(_fold(w) for w in _words(text) if w != ".")
+    if not words:
+        return False
+    full, single, titled = _folded()
+    if len(words) == 1:
+        return words[0] in single
+    if words in full or words in titled:
+        return True
+    rest = words[1:] if words[0] in _TITLE_WORDS else ()
+    return (len(rest) == 1 and rest[0] in single) or (len(rest) > 1 and rest in full)

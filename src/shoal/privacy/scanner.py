@@ -70,7 +70,7 @@ class PrivacyScanner:
             self._detectors.append(AddressDetector().detect)
         self._names = NameDetector() if "PERSON" in self._enabled else None
         if self._names is not None:
-            self._detectors.append(self._names.detect)
+            self._detectors.append(self._private_names)
         # The spans of the last few texts: the gateway scans a request, then masks the same message
         # text for the request log (``shoal.content_log``); the second pass is a lookup. Small and
         # bounded (texts of at most one scan window): it only bridges the two passes of one request.
@@ -85,6 +85,16 @@ class PrivacyScanner:
         self._org: OrgTerms | None = None
 
     # --- personal data ----------------------------------------------------------------------------
+
+    def _private_names(self, text: str) -> list[Span]:
+        """The name detector's spans less those that are exactly a well-known public name (a famous
+        person or character, a brand or place that looks like a name): "Nelson Mandela" in a question
+        is general knowledge, not a private person. The model still sees the public name (its
+        ``<F>``/``<B>`` features), so a namesake in an HR or personal context stays learnable."""
+        assert self._names is not None
+        from shoal.privacy.public_names import is_public_name
+
+        return [s for s in self._names.detect(text) if not is_public_name(s.text)]
 
     def detect_pii(self, text: str) -> list[Span]:
         """Entity spans in ``text``, non-overlapping, sorted by position."""
