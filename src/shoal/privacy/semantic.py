@@ -1,4 +1,4 @@
-"""The semantic second stage of the sensitivity model: a logistic head on static MiniLM token vectors.
+"""The semantic second stage of the sensitivity model: a small head on static MiniLM token vectors.
 
 The linear model (``shoal.privacy.model``) reads hashed n-grams: it knows the frames it was trained
 on, and a new way of writing a sensitive request slips past it (``bench/privacy_holdout.py``). Word
@@ -7,7 +7,8 @@ surnames. The stage represents a text by the normalised sum of *static* vectors 
 distilled from all-MiniLM-L6-v2 (Model2Vec-style, ``shoal.privacy.semantic_train``): every vocabulary
 piece is run through the transformer alone ("[CLS] piece [SEP]", mean-pooled), the outputs are
 reduced to ``DIMS`` dimensions by PCA and weighted by a Zipf frequency prior (frequent pieces such
-as "the" weigh little). A logistic head reads that vector; a stacker — logistic on [linear logit,
+as "the" weigh little). A small head (one ReLU layer, ``semantic_train.HIDDEN`` units, then a
+logistic output) reads that vector; a stacker — logistic on [linear logit,
 head logit], fitted on predictions for generator families held out of each model's training —
 combines the two.
 
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shoal.errors import ConfigError
 from shoal.privacy.model import write_atomically
@@ -133,7 +134,8 @@ class StaticEncoder:
 
 @dataclass(frozen=True)
 class SemanticHead:
-    """Head weights (one per vector dimension), bias, the stacker and the band it is used in."""
+    """The head — an optional ReLU hidden layer (weights, biases), then output weights and bias —
+    the stacker and the band it is used in."""
 
     coef: npt.NDArray[np.float32]
     bias: float
@@ -141,9 +143,19 @@ class SemanticHead:
     band: tuple[float, float] = (0.1, 0.5)
     threshold: float = 0.3  # on the stacked probability
     meta: dict[str, object] = field(default_factory=dict)
+    hidden: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
+
+    @property
+    def input_dims(self) -> int:
+        """The vector dimensions the head reads."""
+        return int(self.hidden[0].shape[0] if self.hidden is not None else self.coef.shape[0])
 
     def head_logit(self, vectors: npt.NDArray[np.float32]) -> float:
         """The head's logit for a text given its windows' vectors: the most sensitive window's."""
+        import numpy as np
+
+        if self.hidden is not None:
+            vectors = np.maximum(vectors @ self.hidden[0] + self.hidden[1], np.float32(0.0))
         return float((vectors @ self.coef).max()) + self.bias
 
     def combine(self, p_linear: float, head_logit: float) -> float:
@@ -161,8 +173,11 @@ class SemanticHead:
         buf = BytesIO()
         meta = {**self.meta, "bias": self.bias, "stack": list(self.stack), "band": list(self.band), "threshold": self.threshold,
                 "format": FORMAT_VERSION, "encoder": ENCODER, "window_tokens": WINDOW_TOKENS}
-        np.savez_compressed(buf, coef=self.coef.astype(np.float32),
-                            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        arrays: dict[str, Any] = {"coef": self.coef.astype(np.float32),
+                                  "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        if self.hidden is not None:
+            arrays.update(w1=self.hidden[0].astype(np.float32), b1=self.hidden[1].astype(np.float32))
+        np.savez_compressed(buf, **arrays)
         return buf.getvalue()
 
     def save(self, path: Path) -> None:
@@ -176,6 +191,9 @@ class SemanticHead:
             with np.load(BytesIO(data), allow_pickle=False) as z:
                 meta = json.loads(bytes(z["meta"]).decode("utf-8"))
                 coef = z["coef"].astype(np.float32)
+                hidden = (z["w1"].astype(np.float32), z["b1"].astype(np.float32)) if "w1" in z.files else None
+            if hidden is not None and (hidden[0].shape[1:] != coef.shape or hidden[1].shape != coef.shape):
+                raise ValueError("its hidden layer does not fit its output weights")
             stack = tuple(float(x) for x in meta["stack"])
             band = tuple(float(x) for x in meta["band"])
             if meta.get("format") != FORMAT_VERSION or len(stack) != 3 or len(band) != 2:
@@ -184,7 +202,7 @@ class SemanticHead:
             raise ConfigError(f"the semantic head {source} cannot be read ({exc})",
                               hint=f"retrain it with `{RETRAIN}`") from exc
         return cls(coef, float(meta["bias"]), (stack[0], stack[1], stack[2]), (band[0], band[1]),
-                   float(meta["threshold"]), meta=meta)
+                   float(meta["threshold"]), meta=meta, hidden=hidden)
 
 
 def load_head() -> SemanticHead:
@@ -219,8 +237,8 @@ class SemanticStage:
     """The head and the static vectors: ``refine`` turns a linear probability into the stacked one."""
 
     def __init__(self, head: SemanticHead, encoder: StaticEncoder) -> None:
-        if head.coef.shape != (encoder.dims,):
-            raise ConfigError(f"the semantic head reads {head.coef.shape[0]} dimensions, the static vectors "
+        if head.input_dims != encoder.dims:
+            raise ConfigError(f"the semantic head reads {head.input_dims} dimensions, the static vectors "
                               f"have {encoder.dims}", hint=f"retrain both with `{RETRAIN}`")
         self.head = head
         self.encoder = encoder
