@@ -76,3 +76,11 @@ def test_real_values_beside_them_still_found(scanner: PrivacyScanner, text: str,
     result = scanner.scan(text)
     assert result.level != "public"
     assert entity in {s.entity_type for s in result.spans}
+
+
+def test_stock_placeholder_people_are_no_person(scanner: PrivacyScanner) -> None:
+    from shoal.privacy.placeholders import placeholder_name
+
+    assert placeholder_name("John Doe") and placeholder_name("Max Mustermann") and not placeholder_name("John Dorr")
+    spans = scanner.detect_pii("Jane Doe and Richard Roe are the usual placeholder names; ask Dana Whitfield")
+    assert [s.text for s in spans if s.entity_type == "PERSON"] == ["Dana Whitfield"]

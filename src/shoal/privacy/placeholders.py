@@ -14,7 +14,9 @@ benchmark; each rule is a published reservation:
 - credentials: the example keys in AWS's documentation, values that end in ``EXAMPLE``/``EXAMPLEKEY``,
   and placeholder values (``changeme``, ``your-api-key-here``, ``xxxx``, ``PASSWORD`` in capitals as in
   ``postgres://USER:PASSWORD@HOST/DB``);
-- addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``.
+- addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``;
+- names: the stock placeholder people of legal and form-filling convention (John and Jane Doe, Richard
+  Roe, Joe Bloggs, Max and Erika Mustermann, John Q. Public, Fulano de Tal).
 
 Real data that merely resembles these (another 555 exchange, a ``test`` word in a real password) is
 not matched: every rule is an exact reservation, not a similarity.
@@ -104,3 +106,16 @@ _PLACEHOLDER_TOWN = re.compile(r"\b(?:any ?town|any ?city|anystate|musterstadt|m
 def placeholder_address(value: str) -> bool:
     """A postal address in a placeholder town or street (``123 Main St, Anytown``, ``Musterstraße 1``)."""
     return bool(_PLACEHOLDER_TOWN.search(value))
+
+
+_PLACEHOLDER_NAMES = frozenset({
+    ("john", "doe"), ("jane", "doe"), ("john", "roe"), ("jane", "roe"), ("richard", "roe"), ("baby", "doe"),
+    ("joe", "bloggs"), ("jane", "bloggs"), ("fred", "bloggs"), ("joe", "public"), ("john", "q", "public"),
+    ("max", "mustermann"), ("erika", "mustermann"), ("otto", "normalverbraucher"), ("fulano", "de", "tal"),
+    ("john", "smith", "doe")})
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+
+
+def placeholder_name(value: str) -> bool:
+    """A stock placeholder person ("John Doe", "Max Mustermann"), not anybody's name."""
+    return tuple(w.lower() for w in _NAME_WORD.findall(value)) in _PLACEHOLDER_NAMES

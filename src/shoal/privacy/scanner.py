@@ -89,12 +89,13 @@ class PrivacyScanner:
     def _private_names(self, text: str) -> list[Span]:
         """The name detector's spans less those that are exactly a well-known public name (a famous
         person or character, a brand or place that looks like a name): "Nelson Mandela" in a question
-        is general knowledge, not a private person. The model still sees the public name (its
+        is general knowledge, not a private person; nor is a stock placeholder ("John Doe"). The model still sees the public name (its
         ``<F>``/``<B>`` features), so a namesake in an HR or personal context stays learnable."""
         assert self._names is not None
+        from shoal.privacy.placeholders import placeholder_name
         from shoal.privacy.public_names import is_public_name
 
-        return [s for s in self._names.detect(text) if not is_public_name(s.text)]
+        return [s for s in self._names.detect(text) if not is_public_name(s.text) and not placeholder_name(s.text)]
 
     def detect_pii(self, text: str) -> list[Span]:
         """Entity spans in ``text``, non-overlapping, sorted by position."""

