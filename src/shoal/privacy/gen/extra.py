@@ -16,11 +16,10 @@ evaluation prompt:
 from __future__ import annotations
 
 import functools
-import random
 from collections.abc import Callable
-from typing import Any
 
 from shoal.privacy.gen import grammar as g
+from shoal.privacy.gen.parts import GeneratorParts
 
 # Cities that are also people's first names, and other well-known places.
 NAME_PLACES = ["Paris", "Denver", "Florence", "Austin", "Sydney", "Charlotte", "Victoria", "Jackson", "Madison",
@@ -254,21 +253,10 @@ FOREIGN_ADVICE = [
 ]
 
 
-class MoreFrames:
+class MoreFrames(GeneratorParts):
     """Builders mixed into ``Generator`` (which provides ``rng``, ``pick``, ``name``, ``faker``, ``en``)."""
 
-    rng: random.Random
-    en: Any
     families: list[tuple[float, Callable[[], dict[str, str]]]]
-
-    def pick(self, items: list[str] | tuple[str, ...]) -> str:
-        raise NotImplementedError
-
-    def name(self) -> str:
-        raise NotImplementedError
-
-    def faker(self) -> Any:
-        raise NotImplementedError
 
     def _ph(self, kind: str) -> str:
         return f"[{kind}_{self.rng.choice([1, 1, 1, 2, 3])}]"

@@ -21,9 +21,9 @@ import random
 import string
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
 
 from shoal.privacy.gen import grammar as g
+from shoal.privacy.gen.parts import GeneratorParts
 
 FAMOUS_SECTIONS = ("history", "science", "tech", "business", "philosophy_religion", "literature", "art", "music",
                    "film_tv", "sports", "fiction")
@@ -216,22 +216,9 @@ def _password(rng: random.Random) -> str:
         str(rng.randrange(10, 99))
 
 
-class PublicFrames:
+class PublicFrames(GeneratorParts):
     """Builders mixed into ``Generator`` (which provides ``rng``, ``pick``, ``name``, ``faker``, ``company``)."""
 
-    rng: random.Random
-
-    def pick(self, items: list[str] | tuple[str, ...]) -> str:
-        raise NotImplementedError
-
-    def name(self) -> str:
-        raise NotImplementedError
-
-    def faker(self) -> Any:
-        raise NotImplementedError
-
-    def company(self) -> str:
-        raise NotImplementedError
 
     @cached_property
     def _public(self) -> dict[str, list[str]]:

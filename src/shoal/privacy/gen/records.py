@@ -24,12 +24,11 @@ card for my tutor", "what does a paralegal earn?"); laws and effects named after
 from __future__ import annotations
 
 import functools
-import random
 from collections.abc import Callable
-from typing import Any
 
 from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.extra import CONTEMPORARY
+from shoal.privacy.gen.parts import GeneratorParts
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "the 12th", "the 3rd"]
 PARTS_OF_DAY = ["morning", "afternoon", "evening", "night"]
@@ -154,20 +153,9 @@ EPONYM_FRAMES = ["Explain the {e}", "What is the {e}?", "Give me a simple exampl
 QUOTES = ["", "", "", "> ", ">", "| ", "* ", "- ", "• "]
 
 
-class RecordFrames:
+class RecordFrames(GeneratorParts):
     """Builders mixed into ``Generator`` (which provides ``rng``, ``pick``, ``name``, ``faker``, ``en``)."""
 
-    rng: random.Random
-    en: Any
-
-    def pick(self, items: list[str] | tuple[str, ...]) -> str:
-        raise NotImplementedError
-
-    def name(self) -> str:
-        raise NotImplementedError
-
-    def faker(self) -> Any:
-        raise NotImplementedError
 
     def _person_slots(self) -> dict[str, Callable[[], str]]:
         rng, f = self.rng, self.faker()
