@@ -22,7 +22,7 @@ the meaning: a new way of writing a sensitive request (or a harmless one) is wha
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shoal.privacy import train as T
@@ -51,9 +51,14 @@ def _names() -> set[str]:
 def score(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
           samples: list[dict[str, str]], threshold: float) -> tuple[int, int, int, int]:
     """Leaks, sensitive samples, false pins, public samples."""
+    return count(((s, model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive)
+                  for s in samples), threshold)
+
+
+def count(scored: Iterable[tuple[dict[str, str], float]], threshold: float) -> tuple[int, int, int, int]:
+    """Leaks, sensitive samples, false pins, public samples of samples with their probabilities."""
     leaks = pins = n_sens = n_pub = 0
-    for s in samples:
-        p = model.score(featurizer.encode(s["text"], sorted(detect(s["text"])))).p_sensitive
+    for s, p in scored:
         if s["label"] == "none":
             n_pub += 1
             pins += p >= threshold
@@ -116,17 +121,11 @@ def semantic_rows(model: SensitivityModel, featurizer: Featurizer, detect: Calla
     for threshold in thresholds or [head.threshold]:
         for band in bands or [head.band]:
             for side_name, rows in scored.items():
-                leaks = pins = n_sens = n_pub = ran = 0
-                for s, p, logit in rows:
-                    if band[0] <= p <= band[1]:
-                        ran += 1
-                        p = head.combine(p, logit)
-                    if s["label"] == "none":
-                        n_pub += 1
-                        pins += p >= threshold
-                    else:
-                        n_sens += 1
-                        leaks += p < threshold
+                in_band = [band[0] <= p <= band[1] for _s, p, _logit in rows]
+                ran = sum(in_band)
+                leaks, n_sens, pins, n_pub = count(
+                    ((s, head.combine(p, logit) if run else p) for (s, p, logit), run in zip(rows, in_band, strict=True)),
+                    threshold)
                 print(f"{side_name:30s} {name} {threshold:.2f} band {band[0]:.2f}-{band[1]:.2f}: "
                       f"leaks {leaks:4d}/{n_sens} ({leaks / max(n_sens, 1):5.1%})"
                       f"   false pins {pins:4d}/{n_pub} ({pins / max(n_pub, 1):5.1%})   (stage ran on {ran / len(rows):.0%})")

@@ -34,6 +34,8 @@ from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.names import NameDetector
 from shoal.privacy.normalize import normalize
 from shoal.privacy.patterns import PATTERN_DETECTORS
+from shoal.privacy.placeholders import placeholder_name
+from shoal.privacy.public_names import is_public_name
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ class PrivacyScanner:
             self._detectors.append(AddressDetector().detect)
         self._names = NameDetector() if "PERSON" in self._enabled else None
         if self._names is not None:
+            self._name_spans = self._names.detect
             self._detectors.append(self._private_names)
         # The spans of the last few texts: the gateway scans a request, then masks the same message
         # text for the request log (``shoal.content_log``); the second pass is a lookup. Small and
@@ -88,14 +91,11 @@ class PrivacyScanner:
 
     def _private_names(self, text: str) -> list[Span]:
         """The name detector's spans less those that are exactly a well-known public name (a famous
-        person or character, a brand or place that looks like a name): "Nelson Mandela" in a question
-        is general knowledge, not a private person; nor is a stock placeholder ("John Doe"). The model still sees the public name (its
-        ``<F>``/``<B>`` features), so a namesake in an HR or personal context stays learnable."""
-        assert self._names is not None
-        from shoal.privacy.placeholders import placeholder_name
-        from shoal.privacy.public_names import is_public_name
-
-        return [s for s in self._names.detect(text) if not is_public_name(s.text) and not placeholder_name(s.text)]
+        person or character, a brand or place that looks like a name) or a stock placeholder ("John
+        Doe"): "Nelson Mandela" in a question is general knowledge, not a private person. The model
+        still sees the public name (its ``<F>``/``<B>`` features), so a namesake in an HR or personal
+        context stays learnable."""
+        return [s for s in self._name_spans(text) if not is_public_name(s.text) and not placeholder_name(s.text)]
 
     def detect_pii(self, text: str) -> list[Span]:
         """Entity spans in ``text``, non-overlapping, sorted by position."""
