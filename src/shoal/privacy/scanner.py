@@ -34,6 +34,7 @@ from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.names import NameDetector
 from shoal.privacy.normalize import normalize
 from shoal.privacy.patterns import PATTERN_DETECTORS
+from shoal.privacy.name_heads import names_a_thing
 from shoal.privacy.placeholders import placeholder_name
 from shoal.privacy.public_names import is_public_name
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
@@ -95,7 +96,8 @@ class PrivacyScanner:
         Doe"): "Nelson Mandela" in a question is general knowledge, not a private person. The model
         still sees the public name (its ``<F>``/``<B>`` features), so a namesake in an HR or personal
         context stays learnable."""
-        return [s for s in self._name_spans(text) if not is_public_name(s.text) and not placeholder_name(s.text)]
+        return [s for s in self._name_spans(text) if not is_public_name(s.text) and not placeholder_name(s.text)
+                and not names_a_thing(s.text, text[s.end:s.end + 24])]
 
     def detect_pii(self, text: str) -> list[Span]:
         """Entity spans in ``text``, non-overlapping, sorted by position."""

