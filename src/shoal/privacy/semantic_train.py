@@ -130,6 +130,22 @@ def tagged_samples(n: int, seed: int, keep: Callable[[str], bool] = lambda famil
     return out
 
 
+def written_samples(exclude: Sequence[str] = ()) -> list[dict[str, str]]:
+    """The hand-written prompts of ``gen/written`` as samples; each author's file is one family, so
+    the stacker's out-of-family predictions also cover wordings from an author left out. A plain
+    ``sensitive`` label becomes ``personal``: the stage reads only "sensitive or not"."""
+    from shoal.privacy.model import CLASSES
+    from shoal.privacy.train import is_sensitive_label, written_prompts
+
+    def label(raw: str) -> str:
+        if raw in CLASSES:
+            return raw
+        return "personal" if is_sensitive_label(raw) else "none"
+
+    return [{"text": item.text.strip(), "label": label(item.label), "family": f"written:{item.source}"}
+            for item in written_prompts(exclude)]
+
+
 def embed_texts(encoder: StaticEncoder, texts: Sequence[str]) -> list[npt.NDArray[np.float32]]:
     """Each text's window vectors (one row per window)."""
     return [encoder.embed(t) for t in texts]
@@ -162,13 +178,14 @@ def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def train_head(encoder: StaticEncoder, *, n: int = DEFAULT_N, seed: int = 7, c_linear: float = 5.0,
-               c: float = HEAD_C, log: Callable[[str], None] = print) -> SemanticHead:
+               c: float = HEAD_C, exclude_written: Sequence[str] = (),
+               log: Callable[[str], None] = print) -> SemanticHead:
     """Generate, embed, fit the head on everything and the stacker on out-of-family predictions."""
     from shoal.privacy.features import Featurizer, load_names
     from shoal.privacy.train import _features, default_detector
 
-    samples = tagged_samples(n, seed)
-    log(f"embedding {n} generated prompts")
+    samples = tagged_samples(n, seed) + written_samples(exclude_written)
+    log(f"embedding {n} generated and {len(samples) - n} written prompts")
     vecs = embed_texts(encoder, [s["text"] for s in samples])
     rows = _features(Featurizer(load_names()), default_detector(), [s["text"] for s in samples])
     return fit_stage(samples, vecs, rows, seed=seed, c_linear=c_linear, c=c, log=log)
@@ -216,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=DEFAULT_N, help="generated prompts for the head and stacker")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--c", type=float, default=5.0, help="the linear model's inverse L2 strength (as train.py)")
+    parser.add_argument("--exclude-written", action="append", default=[], metavar="STEM",
+                        help="leave out gen/written/STEM.jsonl (as shoal.privacy.train's option)")
     args = parser.parse_args(argv)
     from shoal.privacy.semantic import load_encoder
 
@@ -231,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
         encoder = load_encoder(args.table)
         if encoder is None:
             raise SystemExit("no static vectors: run with --distill")
-    train_head(encoder, n=args.n, seed=args.seed, c_linear=args.c).save(args.out)
+    train_head(encoder, n=args.n, seed=args.seed, c_linear=args.c, exclude_written=args.exclude_written).save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e3:.0f} KB)")
 
 

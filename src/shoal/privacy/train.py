@@ -35,6 +35,8 @@ DEFAULT_N = 45_000
 DEFAULT_C = 5.0  # inverse L2 strength; 5 and 15 scored alike on the dev half, the smaller is steadier
 DEFAULT_SEED = 7
 TARGET_RECALL = 0.995  # on a generated check set (another seed): the threshold keeps this recall
+WRITTEN_DIR = Path(__file__).resolve().parent / "gen" / "written"
+WRITTEN_WEIGHT = 4.0  # chosen on the dev sets (independent v1, v2, dev half): see the module docstring
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Labelled:
     text: str
     label: str  # "public"/"none", "sensitive" or a class name
     category: str = ""
+    source: str = ""  # the file a written prompt came from (its author): held out together
 
 
 def read_labelled(path: Path) -> list[Labelled]:
@@ -65,10 +68,20 @@ def read_labelled(path: Path) -> list[Labelled]:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{path.name} line {no}: {exc}",
                               hint='each line must be {"text": "...", "label": "public" | "sensitive"}') from exc
-        out.append(Labelled(text, label, str(row.get("category", ""))))
+        out.append(Labelled(text, label, str(row.get("category", "")), path.stem))
     if not out:
         raise ConfigError(f"{path.name} has no labelled prompts")
     return out
+
+
+def written_prompts(exclude: Sequence[str] = (), folder: Path = WRITTEN_DIR) -> list[Labelled]:
+    """The hand-written training prompts shipped in ``gen/written`` (one file per author), except
+    the files whose stem is in ``exclude`` (to measure how the model does on an author it has not
+    seen)."""
+    if not folder.is_dir():
+        return []
+    return [item for path in sorted(folder.glob("*.jsonl")) if path.stem not in exclude
+            for item in read_labelled(path)]
 
 
 def is_sensitive_label(label: str) -> bool:
@@ -153,12 +166,17 @@ def mix(samples: list[dict[str, str]], seed: int, share: float = MIX_SHARE) -> l
 
 def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
                 team_weight: float = 5.0, c: float = DEFAULT_C, detect: Callable[[str], set[str]] | None = None,
+                written: Sequence[Labelled] | None = None, written_weight: float = WRITTEN_WEIGHT,
                 log: Callable[[str], None] = print) -> SensitivityModel:
-    """Generate, featurise, fit, choose the threshold; team rows added with ``team_weight``."""
+    """Generate, featurise, fit, choose the threshold. The hand-written prompts (``written``,
+    default: all of ``gen/written``) are added with ``written_weight``, a team's rows with
+    ``team_weight``."""
     from shoal.privacy.gen.frames import generate
 
     if detect is None:
         detect = default_detector()
+    if written is None:
+        written = written_prompts()
     featurizer = Featurizer(load_names())
     log(f"generating {n} prompts (seed {seed})")
     samples = mix(generate(n, seed), seed)
@@ -168,25 +186,29 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     weights = [1.0] * len(samples)
     log("featurising")
     rows = _features(featurizer, detect, texts)
-    if team:
-        base = fit(rows, labels)
-        for item in team:
+    extra = [(item, written_weight) for item in written] + [(item, team_weight) for item in team]
+    if extra:
+        # A plain "sensitive" row takes the class the generated-data model finds most likely.
+        base = fit(rows, labels, c=c)
+        for item, weight in extra:
             rows.append(_features(featurizer, detect, [item.text])[0])
             if item.label in CLASSES:
                 labels.append(item.label)
             elif is_sensitive_label(item.label):
-                labels.append(base.verdict([rows[-1]]).category)  # the generated-data model's class
+                labels.append(base.verdict([rows[-1]]).category)
             else:
                 labels.append("none")
-            weights.append(team_weight)
+            weights.append(weight)
         check += [item for item in team if is_sensitive_label(item.label)]
-        log(f"added {len(team)} team prompts (weight {team_weight})")
+        log(f"added {len(written)} written prompts (weight {written_weight}) and {len(team)} team prompts "
+            f"(weight {team_weight})")
     log(f"fitting on {len(rows)} prompts")
     model = fit(rows, labels, weights, c=c)
     threshold = choose_threshold(model, featurizer, detect, check)
     log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
     return SensitivityModel(model.weights, model.bias, threshold=threshold,
-                            meta={"generated": n, "seed": seed, "team_rows": len(team), "c": c})
+                            meta={"generated": n, "seed": seed, "written_rows": len(written),
+                                  "team_rows": len(team), "c": c})
 
 
 def default_detector() -> Callable[[str], set[str]]:
@@ -204,13 +226,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
     parser.add_argument("--c", type=float, default=DEFAULT_C, help="inverse L2 strength of the solver")
+    parser.add_argument("--written-weight", type=float, default=WRITTEN_WEIGHT,
+                        help="weight of each hand-written prompt of gen/written (a generated one weighs 1)")
+    parser.add_argument("--exclude-written", action="append", default=[], metavar="STEM",
+                        help="leave out gen/written/STEM.jsonl (measure on an author the model has not seen)")
     parser.add_argument("--threshold", type=float,
                         help="decision threshold to store instead of the one chosen on generated prompts "
                              "(the shipped model's was chosen on the dev half of bench/data/privacy_prompts.jsonl)")
     args = parser.parse_args(argv)
     team = read_labelled(args.data) if args.data else []
     random.seed(args.seed)
-    model = train_model(team, n=args.n, seed=args.seed, c=args.c)
+    model = train_model(team, n=args.n, seed=args.seed, c=args.c,
+                        written=written_prompts(args.exclude_written), written_weight=args.written_weight)
     if args.threshold is not None:
         model = SensitivityModel(model.weights, model.bias, threshold=args.threshold,
                                  meta={**model.meta, "threshold_from": "command line (the shipped model's: the dev half "
