@@ -34,7 +34,8 @@ from shoal.privacy.features import (
     load_names,
 )
 from shoal.privacy.model import load_model
-from shoal.privacy.normalize import caseless, lowered_pattern
+from shoal.privacy.normalize import caseless, lowered_pattern, normalize
+from shoal.privacy.scanner import PrivacyScanner
 
 _WORDS = ["the", "Main", "Street", "via", "Roma", "rue", "des", "Lilas", "name", "is", "my", "call", "me",
           "Signed", "attn:", "Patient:", "employee", "account", "holder", "Dana", "Whitfield", "olga", "krylova",
@@ -438,3 +439,43 @@ def _detect_visiting_every_word(detector: names.NameDetector, text: str) -> list
     spans: a cue far beyond the text's end changes no decision (cues are searched 40 characters back)."""
     padded = text + " " * 64 + "name"
     return [s for s in detector.detect(padded) if s.end <= len(text)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_model_scores_units_as_the_plain_per_unit_sum(seed: int) -> None:
+    """``score`` sums only between unit boundaries (``reduceat``): each unit's probability is exactly
+    (not to rounding: the float16 weights sum exactly in float64) what summing its own ids gives."""
+    featurizer = Featurizer(load_names())
+    model = load_model()
+    rng = random.Random(seed)
+    for size in (3, 40, 60, 120, 400, 1500):
+        enc = featurizer.encode(_text(rng, size), ["PERSON"] if size % 2 else [])
+        assert model.score(enc) == model.verdict(enc.unit_ids()), size
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_topics_left_out_below_the_floor_are_ones_the_scan_would_not_read(seed: int, scanner: PrivacyScanner) -> None:
+    """``_detect_all`` runs the topic models only when the final verdict reaches the topic floor; the
+    plain path runs them on every window the linear model lets through and ``scan`` drops the topics
+    below the floor. The same reasons, on texts on both sides of the floor."""
+    rng = random.Random(seed)
+    topical = ["We are laying off 40 people in Q3, draft the memo.", "Our acquisition of Acme closes next month.",
+               "How do layoffs usually work?", "What is a typical bonus for an engineer?",
+               "Dana's salary review is due, her bonus is 12%.", "Summarise Microsoft's published revenue."]
+    floor = scanner._topic_floor()
+    sides = set()
+    for _ in range(25):
+        text = " ".join(rng.sample(topical, 2)) + " " + _text(rng, rng.choice([3, 10, 30]))
+        window = normalize(text)
+        found = scanner.detect_pii(window)
+        linear = scanner.model_verdict(window, found, semantic=False)
+        final = scanner._refine_best([(linear, window)], linear) if linear is not None else None
+        plain: list[str] = []
+        if linear is None or linear.p_sensitive >= floor:
+            person = any(s.entity_type == "PERSON" for s in found)
+            plain = [topic for topic, _p in scanner.detect_topics(window, person_found=person)]
+        read = final is None or final.p_sensitive >= floor
+        sides.add((read, bool(plain)))
+        expected = [f"topic:{t}" for t in plain] if read else []
+        assert [r for r in scanner.scan(text).reasons if r.startswith("topic:")] == list(dict.fromkeys(expected))
+    assert (True, True) in sides and (False, False) in sides

@@ -76,7 +76,8 @@ class SensitivityModel:
 
     def score(self, enc: Encoded) -> Verdict:
         """``verdict`` of an encoded text, all units at once: one gather of every feature's weights,
-        a running sum over tokens, and each unit's total as a difference of two running sums."""
+        one sum per stretch between two unit boundaries, and each unit's total as a difference of
+        running sums over those stretches."""
         import numpy as np
 
         if not enc.units:
@@ -86,15 +87,22 @@ class SensitivityModel:
             ids = enc.ids[enc.starts[a]:enc.starts[b]] + enc.global_ids
             total = self.weights.take(np.asarray(ids, dtype=np.int64), axis=0).sum(axis=0, dtype=np.float64)
             return self._decide_one(total.tolist(), len(ids))
-        # ``take`` along the rows: the same gather as fancy indexing, several times faster.
-        rows = self.weights.take(np.asarray(enc.ids, dtype=np.int64), axis=0).astype(np.float64)
-        running = np.zeros((len(enc.ids) + 1, len(self.classes)))
-        np.cumsum(rows, axis=0, out=running[1:])
+        # ``fromiter`` with the count converts a list of ints a third faster than ``asarray``.
+        ids_arr = np.fromiter(enc.ids, dtype=np.int64, count=len(enc.ids))
         glob = self.weights[np.asarray(enc.global_ids, dtype=np.int64)].sum(axis=0, dtype=np.float64)
         starts = np.asarray(enc.starts, dtype=np.int64)
         a = starts[np.asarray([u[0] for u in enc.units])]
         b = starts[np.asarray([u[1] for u in enc.units])]
-        sums = running[b] - running[a] + glob
+        # Sums only between unit boundaries (``reduceat``), not a running sum over every feature
+        # (``cumsum`` along rows was most of the scoring time). The weights are float16 values, so
+        # every float64 sum here is exact and the order of additions changes nothing.
+        bounds = np.unique(np.concatenate([a, b]))
+        inner = bounds[bounds < len(ids_arr)]  # each stretch runs from one inner boundary to the next (or the end)
+        running = np.zeros((len(inner) + 1, len(self.classes)))
+        if len(inner):
+            rows = self.weights.take(ids_arr, axis=0)
+            np.cumsum(np.add.reduceat(rows, inner, axis=0, dtype=np.float64), axis=0, out=running[1:])
+        sums = running[np.searchsorted(inner, b)] - running[np.searchsorted(inner, a)] + glob
         return self._decide(sums, (b - a) + len(enc.global_ids))
 
     def _decide_one(self, sums: list[float], count: int) -> Verdict:

@@ -267,13 +267,15 @@ class PrivacyScanner:
         seen whole); the spans of all windows are merged, duplicates from the overlaps resolved.
         Windows bound what any one detector call sees, so the scan is linear in the text and no single
         call holds the interpreter for long — the gateway scans big prompts in a worker thread,
-        and the event loop gets the interpreter back between calls.
+        and the event loop gets the interpreter back between calls. Topics are left empty where
+        ``scan`` would not read them (see the end).
         """
         pieces = [normalize(p) for p in _pieces(text, WINDOW)]
         spans: list[Span] = []
         best: Verdict | None = None
         scored: list[tuple[Verdict, str]] = []
         topics: list[str] = []
+        on_topic: list[tuple[str, bool]] = []  # windows for the topic models, and whether a person is named
         org: list[str] = []
         offset = 0
         for i, piece in enumerate(pieces):
@@ -286,8 +288,7 @@ class PrivacyScanner:
                     best = verdict
             # Built-in topics decide only beside some evidence from the model: skip them where it has none.
             if self.config.topics.add or verdict is None or verdict.p_sensitive >= self._topic_floor():
-                person = any(s.entity_type == "PERSON" for s in found)
-                topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
+                on_topic.append((window, any(s.entity_type == "PERSON" for s in found)))
             org.extend(k for k in self._org_terms().find(window) if k not in org)
             if offset:
                 found = [Span(s.start + offset, s.end + offset, s.entity_type, s.text, s.score) for s in found]
@@ -300,7 +301,14 @@ class PrivacyScanner:
                     found = resolve_overlaps(tail + found)
             spans.extend(found)
             offset += len(piece)
-        return spans, self._refine_best(scored, best), topics, org
+        final = self._refine_best(scored, best)
+        # ``scan`` reads a built-in topic only when the final verdict reaches the topic floor (a
+        # flagged verdict does too: the floor is at most the threshold), or when the team added
+        # topics of its own: below it, the topic models would run for nothing.
+        if self.config.topics.add or final is None or final.p_sensitive >= self._topic_floor():
+            for window, person in on_topic:
+                topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
+        return spans, final, topics, org
 
     def _refine_best(self, scored: list[tuple[Verdict, str]], best: Verdict | None) -> Verdict | None:
         """The most sensitive verdict after the semantic stage has refined the windows in its band —
