@@ -270,6 +270,13 @@ def test_model_token_cache_gives_each_tokens_shape_after_its_real_predecessor(se
             assert (after_end if prev is None or prev in _SENT_END else inside) == expected, (prev, tok)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_name_token_pattern_with_a_shared_first_letter_matches_the_two_alternatives(seed: int) -> None:
+    plain = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_]+(?:['’-][^\W\d_]+)*")  # an initial, else a run of letters
+    text = _text(random.Random(seed), 300) + " J. J.x A.\nB.\tx. é. O'Neil- Jean-'Luc ſ.  Ünal’s x.A. Z."
+    assert [m.span() for m in names._TOKEN.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_name_tokens_equal_the_plain_word_split(seed: int) -> None:
     """Name-detector words come from a per-word cache: the same start, end, text, key and flags as
