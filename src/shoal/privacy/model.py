@@ -94,8 +94,9 @@ class SensitivityModel:
         a = starts[np.asarray([u[0] for u in enc.units])]
         b = starts[np.asarray([u[1] for u in enc.units])]
         # Sums only between unit boundaries (``reduceat``), not a running sum over every feature
-        # (``cumsum`` along rows was most of the scoring time). The weights are float16 values, so
-        # every float64 sum here is exact and the order of additions changes nothing.
+        # (``cumsum`` along rows was most of the scoring time). Loaded weights are float16 values, so
+        # every float64 sum here is exact and the order of additions changes nothing (a model fresh
+        # from training, in float32, agrees with the running sums to rounding).
         bounds = np.unique(np.concatenate([a, b]))
         inner = bounds[bounds < len(ids_arr)]  # each stretch runs from one inner boundary to the next (or the end)
         running = np.zeros((len(inner) + 1, len(self.classes)))
