@@ -44,6 +44,45 @@ meyer boyd mills warren fox rose rice moreno schmidt patel ferguson nichols herr
 daniels stephens gardner payne kelley dunn pierce arnold tran spencer peters hawkins grant hansen castro hoffman
 hart elliott cunningham knight bradley müller schneider fischer weber schulz becker wagner bernard durand chen wang
 li zhang liu singh kumar sharma khan ali young lewis scott brown grey lane page allen curry bird wolf ford day
+meyer meier mayer maier schulze koch bauer richter klein schwarz zimmermann braun kruger krueger hofmann hartmann
+lange schmitt werner schmitz krause lehmann schmid konig kaiser fuchs lang scholz moller weiss jung hahn vogel
+keller gunther frank berger winkler roth beck lorenz baumann franke albrecht schuster simon ludwig bohm winter kraus
+schumacher kramer vogt stein jager otto sommer gross seidel heinrich brandt haas schreiber graf dietrich ziegler kuhn
+pohl engel horn busch bergmann voigt sauer wolff pfeiffer huber gruber bauer wimmer moser hofer steiner
+dubois lefebvre leroy roux morel fournier girard bonnet dupont lambert fontaine rousseau vincent muller mercier
+blanc guerin boyer garnier chevalier francois legrand gauthier perrin robin clement morin nicolas henry roussel
+mathieu gautier masson marchand duval denis dumont marie lemaire noel meyer dufour meunier brun blanchard giraud
+joly riviere lucas brunet gaillard barbier arnaud martinez gerard roche renard schmitt roy leroux colin vidal caron
+picard roger fabre aubert lemoine renaud dumas lacroix olivier philippe bourgeois pierre benoit rey leclerc payet
+martin bernard thomas petit richard durand laurent michel david bertrand moreau faure andre
+silva santos oliveira souza sousa pereira costa ferreira almeida carvalho ribeiro rodrigues gomes martins araujo
+lima barbosa rocha dias nascimento alves monteiro mendes cardoso teixeira correia moreira vieira lopes marques
+fernandes goncalves pinto cunha reis nunes freitas soares machado
+garcia fernandez gonzalez rodriguez lopez martinez sanchez perez gomez martin jimenez ruiz hernandez diaz moreno
+munoz alvarez romero alonso gutierrez navarro torres dominguez vazquez ramos gil ramirez serrano blanco molina
+morales suarez ortega delgado castro ortiz rubio marin sanz nunez iglesias medina garrido cortes castillo santos
+lozano guerrero cano prieto mendez cruz calvo gallego vidal leon marquez herrera pena flores cabrera campos vega
+fuentes carrasco diez caballero reyes nieto aguilar pascual santana herrero lorenzo montero hidalgo gimenez ibanez
+ferrer duran santiago benitez mora vicente vargas arias carmona crespo roman pastor soto saez velasco moya soler
+rossi russo ferrari esposito bianchi romano colombo ricci marino greco bruno gallo conti deluca mancini costa
+giordano rizzo lombardi moretti barbieri fontana santoro mariani rinaldi caruso ferrara galli martini leone longo
+gentile martinelli vitale lombardo serra coppola desantis damico marchetti parisi villa conte ferraro ferri fabbri
+bianco marini grasso valentini messina sala rossetti pellegrini palumbo sanna farina rizzi monti cattaneo morelli
+amato silvestri mazza testa grassi pellegrino carbone giuliani benedetti barone orlando
+dejong jansen devries vandenberg vandijk bakker janssen visser smit meijer debeer mulder degroot bos vos peters
+hendriks vanleeuwen dekker brouwer dewit dijkstra smits degraaf vandermeer weiß groß kok jacobs devos vermeulen vandamme
+nowak kowalski wisniewski wojcik kowalczyk kaminski lewandowski zielinski szymanski wozniak dabrowski kozlowski
+jankowski mazur kwiatkowski krawczyk piotrowski grabowski nowakowski pawlowski michalski nowicki adamczyk dudek
+zajac wieczorek jablonski krol majewski olszewski jaworski wrobel malinowski pawlak witkowski walczak stepien gorski
+rutkowski michalak sikora ostrowski baran duda szewczyk tomaszewski pietrzak marciniak wroblewski zalewski
+andersson johansson karlsson nilsson eriksson larsson olsson persson svensson gustafsson pettersson jonsson jansson
+hansson bengtsson lindberg lindstrom lindqvist lindgren berg axelsson bergstrom lundberg lundgren lundqvist mattsson
+berglund fredriksson sandberg henriksson forsberg sjoberg wallin engstrom eklund danielsson lundin hakansson
+weil weill mori french massa
+hansen johansen olsen larsen andersen pedersen nilsen kristiansen jensen karlsen johnsen pettersen eriksen berg
+haugen hagen johannessen andreassen jacobsen dahl jorgensen halvorsen lund sorensen christensen rasmussen madsen
+kristensen petersen nielsen mortensen poulsen knudsen korhonen virtanen makinen nieminen makela hamalainen laine
+heikkinen koskinen jarvinen
 """.split())  # noqa: SIM905 - a word list reads better as text
 
 
@@ -73,15 +112,19 @@ class PublicNames:
         return 0, False
 
 
-def parse(text: str, first_names: frozenset[str] = frozenset()) -> PublicNames:
+def parse(text: str, first_names: frozenset[str] = frozenset(),
+          common_words: frozenset[str] = frozenset(), surnames: frozenset[str] = frozenset()) -> PublicNames:
     """Read the ``public_names.txt`` format: ``[section]`` lines, entries separated by ``|`` or lines.
 
     The last word of a famous full name stands for the person alone only when it is neither a
-    frequent surname nor one of ``first_names`` ("Queen Victoria" does not make every Victoria famous);
-    the ``[alone]`` section lists such words by hand."""
+    frequent surname nor one of ``first_names`` ("Queen Victoria" does not make every Victoria famous)
+    nor one of ``common_words`` ("Imagine Dragons" does not make "dragons" a name) nor one of
+    ``surnames`` (a surname many private people bear: "Gupta", "Hoffmann"); the ``[alone]`` section
+    lists such words by hand, famous surnames included ("Zidane", "Verstappen")."""
     full: set[tuple[str, ...]] = set()
     people: set[tuple[str, ...]] = set()
     alone: set[str] = set()
+    derived: set[str] = set()  # last words of famous full names, kept only when no brand or place word
     lookalike: set[str] = set()
     section = ""
     for line in text.splitlines():
@@ -106,9 +149,14 @@ def parse(text: str, first_names: frozenset[str] = frozenset()) -> PublicNames:
                 people.add(words)
                 last = words[-1]
                 # The last word of a famous full name stands for it only when it is not a frequent surname.
-                if (section != "fiction" and last.isalpha() and len(last) > 3 and last not in COMMON_SURNAMES
-                        and last not in first_names):
-                    alone.add(last)
+                # "Constantine II of Greece" does not make "Greece" a person.
+                if (section != "fiction" and last.isalpha() and len(last) > 3 and _fold(last) not in COMMON_SURNAMES
+                        and last not in first_names and last not in common_words and last not in surnames
+                        and _fold(last) not in surnames and words[-2] != "of"):
+                    derived.add(last)
+    # A brand or place listed as such stays one ("Siemens", "Peugeot") unless [alone] says otherwise.
+    brand_words = {_fold(w) for w in lookalike}
+    alone |= {w for w in derived if _fold(w) not in brand_words}
     lookalike -= alone
     return PublicNames(frozenset(full), frozenset(people), frozenset(w[0] for w in full), frozenset(alone),
                        frozenset(lookalike))
@@ -117,10 +165,11 @@ def parse(text: str, first_names: frozenset[str] = frozenset()) -> PublicNames:
 @lru_cache(maxsize=1)
 def load_public_names() -> PublicNames:
     """The shipped list (``data/public_names.txt``), read once per process."""
-    from shoal.privacy.names import load_gazetteer
+    from shoal.privacy.names import load_gazetteer, load_vocabulary
 
     text = resources.files("shoal.privacy").joinpath("data", PUBLIC_NAMES_FILE).read_text(encoding="utf-8")
-    return parse(text, load_gazetteer().first)
+    gazetteer = load_gazetteer()
+    return parse(text, gazetteer.first, load_vocabulary().english, gazetteer.last)
 
 
 # Words that may stand before a famous name without being part of its list entry ("King Charles" for
@@ -139,7 +188,7 @@ def _folded() -> tuple[frozenset[tuple[str, ...]], frozenset[str], frozenset[tup
     """The shipped list's full names and single words (less first names) with accents folded, and
     every titled full name's leading words ("king charles" of "king charles iii")."""
     names = load_public_names()
-    full = frozenset(tuple(_fold(w) for w in name) for name in names.full)
+    full = frozenset(tuple(_fold(w) for w in name if w != ".") for name in names.full)  # "Ludwig II." typed either way
     from shoal.privacy.names import load_gazetteer
 
     # A single word that is also a first name ("Victoria", "Jordan") may be a colleague: it keeps its span.
