@@ -24,8 +24,8 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from shoal.privacy.digit_gates import digit_runs, matches_at
 from shoal.privacy.normalize import caseless
-from shoal.privacy.patterns import digit_runs, matches_at
 from shoal.privacy.placeholders import placeholder_address
 from shoal.privacy.types import Span
 

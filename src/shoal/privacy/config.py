@@ -30,7 +30,7 @@ from shoal.privacy.types import LEVELS, Level
 
 ENTITY_TYPES: tuple[str, ...] = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_BANK_ROUTING", "US_BANK_NUMBER",
-    "IP_ADDRESS", "STREET_ADDRESS", "DATE_OF_BIRTH", "CREDENTIAL", "US_DRIVER_LICENSE", "PERSON",
+    "IP_ADDRESS", "STREET_ADDRESS", "DATE_OF_BIRTH", "CREDENTIAL", "US_DRIVER_LICENSE", "NATIONAL_ID", "PERSON",
 )
 """Every entity type the scanner can report."""
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from shoal.privacy.checksums import aba_routing_valid, digits_only, iban_valid, luhn_valid, ssn_valid
+from shoal.privacy.digit_gates import digit_runs, matches_at
+from shoal.privacy.national_ids import detect_national_id
 from shoal.privacy.normalize import caseless, lowered_pattern
 from shoal.privacy.placeholders import (
     documented_test_card,
@@ -29,42 +31,9 @@ _I = re.IGNORECASE
 
 # Cheap exact gates: a detector whose pattern cannot match without a digit (or an "@", or a ":")
 # returns at once for texts without one; most prompts have no digits, so most detectors cost
-# one C-level search instead of their full pattern.
+# one C-level search instead of their full pattern. The digit-run starts are shared with
+# ``national_ids`` (``shoal.privacy.digit_gates``).
 _DIGIT = re.compile(r"\d")
-_DIGIT_RUN = re.compile(r"\d+")
-# The digit-run starts of the last text: the scanner hands the same text object to every detector.
-_last_runs: tuple[str, tuple[int, ...]] = ("", ())
-
-
-def digit_runs(text: str) -> tuple[int, ...]:
-    """Where each run of digits in ``text`` starts (found once per text, shared by the detectors)."""
-    global _last_runs
-    last = _last_runs  # one read: another thread may replace it, never half-way
-    if last[0] is text:
-        return last[1]
-    starts = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
-    _last_runs = (text, starts)
-    return starts
-
-
-def matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
-    """``list(rx.finditer(text))`` for a pattern whose every match starts at one of ``starts`` (ascending).
-
-    A digit-shaped identifier starts where a digit run starts (a lookbehind refuses a word character
-    before it), so instead of the pattern searching the whole text it is tried only there:
-    ``match`` at a position gives what ``finditer`` finds there (lookbehinds see the text before it),
-    and positions inside the previous match are skipped, as ``finditer`` skips them.
-    """
-    out: list[re.Match[str]] = []
-    done = 0
-    match = rx.match
-    for pos in starts:
-        if pos >= done:
-            m = match(text, pos)
-            if m is not None:
-                out.append(m)
-                done = m.end()
-    return out
 
 
 def _before(text: str, start: int, width: int = 40) -> str:
@@ -422,5 +391,6 @@ PATTERN_DETECTORS: dict[str, Detector] = {
     "CREDENTIAL": detect_credentials,
     "US_DRIVER_LICENSE": detect_driver_license,
     "PHONE_NUMBER": detect_phone,
+    "NATIONAL_ID": detect_national_id,
 }
 """Detector per entity type, in priority order: when spans overlap, the earlier type wins."""

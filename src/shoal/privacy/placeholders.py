@@ -15,6 +15,9 @@ benchmark; each rule is a published reservation:
   and placeholder values (``changeme``, ``your-api-key-here``, ``xxxx``, ``PASSWORD`` in capitals as in
   ``postgres://USER:PASSWORD@HOST/DB``);
 - addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``;
+- national identity numbers: the examples the issuing authorities and the schemes' reference
+  descriptions print (HMRC's ``QQ 12 34 56 A``, the NHS test range 999 000 0000–999 999 9999,
+  Skatteverket's Tolvan Tolvansson 19121212-1212 …; sources beside each value below);
 - names: the stock placeholder people of legal and form-filling convention (John and Jane Doe, Richard
   Roe, Joe Bloggs, Max and Erika Mustermann, John Q. Public, Fulano de Tal).
 
@@ -119,3 +122,34 @@ _NAME_WORD = re.compile(r"[^\W\d_]+")
 def placeholder_name(value: str) -> bool:
     """A stock placeholder person ("John Doe", "Max Mustermann"), not anybody's name."""
     return tuple(w.lower() for w in _NAME_WORD.findall(value)) in _PLACEHOLDER_NAMES
+
+
+# National identity numbers published as examples, compact and upper case (see national_ids.py).
+_DOCUMENTED_IDS = frozenset({
+    "9434765919",  # NHS number: the worked check-digit example of the NHS number's public description
+    "9876544321",  # NHS number: the syntax example (NHS Data Dictionary, "987 654 4321")
+    "AB123456C",  # UK NINO: the format example used on forms and in the scheme's public description
+    "12345678Z",  # Spanish DNI: the stock example of the check-letter algorithm
+    "X1234567L",  # Spanish NIE: the same example for foreigners' numbers
+    "12345678909",  # Brazilian CPF 123.456.789-09: the stock example of the two check digits
+    "RSSMRA80A01H501U",  # codice fiscale of the placeholder "Mario Rossi" (Rome, 1 Jan 1980)
+    "1212121212", "191212121212",  # Skatteverket's test person Tolvan Tolvansson, 19121212-1212
+    "131052-308T",  # Finnish HETU: the example of the Digital and Population Data Services Agency
+    "7561234567897",  # Swiss AHV 756.1234.5678.97: the example printed on the AHV card documentation
+    "85073003328",  # Belgian national number 85.07.30-033.28: the check-digit example
+    "255081416802538",  # French NIR 2 55 08 14 168 025 38: the key-computation example
+    "86095742719",  # German Steuer-ID 86 095 742 719: the check-digit example of the IdNr
+    "44051401359",  # Polish PESEL: the worked example of the check digit
+    "10000000146",  # Turkish T.C. Kimlik No: the number used as the test value of the validation service
+    "1234567T", "1234567TW",  # Irish PPS number: the format examples of the Department of Social Protection
+    "123456782",  # Dutch BSN: the stock 11-proof example
+})
+
+
+def documented_national_id(value: str) -> bool:
+    """A national identity number published as an example, or in a range reserved for testing (NHS
+    numbers 999 000 0000–999 999 9999, never issued to a patient)."""
+    compact = value.replace(" ", "").replace(".", "").upper()
+    if compact in _DOCUMENTED_IDS:
+        return True
+    return len(compact) == 10 and compact.isdigit() and compact.startswith("999")

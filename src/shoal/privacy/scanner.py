@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 # When two detections overlap, the one whose type comes first wins (checksummed and prefixed formats
 # before shapes; shapes before names); equal types keep the longer span.
 PRIORITY: tuple[str, ...] = (
-    "CREDENTIAL", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "IP_ADDRESS", "US_BANK_ROUTING",
+    "CREDENTIAL", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "NATIONAL_ID", "IP_ADDRESS", "US_BANK_ROUTING",
     "DATE_OF_BIRTH", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "STREET_ADDRESS", "PHONE_NUMBER", "PERSON",
 )
 _RANK = {name: i for i, name in enumerate(PRIORITY)}

@@ -37,9 +37,9 @@ import yaml
 
 from shoal.errors import ConfigError
 from shoal.privacy.config import TopicsConfig
+from shoal.privacy.digit_gates import matches_at
 from shoal.privacy.linear import LinearModel, train
 from shoal.privacy.normalize import caseless, lowered_pattern
-from shoal.privacy.patterns import matches_at
 from shoal.privacy.types import LEVELS, Level
 
 log = logging.getLogger(__name__)

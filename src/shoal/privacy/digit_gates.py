@@ -1,0 +1,48 @@
+"""Digit-run gates shared by the digit-shaped detectors (``patterns``, ``national_ids``).
+
+A detector whose every match starts at (or a fixed distance before) a run of digits needs the run
+starts only: found once per text and shared, and its pattern tried only there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_DIGIT_RUN = re.compile(r"\d+")
+# The digit-run starts of the last text: the scanner hands the same text object to every detector.
+_last_runs: tuple[str, tuple[int, ...]] = ("", ())
+
+
+def digit_runs(text: str) -> tuple[int, ...]:
+    """Where each run of digits in ``text`` starts (found once per text, shared by the detectors)."""
+    global _last_runs
+    last = _last_runs  # one read: another thread may replace it, never half-way
+    if last[0] is text:
+        return last[1]
+    starts = tuple(m.start() for m in _DIGIT_RUN.finditer(text))
+    _last_runs = (text, starts)
+    return starts
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
+    """``list(rx.finditer(text))`` for a pattern whose every match starts at one of ``starts`` (ascending).
+
+    A digit-shaped identifier starts where a digit run starts (a lookbehind refuses a word character
+    before it), so instead of the pattern searching the whole text it is tried only there:
+    ``match`` at a position gives what ``finditer`` finds there (lookbehinds see the text before it),
+    and positions inside the previous match are skipped, as ``finditer`` skips them.
+    """
+    out: list[re.Match[str]] = []
+    done = 0
+    match = rx.match
+    for pos in starts:
+        if pos >= done:
+            m = match(text, pos)
+            if m is not None:
+                out.append(m)
+                done = m.end()
+    return out
+
+
+__all__ = ["digit_runs", "matches_at"]
