@@ -13,7 +13,7 @@ counts only with its label — the ID's name in its own language or in English (
 "NHS number", "Steuer-ID", "personnummer", "Aadhaar"…) — in the text just before it, with no other
 number in between, *and* a valid check. A *strong* format counts without a label: its shape is rare
 in ordinary text and its check is tight — a codice fiscale (16 characters, check letter), a DNI or
-NIE with its letter, a CPF written 000.000.000-00, a NINO (two letters, six digits, A–D), a Swedish
+NIE with its letter, a CPF written 000.000.000-00, a NINO written in pairs (AB 12 34 56 C), a Swedish
 YYMMDD-XXXX with a real date, a HETU with its century sign, a Belgian YY.MM.DD-XXX.CC, a French NIR
 written in its groups, a Swiss 756.XXXX.XXXX.XX. Values published as examples are nobody's
 (``shoal.privacy.placeholders.documented_national_id``). A number given as someone's ID right after
@@ -130,7 +130,8 @@ _SCHEMES: tuple[_Scheme, ...] = (
     _Scheme("bsn", 8, ck.nl_bsn),
     _Scheme("nif", 9, ck.pt_nif),
     _Scheme("se", 10, ck.se_personnummer, (((6, 4), "-"), ((6, 4), "+"))),
-    _Scheme("se", 12, ck.se_personnummer, (((8, 4), "-"),)),
+    # YYYYMMDD-XXXX is also how order and batch numbers are dated: the 12-digit form needs its label.
+    _Scheme("se", 12, ck.se_personnummer),
     _Scheme("dk", 10, ck.dk_cpr),
     _Scheme("no", 11, ck.no_fodselsnummer),
     _Scheme("pesel", 11, ck.pl_pesel),
@@ -163,6 +164,8 @@ def _digit_candidates(text: str, runs: tuple[int, ...]) -> list[Span]:
     spans: list[Span] = []
     for m in matches_at(_GROUPS, text, runs):
         raw = m.group()
+        if len(raw) < 7:  # fewer than seven digits: a price, a year, a count (most digit runs)
+            continue
         groups = _SEP.split(raw)
         seps = "".join(_SEP.findall(raw))
         start = m.start()
@@ -197,6 +200,12 @@ def _digit_candidates(text: str, runs: tuple[int, ...]) -> list[Span]:
     return spans
 
 
+# Words that name a reference number: a dated "order 811228-9874" is the shop's number, not a person's.
+_REFERENCE = re.compile(r"\b(?:order|invoice|ticket|ref|reference|case|tracking|booking|batch|lot|build|version|"
+                        r"serial|part|sku|po|bestellung|rechnung|factura|pedido|commande|facture|ordine|fattura|"
+                        r"order(?:nummer|nr)|faktura|zamówienie|faktur[ay]?)\b")
+
+
 def _numeric(text: str, start: int, end: int, digits: str, shape: tuple[tuple[int, ...], str]) -> Span | None:
     schemes = _BY_LENGTH.get(len(digits))
     if not schemes or _trivial(digits):
@@ -205,16 +214,17 @@ def _numeric(text: str, start: int, end: int, digits: str, shape: tuple[tuple[in
     for scheme in schemes:
         if not scheme.valid(digits) or documented_national_id(digits):
             continue
-        if shape in scheme.strong:
-            return Span(start, end, ENTITY, text[start:end], 0.95)
         if window is None:
             window = _label_window(text, start)
+        if shape in scheme.strong and not _REFERENCE.search(window[1]):
+            return Span(start, end, ENTITY, text[start:end], 0.95)
         if _labelled(scheme.kind, window):
             return Span(start, end, ENTITY, text[start:end], 0.95)
     if documented_national_id(digits):
         return None
     window = window or _label_window(text, start)
-    if any(_given_as(scheme.kind, window) for scheme in schemes):
+    # The label search first (one short search per scheme): most numbers have none nearby.
+    if any(_labelled(scheme.kind, window) and _given_as(scheme.kind, window) for scheme in schemes):
         return Span(start, end, ENTITY, text[start:end], _GIVEN_SCORE)
     return None
 
@@ -258,17 +268,48 @@ _NIR = re.compile(r"(?<![\w+])[1-478] ?\d{2} ?\d{2} ?(?:\d{2}|2[AaBb]) ?\d{3} ?\
 _NIR_GROUPED = re.compile(r"\d \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}")
 
 
+def _letter_starts(text: str, runs: tuple[int, ...]) -> tuple[list[int], list[int], list[int]]:
+    """Where a NINO, a codice fiscale and a NIE can start: a fixed distance before a digit run that
+    has a letter (or a letter and a blank, a letter and "-") right before it. A cheap character test
+    per run instead of a pattern tried at each."""
+    nino: list[int] = []
+    cf: list[int] = []
+    nie: list[int] = []
+    for p in runs:
+        if p < 1:
+            continue
+        before = text[p - 1]
+        if before.isalpha():
+            if p >= 2:
+                nino.append(p - 2)
+            if p >= 6:
+                cf.append(p - 6)
+            if before in "XYZxyz":
+                nie.append(p - 1)
+        elif p < 2:
+            continue
+        elif before == " " and text[p - 2].isalpha() and p >= 3:
+            nino.append(p - 3)
+        elif before == "-" and text[p - 2] in "XYZxyz":
+            nie.append(p - 2)
+    return sorted(set(nino)), sorted(set(cf)), sorted(set(nie))
+
+
 def _lettered_schemes(text: str, runs: tuple[int, ...]) -> list[Span]:
     spans: list[Span] = []
-    for m in matches_at(_NINO, text, sorted({p - k for p in runs for k in (2, 3) if p >= k})):
+    nino_starts, cf_starts, nie_starts = _letter_starts(text, runs)
+    for m in matches_at(_NINO, text, nino_starts):
         value = "".join(g for g in m.groups() if g).upper()
         written_caps = m.group(1).isupper() and (m.group(5) or "A").isupper()
         if not ck.uk_nino(value) or documented_national_id(value):
             continue
-        # Capitals with the suffix: the written form; anything else (lower case, no suffix) needs a label.
-        if (written_caps and m.group(5)) or _labelled("nino", _label_window(text, m.start())):
+        # Capitals in pairs with the suffix ("JG 10 37 59 A", as cards and payslips print it) count alone;
+        # the compact form is also how drug and part codes look ("SR141716A"), so it needs the label,
+        # as does lower case or a missing suffix.
+        spaced = m.group().count(" ") >= 3
+        if (written_caps and spaced and m.group(5)) or _labelled("nino", _label_window(text, m.start())):
             spans.append(Span(m.start(), m.end(), ENTITY, m.group(), 0.9))
-    for m in matches_at(_CF, text, (p - 6 for p in runs if p >= 6)):
+    for m in matches_at(_CF, text, cf_starts):
         value = m.group().upper()
         if documented_national_id(value):
             continue
@@ -277,7 +318,7 @@ def _lettered_schemes(text: str, runs: tuple[int, ...]) -> list[Span]:
                 spans.append(Span(m.start(), m.end(), ENTITY, m.group(), 0.95))
         elif _given_as("cf", _label_window(text, m.start())):
             spans.append(Span(m.start(), m.end(), ENTITY, m.group(), _GIVEN_SCORE))
-    for m in matches_at(_NIE, text, sorted({p - k for p in runs for k in (1, 2) if p >= k})):
+    for m in matches_at(_NIE, text, nie_starts):
         raw = m.group()
         value = raw.replace("-", "").upper()
         if documented_national_id(value):
@@ -295,11 +336,13 @@ def _lettered_schemes(text: str, runs: tuple[int, ...]) -> list[Span]:
         # needs the label.
         if raw == raw.upper() or _labelled("fi", _label_window(text, m.start())):
             spans.append(Span(m.start(), m.end(), ENTITY, raw, 0.95))
-    for m in matches_at(_NIR, text, runs):
+    # Digit-only NIRs are found with the other digit schemes; this pattern is for Corsica's 2A/2B.
+    corsica = "2A" in text or "2B" in text or "2a" in text or "2b" in text
+    for m in matches_at(_NIR, text, runs if corsica else ()):
         raw = m.group()
         value = raw.replace(" ", "").upper()
         if "A" not in value and "B" not in value:
-            continue  # all-digit NIRs are found with the other digit schemes
+            continue
         if ck.fr_nir(value) and (_NIR_GROUPED.fullmatch(raw) or _labelled("nir", _label_window(text, m.start()))):
             spans.append(Span(m.start(), m.end(), ENTITY, raw, 0.95))
     return spans

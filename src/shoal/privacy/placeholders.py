@@ -133,6 +133,7 @@ _DOCUMENTED_IDS = frozenset({
     "X1234567L",  # Spanish NIE: the same example for foreigners' numbers
     "12345678909",  # Brazilian CPF 123.456.789-09: the stock example of the two check digits
     "RSSMRA80A01H501U",  # codice fiscale of the placeholder "Mario Rossi" (Rome, 1 Jan 1980)
+    "RSSMRA85T10A562S",  # the same placeholder's code in the codice fiscale's public description
     "1212121212", "191212121212",  # Skatteverket's test person Tolvan Tolvansson, 19121212-1212
     "131052-308T",  # Finnish HETU: the example of the Digital and Population Data Services Agency
     "7561234567897",  # Swiss AHV 756.1234.5678.97: the example printed on the AHV card documentation
