@@ -31,3 +31,14 @@ def test_scanner_drops_thing_names_but_keeps_people() -> None:
     assert not [s for s in scanner.detect_pii("Is Victoria Station far from Camden Market?") if s.entity_type == "PERSON"]
     found = scanner.detect_pii("Dr. Henrik Lindqvist at Karolinska Hospital diagnosed Ingrid Solberg with lupus.")
     assert any(s.entity_type == "PERSON" and "Ingrid Solberg" in s.text for s in found)
+
+
+def test_a_role_noun_before_a_first_name_is_not_part_of_the_name() -> None:
+    from shoal.privacy.names import NameDetector
+
+    detector = NameDetector()
+    for text, name in [("Der Mitarbeiter Thomas Krüger hat gekündigt", "Thomas Krüger"),
+                       ("Die Patientin Anna Schmidt hat Fieber", "Anna Schmidt"),
+                       ("Nurse Maria Lopez said the dose was wrong", "Maria Lopez")]:
+        assert [s.text for s in detector.detect(text)] == [name], text
+    assert detector.detect("Visit Grand Canyon National Park in May") == []

@@ -292,6 +292,14 @@ class NameDetector:
                 run.pop(0)
             while run and (run[-1].key in PARTICLES or run[-1].key in NOT_NAMES):
                 run.pop()
+            # A capitalised noun in front of a known first name is a role, not part of the name:
+            # German capitalises every noun ("Der Mitarbeiter Thomas Krüger", "Patientin Anna Weber"),
+            # and English has untitled roles ("Nurse Maria Lopez"). The name starts at the first name.
+            if len(run) >= 2 and run[0].key not in g.first and run[0].key not in g.last:
+                lead = next((m for m in range(1, len(run))
+                             if run[m].key in g.first and run[m].key not in g.common), 0)
+                if lead:
+                    run = run[lead:]
             if not run:
                 i = j
                 continue
