@@ -89,6 +89,18 @@ def written_prompts(exclude: Sequence[str] = (), folder: Path = WRITTEN_DIR) -> 
             for item in read_labelled(path)]
 
 
+def balanced(items: Sequence[Labelled], weight: float) -> list[float]:
+    """Per-row weights averaging ``weight`` that give the sensitive and the public rows the same
+    total: the written files lean public (authors found harmless prompts easier to vary), and an
+    unbalanced set would move the decision boundary, not just teach wordings."""
+    sensitive = sum(1 for item in items if is_sensitive_label(item.label))
+    public = len(items) - sensitive
+    if not sensitive or not public:
+        return [weight] * len(items)
+    half = len(items) / 2
+    return [weight * half / (sensitive if is_sensitive_label(item.label) else public) for item in items]
+
+
 def is_sensitive_label(label: str) -> bool:
     return label not in PUBLIC_LABELS
 
@@ -191,7 +203,8 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     weights = [1.0] * len(samples)
     log("featurising")
     rows = _features(featurizer, detect, texts)
-    extra = [(item, written_weight) for item in written] + [(item, team_weight) for item in team]
+    extra = [(item, weight) for item, weight in zip(written, balanced(written, written_weight))]
+    extra += [(item, team_weight) for item in team]
     if extra:
         # A plain "sensitive" row takes the class the generated-data model finds most likely.
         base = fit(rows, labels, c=c)
