@@ -79,7 +79,7 @@ class ModelConfig(_Strict):
     path: str | None = Field(default=None, description="model written by `shoal privacy train`; default: the shipped one")
     threshold: float | None = Field(default=None, gt=0, lt=1,
                                     description="probability at which a request is sensitive; default: the model's own")
-    topic_floor: float = Field(default=0.25, ge=0, le=1, description=(
+    topic_floor: float = Field(default=0.1, ge=0, le=1, description=(
         "a built-in confidential topic (the topic model: subject and specificity) makes a request sensitive "
         "when the model gives it at least this probability; 1 leaves topics as labels only"))
     semantic: bool = Field(default=True, description=(

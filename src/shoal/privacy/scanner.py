@@ -16,7 +16,7 @@ labels → ``Sensitivity``.
 - the labels of retrieved documents — reason ``doc-label:<label>(<path>)``.
 
 A built-in confidential topic (``shoal.privacy.topics``: subject and specificity) decides only where
-the model also gives the request some probability (``privacy.model.topic_floor``, default 0.25, chosen on the dev half of ``bench/data/privacy_prompts.jsonl``):
+the model also gives the request some probability (``privacy.model.topic_floor``, default 0.1, chosen with the threshold on the dev sets: the independent v1 and v2 sets and the dev half of ``bench/data/privacy_prompts.jsonl``):
 "We're buying Acme Corp for 30M, keep it quiet" is pinned through ``topic:m_and_a``, "Summarise
 Microsoft's publicly reported revenue" is not. With the model off, topics decide alone. Everything runs in-process: no network, no LLM,
 the same answer for the same input. The shipped data loads on first use.
