@@ -203,7 +203,10 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     weights = [1.0] * len(samples)
     log("featurising")
     rows = _features(featurizer, detect, texts)
-    extra = [(item, weight) for item, weight in zip(written, balanced(written, written_weight))]
+    # The written prompts keep their share of the mix whatever ``n`` is: with fewer generated prompts
+    # (``shoal privacy train --generated 2000``) at full weight they would drown a team's own rows.
+    share = written_weight * n / DEFAULT_N
+    extra = [(item, weight) for item, weight in zip(written, balanced(written, share), strict=True)]
     extra += [(item, team_weight) for item in team]
     if extra:
         # A plain "sensitive" row takes the class the generated-data model finds most likely.
@@ -245,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, help="a team's labelled JSONL to add")
     parser.add_argument("--c", type=float, default=DEFAULT_C, help="inverse L2 strength of the solver")
     parser.add_argument("--written-weight", type=float, default=WRITTEN_WEIGHT,
-                        help="weight of each hand-written prompt of gen/written (a generated one weighs 1)")
+                        help="weight of each hand-written prompt of gen/written at the default --n (a generated "
+                             "one weighs 1; scaled with --n so the written share stays the same)")
     parser.add_argument("--exclude-written", action="append", default=[], metavar="STEM",
                         help="leave out gen/written/STEM.jsonl (measure on an author the model has not seen)")
     parser.add_argument("--threshold", type=float,
