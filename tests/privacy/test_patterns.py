@@ -76,3 +76,11 @@ def test_spans_point_into_the_text(scanner: PrivacyScanner) -> None:
     text = "Mail bob@examplemail.org or call 555-867-5309, card 5425233430109903."
     for span in scanner.detect_pii(text):
         assert text[span.start:span.end] == span.text
+
+
+def test_a_span_of_years_is_not_a_phone_number() -> None:
+    from shoal.privacy.patterns import detect_phone
+
+    for text in ("Why did Nvidia's market cap jump in 2023-2024?", "the war of 1914-1918", "the 1990/1991 season"):
+        assert detect_phone(text) == [], text
+    assert [s.text for s in detect_phone("call me at 2023-2024")] == ["2023-2024"]  # a phone label decides

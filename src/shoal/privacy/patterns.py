@@ -73,6 +73,13 @@ _PHONE_LABEL_AFTER = re.compile(r"[ \t]*[-–(]?[ \t]*(?:office|fax|mobile|cell|
                                 r"(?:$|[\n,;\\/|])", _I | re.MULTILINE)
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[-.]\d{1,2}[-.](?:19|20)\d{2}$")
+# "2023-2024", "1914/1918": a span of years, not a phone number, unless a phone label says otherwise.
+_YEAR_RANGE = re.compile(r"^(1[5-9]\d\d|20\d\d)[-–/](1[5-9]\d\d|20\d\d)$")
+
+
+def _year_range(raw: str) -> bool:
+    m = _YEAR_RANGE.match(raw)
+    return m is not None and 0 < int(m.group(2)) - int(m.group(1)) <= 100
 
 
 def detect_phone(text: str) -> list[Span]:
@@ -92,6 +99,8 @@ def detect_phone(text: str) -> list[Span]:
         context = bool(_PHONE_CONTEXT.search(_before(text, m.start(), 30))
                        or _PHONE_LABEL_AFTER.match(text, m.start() + len(raw)))
         if not (has_plus or context or (separated and len(digits) >= 7 and _looks_grouped(raw))):
+            continue
+        if not context and _year_range(raw):
             continue
         if not separated and not has_plus and not context:
             continue
