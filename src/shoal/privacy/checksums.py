@@ -16,10 +16,14 @@ def digits_only(text: str) -> str:
 
 
 def luhn_valid(number: str) -> bool:
-    """Payment card check (ISO/IEC 7812): double every second digit from the right."""
+    """Payment card check (ISO/IEC 7812): 12-19 digits passing ``luhn``."""
     digits = digits_only(number)
-    if not 12 <= len(digits) <= 19:
-        return False
+    return 12 <= len(digits) <= 19 and luhn(digits)
+
+
+def luhn(digits: str) -> bool:
+    """The Luhn mod-10 check over a string of digits of any length: double every second digit from
+    the right (cards, Swedish personnummer, Canadian SIN)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48

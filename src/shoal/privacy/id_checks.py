@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 
+from shoal.privacy.checksums import luhn
+
 
 def _ints(digits: str) -> list[int]:
     return [ord(c) - 48 for c in digits]
@@ -28,18 +30,6 @@ def date_ok(year: int, month: int, day: int) -> bool:
 def _yymmdd_ok(yy: int, month: int, day: int, centuries: tuple[int, ...] = (1900, 2000)) -> bool:
     """A two-digit-year date that is real in one of ``centuries`` (29 February needs a leap year)."""
     return any(date_ok(c + yy, month, day) for c in centuries)
-
-
-def luhn(digits: str) -> bool:
-    """The Luhn mod-10 check over any number of digits (Swedish personnummer, Canadian SIN)."""
-    total = 0
-    for i, d in enumerate(reversed(_ints(digits))):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
 
 
 # --- United Kingdom -------------------------------------------------------------------------------

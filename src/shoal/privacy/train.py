@@ -211,8 +211,9 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     if extra:
         # A plain "sensitive" row takes the class the generated-data model finds most likely.
         base = fit(rows, labels, c=c)
-        for item, weight in extra:
-            rows.append(_features(featurizer, detect, [item.text])[0])
+        for (item, weight), row in zip(extra, _features(featurizer, detect, [item.text for item, _ in extra]),
+                                       strict=True):
+            rows.append(row)
             if item.label in CLASSES:
                 labels.append(item.label)
             elif is_sensitive_label(item.label):
