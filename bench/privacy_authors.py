@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     for i, group in enumerate(groups, 1):
         t0 = time.perf_counter()
         print(f"fold {i}/{len(groups)}: leaving out {', '.join(group)}", flush=True)
-        quiet = lambda _msg: None  # noqa: E731 - the training logs would drown the table
+        def quiet(_msg: str) -> None:  # the training logs would drown the table
+            pass
         random.seed(args.seed)
         model = T.train_model(n=args.n, seed=args.seed, written=T.written_prompts(group), log=quiet)
         head = ST.train_head(encoder, n=args.semantic_n, seed=args.seed, exclude_written=group, log=quiet)
