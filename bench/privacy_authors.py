@@ -1,6 +1,7 @@
 """Held out by author: how the full privacy scan does on hand-written prompts by authors it never saw.
 
-    python bench/privacy_authors.py [--folds 5] [--n 45000] [--semantic-n N] [--seed 7] [--out scores.jsonl]
+    python bench/privacy_authors.py [--folds 5] [--n 45000] [--semantic-n N] [--seed 7]
+                                    [--written-weight W] [--c C] [--out scores.jsonl]
                                     [--threshold T ...] [--floor F ...]
 
 The hand-written training prompts (``src/shoal/privacy/gen/written/*.jsonl``) come one file per
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=T.DEFAULT_N, help="generated prompts per training run")
     parser.add_argument("--semantic-n", type=int, default=ST.DEFAULT_N, help="generated prompts for the semantic stage")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--written-weight", type=float, default=T.WRITTEN_WEIGHT, help="as shoal.privacy.train's")
+    parser.add_argument("--c", type=float, default=T.DEFAULT_C, help="as shoal.privacy.train's")
     parser.add_argument("--threshold", type=float, nargs="*", default=[0.25, 0.3, 0.35, 0.4, 0.45, 0.5])
     parser.add_argument("--floor", type=float, nargs="*", default=[0.1, 0.2, 0.3, 1.0])
     parser.add_argument("--out", type=Path, help="write every prompt's scores here (JSON Lines)")
@@ -128,8 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         def quiet(_msg: str) -> None:  # the training logs would drown the table
             pass
         random.seed(args.seed)
-        model = T.train_model(n=args.n, seed=args.seed, written=T.written_prompts(group), log=quiet)
-        head = ST.train_head(encoder, n=args.semantic_n, seed=args.seed, exclude_written=group, log=quiet)
+        model = T.train_model(n=args.n, seed=args.seed, c=args.c, written=T.written_prompts(group),
+                              written_weight=args.written_weight, log=quiet)
+        head = ST.train_head(encoder, n=args.semantic_n, seed=args.seed, c_linear=args.c, exclude_written=group, log=quiet)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.npz"
             model.save(path)
