@@ -486,3 +486,54 @@ def test_topics_left_out_below_the_floor_are_ones_the_scan_would_not_read(seed: 
         expected = [f"topic:{t}" for t in plain] if read else []
         assert [r for r in scanner.scan(text).reasons if r.startswith("topic:")] == list(dict.fromkeys(expected))
     assert (True, True) in sides and (False, False) in sides
+
+
+# The forward patterns the name detector's reversed cue patterns replace (``names._cue_at_end``).
+_STRONG_FORWARD = re.compile(
+    r"(?:\bi am|\bi'm|\bthis is|\bdear|\bsincerely,?|\bregards,?|\bhi|\bhello|\bhey|\bthanks|\bthank you|"
+    r"\bsays|\bsaid|\basked|\btold|\bwrote|\breplied|\baccording to|\bmet|\bmeet|\bask|\btell|\bemail|"
+    r"\bcall|\bcc|\bmanager|\bboss|\bcolleague|\bcoworker|\bco-worker|\bfriend|\bwife|\bhusband|\bson|"
+    r"\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bpartner|\bproducer|\bdirector|\bdirected by|"
+    r"\bwritten by|\bby author|\bsinger|\bhired|\bfired|\bpromoted|\bpromote|\bpay|\bpaid|\bsalary of|"
+    r"\bbonus of|\breview of|\bunder)\s*[,:]?\s*$", re.IGNORECASE)
+_WEAK_FORWARD = re.compile(r"(?:\bwith|\bby|\bfor|\bto|\bfrom|\band|\bof|\binvite|\bsaw|\bsee|\bvisit|"
+                           r"\bclient|\bcustomer|\bpatient)\s*[,:]?\s*$", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reversed_cue_patterns_match_where_the_forward_search_does(seed: int) -> None:
+    rng = random.Random(seed)
+    cues = [*names._STRONG_CUES, *names._WEAK_CUES, "Sincerely", "REGARDS", "thank  you", "Co-Worker", "aſk", "İ"]
+    for _ in range(3000):
+        window = "".join(rng.choice([rng.choice(cues), rng.choice(_WORDS), rng.choice(_GAPS), ",", ":", "\n"])
+                         for _ in range(rng.randint(0, 8)))[-40:]
+        assert bool(names._CUE_STRONG.match(window[::-1])) == bool(_STRONG_FORWARD.search(window)), window
+        assert bool(names._CUE_WEAK.match(window[::-1])) == bool(_WEAK_FORWARD.search(window)), window
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_email_account_and_birth_date_searches_find_what_finditer_finds(seed: int) -> None:
+    """E-mail addresses searched for from just before each "@", account numbers and dates of birth
+    tried only where their label starts: the same matches as the pattern run over the whole text."""
+    rng = random.Random(seed)
+    bits = ["Account number: 12345678", "ACCT # 99887766", "a/c 1234567", "bank  \n account 123456789",
+            "bankaccount 1234567", "accc 1234567", "DOB: 01/02/1990", "d.o.b. 1990-01-02", "do.b 1/1/2000",
+            "born on March 3, 1980", "date of birth 3rd of May, 1990", "Geburtsdatum: 01.02.1980",
+            "fecha de nacimiento 1/2/1980", "birthday 12/12/12", "amy73@mail.com", "a.b+c@mail.co.uk", "@", "@@a.com",
+            "foo@bar", "me@" + "x" * 70 + ".com", "y" * 70 + "@ab.com", "x%y@host.org"]
+    for _ in range(30):
+        text = "".join(rng.choice(bits) + rng.choice(_GAPS) if rng.random() < 0.5 else _text(rng, 3)
+                       for _ in range(rng.randint(1, 20)))
+        emails = [(m.start(), m.end()) for m in patterns._EMAIL.finditer(text)
+                  if not patterns.reserved_email(m.group())]
+        assert [(s.start, s.end) for s in patterns.detect_email(text)] == emails
+        low = caseless(text)
+        if low is None or not patterns.digit_runs(text):
+            continue
+        bank = patterns.detect_bank(text)
+        routing = [s for s in bank if s.entity_type == "US_BANK_ROUTING"]
+        assert [(s.start, s.end) for s in bank if s.entity_type == "US_BANK_NUMBER"] == [
+            m.span(1) for m in patterns._ACCOUNT.finditer(text)
+            if not any(r.start <= m.start(1) < r.end for r in routing)]
+        assert [(s.start, s.end) for s in patterns.detect_dob(text)] == [
+            m.span(1) for m in patterns._DOB.finditer(text)]

@@ -1,4 +1,4 @@
-"""Digit-run gates shared by the digit-shaped detectors (``patterns``, ``national_ids``).
+"""Digit-run and word gates shared by the detectors (``patterns``, ``national_ids``).
 
 A detector whose every match starts at (or a fixed distance before) a run of digits needs the run
 starts only: found once per text and shared, and its pattern tried only there.
@@ -45,4 +45,16 @@ def matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re
     return out
 
 
-__all__ = ["digit_runs", "matches_at"]
+def occurrences(text: str, words: Iterable[str]) -> list[int]:
+    """Where any of ``words`` occurs in ``text`` (overlapping occurrences too), ascending, by ``str.find``:
+    the starts for ``matches_at`` of a pattern whose every match starts with one of them."""
+    found: set[int] = set()
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            found.add(i)
+            i = text.find(word, i + 1)
+    return sorted(found)
+
+
+__all__ = ["digit_runs", "matches_at", "occurrences"]

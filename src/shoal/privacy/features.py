@@ -320,8 +320,9 @@ def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
     tokens overlapping by half (text without sentence breaks)."""
     sentences: list[tuple[int, int]] = []
     start = 0
-    for i, tok in enumerate(toks):
-        if tok in _BREAKS and i + 1 - start >= MIN_SENTENCE:
+    # Only the break tokens (found in one comprehension) can end a sentence: the loop visits those alone.
+    for i in [i for i, tok in enumerate(toks) if tok in _BREAKS]:
+        if i + 1 - start >= MIN_SENTENCE:
             sentences.append((start, i + 1))
             start = i + 1
     if start < n:

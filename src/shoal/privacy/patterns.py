@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from shoal.privacy.checksums import aba_routing_valid, digits_only, iban_valid, luhn_valid, ssn_valid
-from shoal.privacy.digit_gates import digit_runs, matches_at
+from shoal.privacy.digit_gates import digit_runs, matches_at, occurrences
 from shoal.privacy.national_ids import detect_national_id
 from shoal.privacy.normalize import caseless, lowered_pattern
 from shoal.privacy.placeholders import (
@@ -48,10 +48,19 @@ _EMAIL = re.compile(
 
 
 def detect_email(text: str) -> list[Span]:
-    if "@" not in text:
-        return []
-    return [Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0) for m in _EMAIL.finditer(text)
-            if not reserved_email(m.group())]
+    spans = []
+    done = 0
+    # ``finditer``'s matches, each searched for from 64 characters before the next "@" (a match holds
+    # exactly one, after at most 64 characters of local part): no match can start earlier, and the
+    # pattern does not try every letter of a long text on the way there.
+    while (at := text.find("@", done)) >= 0:
+        m = _EMAIL.search(text, max(done, at - 64))
+        if m is None:
+            break
+        if not reserved_email(m.group()):
+            spans.append(Span(m.start(), m.end(), "EMAIL_ADDRESS", m.group(), 1.0))
+        done = m.end()
+    return spans
 
 
 # --- phone numbers --------------------------------------------------------------------------------
@@ -216,6 +225,22 @@ _ACCOUNT = re.compile(
     r"(\d(?:[ -]?\d){5,16})(?![\w-])", _I)
 
 
+_ACCOUNT_LOW = lowered_pattern(_ACCOUNT) or _ACCOUNT
+
+
+def _account_starts(low: str) -> Iterator[int]:
+    """Where an ``_ACCOUNT`` match can start in lower-cased text, ascending: at each "acc" or "a/c" (its
+    label word), after "bank" and blanks right before one. ``finditer`` tried the pattern at every
+    position of the text, and "account" is a common word in prose."""
+    for at in occurrences(low, ("acc", "a/c")):
+        blank = at
+        while blank > 0 and low[blank - 1].isspace():
+            blank -= 1
+        if blank < at and low.startswith("bank", blank - 4):
+            yield blank - 4
+        yield at
+
+
 def detect_bank(text: str) -> list[Span]:
     runs = digit_runs(text)
     if not runs:
@@ -226,11 +251,14 @@ def detect_bank(text: str) -> list[Span]:
             spans.append(Span(m.start(), m.end(), "US_BANK_ROUTING", m.group(), 0.95))
     low = caseless(text)
     # Every account match holds "account", "acct" or "a/c" in some case: "acc" or "a/c" lower-cased.
-    accounts = _ACCOUNT.finditer(text) if low is None or "acc" in low or "a/c" in low else ()
+    if low is None:
+        accounts: Iterable[re.Match[str]] = _ACCOUNT.finditer(text)
+    else:  # case-sensitively on the lower-cased text (``caseless``), tried only where a match can start
+        accounts = matches_at(_ACCOUNT_LOW, low, _account_starts(low)) if "acc" in low or "a/c" in low else ()
     for m in accounts:
         start, end = m.span(1)
         if not any(s.start <= start < s.end for s in spans):
-            spans.append(Span(start, end, "US_BANK_NUMBER", m.group(1), 0.8))
+            spans.append(Span(start, end, "US_BANK_NUMBER", text[start:end], 0.8))
     return spans
 
 
@@ -283,11 +311,15 @@ def detect_dob(text: str) -> list[Span]:
     if not _DIGIT.search(text):
         return []
     low = caseless(text)  # the same matches, case-sensitively on the lower-cased text: faster
-    found = _DOB_LOW.finditer(low) if low is not None else _DOB.finditer(text)
+    # On lower-cased text, tried only where a label starts: ``finditer`` tried every position.
+    found = matches_at(_DOB_LOW, low, occurrences(low, _DOB_STARTS)) if low is not None else _DOB.finditer(text)
     return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", text[m.start(1):m.end(1)], 0.95) for m in found]
 
 
 _DOB_LOW = lowered_pattern(_DOB) or _DOB
+# Every ``_DOB`` match starts with one of these, lower-cased ("d.o.b", "dob", "d.ob" and "do.b" are
+# the four ways to write its first label).
+_DOB_STARTS = ("dob", "d.ob", "do.b", "d.o.b", "date", "birth", "born", "geburtsdatum", "fecha")
 
 
 # --- credentials ----------------------------------------------------------------------------------

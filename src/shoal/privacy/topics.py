@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -389,6 +390,7 @@ class TopicDetector:
         self.specificity_threshold = specificity_threshold
         self._levels = levels
         self._words: dict[str, _WordEntry] = {}  # bounded: see ``_word_entry``
+        self._pairs: dict[int, dict[tuple[str, ...], int]] = {}  # by id(model): see ``_pair_rows``
 
     @classmethod
     def train(cls, seed: SeedData, *, threshold: float = 0.5, specificity_threshold: float = 0.5) -> TopicDetector:
@@ -466,15 +468,17 @@ class TopicDetector:
         cache = self._words
         entries = [cache.get(w) or self._word_entry(w) for w in unique]
         n_grams = len(frozenset().union(*[e[0] for e in entries]))
-        bigrams = list(dict.fromkeys(map("_".join, itertools.pairwise(words))))
+        # Word pairs as tuples, not joined "a_b" strings: a tuple's hash combines its words' cached
+        # hashes, where each joined string was built and hashed anew (``_pair_rows``).
+        bigrams = list(dict.fromkeys(itertools.pairwise(words)))
         norm = (len(unique) + len(bigrams) + 0.25 * n_grams) ** 0.5 or 1.0
         word_value, gram_value = 1.0 / norm, 0.5 / norm
         model = self.topic_model
         lex = _lexicon_groups(lowered, self.lexicon) if self.lexicon else []
-        bigram_index = model.row_index("b")
+        bigram_index = self._pair_rows(model)
         probs = model.row_probabilities([
             (word_value, [e[1] for e in entries if e[1] is not None]),
-            (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(e[2] for e in entries)))),
+            (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(map(itemgetter(2), entries))))),
             (word_value, [i for i in map(bigram_index.get, bigrams) if i is not None]),
             *((value, [i for i in map(model.row_index(ns).get, names) if i is not None])
               for ns, value, names in lex)])
@@ -484,17 +488,25 @@ class TopicDetector:
             return []
         if not person_found:
             spec = self.specificity_model
-            bigram_index = spec.row_index("b")
+            bigram_index = self._pair_rows(spec)
             cues = specificity_groups(text, [], lower_text=lowered)
             probs = spec.row_probabilities([
                 (word_value, [e[3] for e in entries if e[3] is not None]),
-                (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(e[4] for e in entries)))),
+                (gram_value, list(dict.fromkeys(itertools.chain.from_iterable(map(itemgetter(4), entries))))),
                 (word_value, [i for i in map(bigram_index.get, bigrams) if i is not None]),
                 *((value, [i for i in map(spec.row_index(ns).get, names) if i is not None])
                   for ns, value, names in cues)])
             if float(probs[spec.classes.index("specific")]) < self.specificity_threshold:
                 return []
         return sorted(candidates, key=lambda item: (-item[1], item[0]))
+
+    def _pair_rows(self, model: LinearModel) -> dict[tuple[str, ...], int]:
+        """``model``'s ``b`` rows keyed by the word pair (``("laying", "off")`` for ``"laying_off"``: words
+        hold no "_"), built once per model."""
+        rows = self._pairs.get(id(model))
+        if rows is None:
+            rows = self._pairs[id(model)] = {tuple(name.split("_")): i for name, i in model.row_index("b").items()}
+        return rows
 
     def _word_entry(self, word: str) -> _WordEntry:
         """A word's 4-grams (a set), and the row of its ``w`` feature and the rows of its known ``c``
