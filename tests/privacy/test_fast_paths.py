@@ -537,3 +537,18 @@ def test_email_account_and_birth_date_searches_find_what_finditer_finds(seed: in
             if not any(r.start <= m.start(1) < r.end for r in routing)]
         assert [(s.start, s.end) for s in patterns.detect_dob(text)] == [
             m.span(1) for m in patterns._DOB.finditer(text)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_name_detection_with_cues_visits_only_words_a_cue_can_reach(seed: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With name cues in the text the loop adds only the words within reach of one (``_Cues.reach``)
+    to the possible name words: the same spans as visiting every word."""
+    detector = names.NameDetector()
+    rng = random.Random(seed)
+    pool = [*_WORDS, "olga", "krylova", "dana", "whitfield", "my name is", "call me", "Patient:", "named",
+            "signed", "attn:", "višeslav", "ana", "maría", "josé"]
+    texts = [" ".join(rng.choice(pool) for _ in range(size)) for size in (3, 30, 200, 600)]
+    fast = [detector.detect(text) for text in texts]
+    monkeypatch.setattr(names._Cues, "reach", lambda self, starts: range(len(starts)))  # every word
+    assert [detector.detect(text) for text in texts] == fast

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -263,10 +264,12 @@ class NameDetector:
         cues = _Cues(text)
         any_cue = bool(cues.starts)
         firsts = self._lower_firsts(g)
-        # Without a name cue in the text, a word that is neither capitalised, an initial nor a
-        # possible lower-case first name only moves the loop on by one: visit the others alone.
-        order = range(len(toks)) if any_cue else [
-            k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
+        # A word that is neither capitalised, an initial, a possible lower-case first name nor within
+        # reach of a name cue (``_Cues.reach``: a lower-case name after "my name is") only moves the
+        # loop on by one: visit the others alone.
+        order = [k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
+        if any_cue:
+            order = sorted(set(order).union(cues.reach([t.start for t in toks])))
         i = 0  # the next word the loop may look at (a run or a name found moves it past its end)
         for k in order:
             if k < i:
@@ -448,6 +451,12 @@ class _Cues:
             found = [m.span() for m in _CUE_NAME_GATE.finditer(text)]
         self.starts = [a for a, _ in found]
         self.ends = [b for _, b in found]
+
+    def reach(self, starts: list[int]) -> Iterator[int]:
+        """The indices of the ``starts`` (ascending) where ``named_before`` may be true: it needs a gate
+        match that starts before the position and ends less than 40 characters before it."""
+        for a, b in zip(self.starts, self.ends, strict=True):
+            yield from range(bisect.bisect_right(starts, a), bisect.bisect_left(starts, b + 40))
 
     def named_before(self, pos: int) -> bool:
         """``_CUE_NAME`` matches the 40 characters before ``pos`` (a name cue ends right there)."""
