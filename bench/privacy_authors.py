@@ -1,7 +1,7 @@
 """Held out by author: how the full privacy scan does on hand-written prompts by authors it never saw.
 
     python bench/privacy_authors.py [--folds 5] [--n 45000] [--semantic-n N] [--seed 7]
-                                    [--written-weight W] [--c C] [--out scores.jsonl]
+                                    [--written-weight W] [--c C] [--models DIR] [--out scores.jsonl]
                                     [--threshold T ...] [--floor F ...]
 
 The hand-written training prompts (``src/shoal/privacy/gen/written/*.jsonl``) come one file per
@@ -40,7 +40,7 @@ from shoal.privacy import semantic_train as ST
 from shoal.privacy import train as T
 from shoal.privacy.config import PrivacyConfig
 from shoal.privacy.scanner import CONTEXTUAL, PrivacyScanner
-from shoal.privacy.semantic import SemanticStage, load_encoder
+from shoal.privacy.semantic import SemanticHead, SemanticStage, load_encoder
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Scored:
     exact: bool
     p: float
     topics: bool
+    p_linear: float  # the linear model's probability alone (single-window texts: the one window)
+    z_head: float  # the semantic head's logit on the text (to try other bands and stackers offline)
 
     def flagged(self, threshold: float, floor: float) -> bool:
         return self.exact or self.p >= threshold or (self.topics and self.p >= min(floor, threshold))
@@ -79,11 +81,15 @@ def scanner_for(model_path: Path | None, stage: SemanticStage | None) -> Privacy
 
 def score(scanner: PrivacyScanner, items: Iterable[T.Labelled]) -> list[Scored]:
     out = []
+    stage = scanner.semantic_stage()
     for item in items:
         spans, verdict, topics, _org = scanner._detect_all(item.text)
         exact = any(s.entity_type not in CONTEXTUAL for s in spans)
+        linear = scanner.model_verdict(item.text, spans, semantic=False)
+        z = stage.head.head_logit(stage.embed(item.text)) if stage is not None else 0.0
         out.append(Scored(item.source, item.category, T.is_sensitive_label(item.label), exact,
-                          verdict.p_sensitive if verdict else 0.0, bool(topics)))
+                          verdict.p_sensitive if verdict else 0.0, bool(topics),
+                          linear.p_sensitive if linear else 0.0, z))
     return out
 
 
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threshold", type=float, nargs="*", default=[0.25, 0.3, 0.35, 0.4, 0.45, 0.5])
     parser.add_argument("--floor", type=float, nargs="*", default=[0.1, 0.2, 0.3, 1.0])
     parser.add_argument("--out", type=Path, help="write every prompt's scores here (JSON Lines)")
+    parser.add_argument("--models", type=Path, help="keep each fold's two models in this folder and reuse those "
+                        "already there (same folds, same settings: score other code without retraining)")
     args = parser.parse_args(argv)
     # The semantic head's solver stops at its iteration cap on purpose (as in semantic_train): say nothing.
     warnings.filterwarnings("ignore", message="Stochastic Optimizer")
@@ -125,18 +133,28 @@ def main(argv: list[str] | None = None) -> None:
     held: list[Scored] = []
     inside: list[Scored] = []
     groups = folds(list(by_source), args.folds, args.seed)
+    if args.models:
+        args.models.mkdir(parents=True, exist_ok=True)
+        record = args.models / "folds.json"
+        if record.exists() and json.loads(record.read_text()) != groups:
+            raise SystemExit(f"{record} holds other folds (the written files changed): use another --models folder")
+        record.write_text(json.dumps(groups))
     for i, group in enumerate(groups, 1):
         t0 = time.perf_counter()
         print(f"fold {i}/{len(groups)}: leaving out {', '.join(group)}", flush=True)
         def quiet(_msg: str) -> None:  # the training logs would drown the table
             pass
-        random.seed(args.seed)
-        model = T.train_model(n=args.n, seed=args.seed, c=args.c, written=T.written_prompts(group),
-                              written_weight=args.written_weight, log=quiet)
-        head = ST.train_head(encoder, n=args.semantic_n, seed=args.seed, c_linear=args.c, exclude_written=group, log=quiet)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "model.npz"
-            model.save(path)
+            folder = args.models or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            path, head_path = folder / f"fold{i}-model.npz", folder / f"fold{i}-head.npz"
+            if not (path.exists() and head_path.exists()):
+                random.seed(args.seed)
+                T.train_model(n=args.n, seed=args.seed, c=args.c, written=T.written_prompts(group),
+                              written_weight=args.written_weight, log=quiet).save(path)
+                ST.train_head(encoder, n=args.semantic_n, seed=args.seed, c_linear=args.c, exclude_written=group,
+                              log=quiet).save(head_path)
+            head = SemanticHead.from_bytes(head_path.read_bytes(), source=str(head_path))
             scanner = scanner_for(path, SemanticStage(head, encoder))
             items = [item for source in group for item in by_source[source]]
             held += score(scanner, items)
