@@ -30,7 +30,7 @@ MODELS = {
 }
 USER = [{"role": "user", "content": "Name a colour."}]
 SECRET = [{"role": "user", "content": "Email jane.doe@examplemail.com her new salary: 120000 EUR, IBAN "
-                                      "DE89370400440532013000."}]
+                                      "DE75512108001245126199."}]
 
 
 def _post(live: Live, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -26,7 +26,7 @@ def test_sensitive_prompt_is_served_self_hosted_and_the_header_says_why(tmp_path
         sensitive = client.chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content":
                                      "Email jane.doe@examplemail.com her new salary: 120000 EUR, IBAN "
-                                     "DE89370400440532013000."}])
+                                     "DE75512108001245126199."}])
         record = live.store.get_request(sensitive.headers["x-shoal-request-id"])
     assert plain.headers["x-shoal-model"] == "frontier"
     assert plain.parse().choices[0].message.content == "external answer"

@@ -536,7 +536,7 @@ def test_email_account_and_birth_date_searches_find_what_finditer_finds(seed: in
             m.span(1) for m in patterns._ACCOUNT.finditer(text)
             if not any(r.start <= m.start(1) < r.end for r in routing)]
         assert [(s.start, s.end) for s in patterns.detect_dob(text)] == [
-            m.span(1) for m in patterns._DOB.finditer(text)]
+            m.span(1) for m in patterns._DOB.finditer(text) if not patterns.placeholder_dob(m.group(1))]
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from shoal.privacy.addresses import AddressDetector
+from shoal.privacy.patterns import PATTERN_DETECTORS
 from shoal.privacy.placeholders import (
+    documented_iban,
     documented_test_card,
     fictional_phone,
+    nobodys_ip,
     placeholder_address,
     placeholder_secret,
     reserved_email,
@@ -84,3 +88,74 @@ def test_stock_placeholder_people_are_no_person(scanner: PrivacyScanner) -> None
     assert placeholder_name("John Doe") and placeholder_name("Max Mustermann") and not placeholder_name("John Dorr")
     spans = scanner.detect_pii("Jane Doe and Richard Roe are the usual placeholder names; ask Dana Whitfield")
     assert [s.text for s in spans if s.entity_type == "PERSON"] == ["Dana Whitfield"]
+
+
+@pytest.mark.parametrize(("value", "after", "nobodys"), [
+    ("10.0.0.12", "", True), ("172.17.0.3", "", True), ("192.168.1.20", "", True), ("127.0.0.1", ":5432", True),
+    ("0.0.0.0", "", True), ("192.0.2.10", "", True), ("198.51.100.14", "", True), ("203.0.113.45", "", True),
+    ("2001:db8::1", "", True), ("1.1.1.1", "", True), ("8.8.4.4", "", True), ("100.64.0.0", "/10", True),
+    ("84.23.101.0", "/24", True),
+    ("84.23.101.7", "", False), ("2a03:2880:f12f:83::25de", "", False), ("91.198.174.192", " ", False)])
+def test_ip_addresses_that_name_no_host_on_the_internet(value: str, after: str, nobodys: bool) -> None:
+    assert nobodys_ip(value, after) is nobodys
+
+
+def test_documented_example_ibans_only() -> None:
+    assert documented_iban("DE89 3704 0044 0532 0130 00") and documented_iban("gb82west12345698765432")
+    assert not documented_iban("DE75 5121 0800 1245 1261 99")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Formato de teléfono español para validar: +34 612 345 678", False),
+    ("Welches Telefonnummernformat ist Standard? 030 12345678", False),
+    ("Dados de teste: CPF 000.000.000-00", False),
+    ("Call Maria on +34 612 345 678 about her results", True),  # a made-up number without a format cue still counts
+    ("Format for Danish numbers? Mine is +45 28 91 40 77", True),  # no counting run: a real-looking number
+])
+def test_counting_numbers_are_format_examples_only_beside_format_words(text: str, found: bool) -> None:
+    assert bool(PATTERN_DETECTORS["PHONE_NUMBER"](text)) is found
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ('conn = psycopg.connect(host="db", user="app", password=password)', None),
+    ("password = var.db_password", None),
+    ("If a password was posted in a Slack channel, rotate it?", None),
+    ("stripe.api_key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'  # from Stripe's docs", None),
+    ("STRIPE_KEY=sk_test_xxxxxxxxxxxxxxxx", None),
+    ('password = "password"', "password"),  # a literal: the (bad) password itself
+    ("my password is password", "password"),
+    ("db_password=hunter2", "hunter2"),
+    ("POSTGRES_PASSWORD=s3cr3tPass", "s3cr3tPass"),  # an environment file's prefixed name
+    ("aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYzzzKEY", "wJalrXUtnFEMIK7MDENGbPxRfiCYzzzKEY"),
+])
+def test_variables_and_documented_keys_are_not_secrets(text: str, secret: str | None) -> None:
+    values = [s.text for s in PATTERN_DETECTORS["CREDENTIAL"](text)]
+    assert values == ([secret] if secret else [])
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Date of birth: 01/01/1970 (sample record)", False),
+    ("DOB 1900-01-01", False),
+    ("Date of birth: 03/11/1984", True),
+])
+def test_placeholder_dates_of_birth(text: str, found: bool) -> None:
+    assert bool(PATTERN_DETECTORS["DATE_OF_BIRTH"](text)) is found
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("remitente Fulano de Tal, Calle Falsa 123, Springfield", None),
+    ("Testgegevens: Jan Jansen, Teststraat 1, 1234 AB Teststad", None),
+    ("Sherlock lives at 221B Baker Street, London", None),
+    ('How do you write the date "30 April 2026" in Danish?', None),
+    ("Rezept für 4 Personen auf 9 umrechnen", None),
+    ("exp 12/34, CVC 123, and asserts the charge", None),
+    ("Example values: ALT 88, AST 61, GGT 140.", None),
+    ("con IVA al 22 %", None),
+    ("Protagonist: Dr. Amara Nwachukwu, 41, a cardiologist", None),
+    ("Send it to 12 Elm Street, Springfield", "12 Elm Street, Springfield"),
+    ("Sie wohnt in der Hauptstraße 12, 10115 Berlin", "Hauptstraße 12, 10115 Berlin"),
+    ("Martin Luther King Dr 45", "Martin Luther King Dr 45"),
+])
+def test_placeholder_addresses_and_what_is_not_an_address(text: str, address: str | None) -> None:
+    found = [s.text for s in AddressDetector().detect(text)]
+    assert found == ([address] if address else [])

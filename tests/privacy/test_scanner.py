@@ -54,7 +54,7 @@ def test_levels_per_finding_are_configurable() -> None:
     # The model off: its own finding (model:*) has its own level (privacy.model.level).
     scanner = PrivacyScanner(PrivacyConfig(levels={"IP_ADDRESS": "internal", "CREDENTIAL": "restricted"},
                                            topics={"enabled": False}, model={"enabled": False}))  # type: ignore[arg-type]
-    assert scanner.scan("blocked from 10.1.2.3").level == "internal"
+    assert scanner.scan("blocked from 84.23.101.7").level == "internal"
     assert scanner.scan("password: hunter2xyz").level == "restricted"
 
 

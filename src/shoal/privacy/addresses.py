@@ -111,6 +111,46 @@ def _has_type(words: str) -> bool:
     return any(_is_street_word(w) for w in re.split(r"[ -]", words))
 
 
+# Words that make "number, words, number" a date, a quantity or a measurement, not a street without a
+# type word ("30 April 2026", "4 Personen auf 9", "500 g Nudeln 400"): month names and the function
+# words of the languages whose streets the detector knows (English ones are in ``_STOP_WORDS``).
+_UNTYPED_NOT_STREET = frozenset("""january february march april may june july august september october november
+december januar februar märz juni juli oktober dezember janvier février mars avril mai juin juillet août septembre
+octobre novembre décembre enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre januari februari maart mei augustus
+auf für mit und oder der die das dem ein eine von bei nach pro je et ou le les du pour avec par sur los las
+del con por para per su gli een het met voor op aan ao com""".split())  # noqa: SIM905
+
+
+def _acronyms(words: str) -> bool:
+    """Only short all-capital words ("CVC", "AST", "IVA"): lab values, card fields, taxes — not a street."""
+    parts = [w.rstrip(".,") for w in words.split(" ") if w]
+    return bool(parts) and all(2 <= len(w) <= 4 and w.isupper() and w.isalpha() for w in parts)
+
+
+# Type words that are also a title or a preposition where they stand: "Dr. Amara Osei, 41" (a doctor,
+# not a drive: "Dr"/"St" as a type end the name, "Martin Luther King Dr"); "IVA al 22" (Italian "at
+# the"): Polish "al."/"ul." come first.
+_TITLE_TYPES = frozenset({"dr", "st"})
+_LEADING_ONLY_TYPES = frozenset({"al", "ul"})
+
+
+def _named_street(words: str) -> bool:
+    """A name with a street-type word that names a street: not a lone type word ("Route 17"), a title
+    in front of a person's name, or "al"/"ul" anywhere but first."""
+    parts = [w for w in re.split(r"[ -]", words) if w]
+    if len(parts) == 1:  # one word: a compound street name ("Hauptstraße"), not a type word alone
+        return bool(_SUFFIX_MORPHEMES.search(parts[0])) and not _TYPE_WORD.match(parts[0])
+    for i, w in enumerate(parts):
+        if not _is_street_word(w):
+            continue
+        bare = w.lower().rstrip(".")
+        if (bare in _TITLE_TYPES and i < len(parts) - 1) or (bare in _LEADING_ONLY_TYPES and i > 0):
+            continue
+        return True
+    return False
+
+
 def _capitalised(words: str) -> bool:
     """Street names are capitalised, apart from particles and street-type words ("rue des Lilas", "ul.")."""
     parts = [w for w in re.split(r"[ -]", words) if w]
@@ -174,7 +214,8 @@ class AddressDetector:
                 continue
             end = m.start(2) + len(words)
             if m.group(3) and words == m.group(2) and not any(
-                    w.lower() in _STOP_WORDS for w in words.split(" ")):
+                    w.lower() in _STOP_WORDS or w.lower() in _UNTYPED_NOT_STREET for w in words.split(" ")) and not (
+                    _acronyms(words)):
                 cores.append((m.start(), m.end(), 0.9))  # number, street, number
             elif _has_type(words) and " " in words:
                 cores.append((m.start(), _end_of_type(text, m.start(2), words), 0.9))
@@ -191,7 +232,7 @@ class AddressDetector:
                 continue
             start = m.start(1) + (len(m.group(1)) - len(words))
             cue = bool(_CUE.search(text[max(0, start - 40):start]))
-            if _has_type(words) or cue:
+            if _named_street(words) or cue:
                 cores.append((start, m.end(), 0.85 if cue else 0.8))
 
     @staticmethod

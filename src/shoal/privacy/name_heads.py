@@ -32,7 +32,7 @@ kingdom province county district
 corporation company airlines airways motors studios pictures gazette journal magazine hotel restaurant cafe café brewery winery
 bahnhof hauptbahnhof platz strasse straße kirche dom schloss brücke gare musée rue château église
 estación museo plaza iglesia catedral stazione chiesa duomo estação igreja museu
-""".split())
+""".split())  # noqa: SIM905
 
 # A common noun right after a capitalised phrase makes the phrase an eponym: "the Monty Hall problem".
 # Nouns that also follow a person's name in a private matter ("Anna Weber test results", "... review",
@@ -43,7 +43,7 @@ laws principle constant distribution estimator estimation algorithm transform tr
 series syndrome curve criterion diagram cycle machine doctrine manoeuvre maneuver reflex
 classification notation matrix filter fallacy experiment coefficient formula integral operator
 sequence spiral cipher encoding dilemma razor wager prize medal lecture lectures institute
-""".split())
+""".split())  # noqa: SIM905
 
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _NEXT_WORD = re.compile(r"[\s-]*([^\W\d_]+)")

@@ -17,8 +17,13 @@ from shoal.privacy.digit_gates import digit_runs, matches_at, occurrences
 from shoal.privacy.national_ids import detect_national_id
 from shoal.privacy.normalize import caseless, lowered_pattern
 from shoal.privacy.placeholders import (
+    counting_number,
+    documented_iban,
     documented_test_card,
     fictional_phone,
+    format_cue,
+    nobodys_ip,
+    placeholder_dob,
     placeholder_secret,
     reserved_email,
 )
@@ -113,7 +118,7 @@ def detect_phone(text: str) -> list[Span]:
             continue
         if not separated and not has_plus and not context:
             continue
-        if fictional_phone(raw):
+        if fictional_phone(raw) or (counting_number(digits) and format_cue(text)):
             continue
         score = 0.9 if (has_plus or context) else 0.6
         spans.append(Span(m.start(), m.start() + len(raw), "PHONE_NUMBER", raw, score))
@@ -211,7 +216,7 @@ def detect_iban(text: str) -> list[Span]:
                 raw = ""
                 break
             raw = raw[:cut]
-        if raw:
+        if raw and not documented_iban(raw):
             spans.append(Span(m.start(), m.start() + len(raw), "IBAN_CODE", raw, 1.0))
     return spans
 
@@ -292,6 +297,8 @@ def detect_ip(text: str) -> list[Span]:
                 ipaddress.ip_address(candidate)
             except ValueError:
                 continue
+            if nobodys_ip(candidate, text[m.end():m.end() + 4]):
+                continue
             spans.append(Span(m.start(), m.end(), "IP_ADDRESS", candidate, 0.95))
     return spans
 
@@ -313,7 +320,8 @@ def detect_dob(text: str) -> list[Span]:
     low = caseless(text)  # the same matches, case-sensitively on the lower-cased text: faster
     # On lower-cased text, tried only where a label starts: ``finditer`` tried every position.
     found = matches_at(_DOB_LOW, low, occurrences(low, _DOB_STARTS)) if low is not None else _DOB.finditer(text)
-    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", text[m.start(1):m.end(1)], 0.95) for m in found]
+    return [Span(m.start(1), m.end(1), "DATE_OF_BIRTH", text[m.start(1):m.end(1)], 0.95) for m in found
+            if not placeholder_dob(m.group(1))]
 
 
 _DOB_LOW = lowered_pattern(_DOB) or _DOB
@@ -338,9 +346,10 @@ _KEY_FORMATS = re.compile(
     r")(?![\w-])")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)",
                           re.DOTALL)
-# "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X".
+# "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X"; a prefixed name as in
+# environment files and configs ("POSTGRES_PASSWORD=...", "aws_secret_access_key = ...").
 _KEYED_SECRET = re.compile(
-    r"\b(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
+    r"\b(?:[A-Za-z0-9]+[_.-])*(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
     r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
     r"(?:[ \t]+(?:is|was))?[ \t]*(?::|=|is\b|was\b)[ \t]*[\"']?([^\s\"',;]{4,200})", _I)  # same line only
 _BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
@@ -378,6 +387,8 @@ def detect_credentials(text: str) -> list[Span]:
             value = text[start:end]
             if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value) or placeholder_secret(value):
                 continue
+            if _named_variable(value, where[m.start():start]):
+                continue
             spans.append(Span(start, end, "CREDENTIAL", value, score))
     return spans
 
@@ -400,6 +411,22 @@ _NOT_A_SECRET = frozenset({
 
 # A value that names where the secret lives instead of holding it: an env-var or template reference,
 # a function call or attribute of code ("os.getenv(...)", "${DB_PASSWORD}", "{{ secret }}", "<token>").
+# A value that is itself a variable named for a secret ("password=password)", "password = var.db_password",
+# "pwd: db_pass"): code passing a secret along, not the secret. After "is"/"was" a lower-case past
+# participle is prose ("the password was posted in Slack").
+_SECRET_VARIABLE = re.compile(r"(?=[A-Za-z_])[\w.]*(?:pass|pwd|secret|token|key)[\w.]*[);,]*", _I)
+_PARTICIPLE = re.compile(r"[a-z]{3,}ed")
+
+
+def _named_variable(value: str, label: str) -> bool:
+    """``value`` after ``label`` (the keyed pattern's text up to the value) is a variable or prose, not a secret."""
+    if label.endswith(("'", '"')):
+        return False  # a string literal: the value itself
+    if label.rstrip(" \t").lower().endswith((" is", " was")):
+        return bool(_PARTICIPLE.fullmatch(value))
+    return bool(_SECRET_VARIABLE.fullmatch(value)) and not any(ch.isdigit() for ch in value)
+
+
 _REFERENCE = re.compile(r"\$\{?[A-Za-z_]|\{\{|%\(|<[A-Za-z_ -]+>?$|(?:os|process|self|settings|config|env|environ|"
                         r"request|args|kwargs|vault|secrets?)[.\[(]|[A-Za-z_][\w.]*\(", _I)
 

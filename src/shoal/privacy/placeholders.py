@@ -10,11 +10,24 @@ benchmark; each rule is a published reservation:
   Administrator), the unassigned area code 555, and Ofcom's drama ranges for the UK (``07700 900xxx``,
   ``020 7946 0xxx``, ``01632 960xxx``, ``0113-0191 496/498 0xxx`` …);
 - payment cards: the test card numbers that card networks and processors publish for integration
-  testing (4242 4242 4242 4242, 4111 1111 1111 1111 …);
-- credentials: the example keys in AWS's documentation, values that end in ``EXAMPLE``/``EXAMPLEKEY``,
-  and placeholder values (``changeme``, ``your-api-key-here``, ``xxxx``, ``PASSWORD`` in capitals as in
-  ``postgres://USER:PASSWORD@HOST/DB``);
-- addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``;
+  testing (4242 4242 4242 4242, 4111 1111 1111 1111 …); IBANs: the example IBANs of the SWIFT IBAN
+  registry and of banks' and standards' documentation (``DE89 3704 0044 0532 0130 00``,
+  ``GB82 WEST 1234 5698 7654 32`` …);
+- IP addresses that name no host on the internet: private, loopback, link-local, shared and the
+  documentation ranges (RFC 1918, 6598, 5737, 3849: ``ipaddress``'s ``is_global`` is false), a network
+  written with its prefix length (``10.0.0.0/8``), and the public DNS resolvers everyone quotes
+  (1.1.1.1, 8.8.8.8, 9.9.9.9 …) — a service's address, not a person's;
+- phone numbers written as one repeated digit, or as a counting sequence (``+34 612 345 678``,
+  ``030 12345678``, ``01 23 45 67 89``) in a text about formats or examples — the way formats are shown;
+- credentials: the example keys in AWS's and Stripe's documentation, values that end in
+  ``EXAMPLE``/``EXAMPLEKEY``, placeholder values (``changeme``, ``your-api-key-here``, ``xxxx``,
+  ``PASSWORD`` in capitals as in ``postgres://USER:PASSWORD@HOST/DB``) and a key format's prefix
+  followed by filler (``sk_test_xxxxxxxx``, ``ghp_XXXX…``);
+- addresses: the placeholder towns ``Anytown``/``Anycity`` and Germany's ``Musterstadt``/``Musterstraße``,
+  the placeholder streets of other languages' forms and docs (``Calle Falsa 123``, ``Rua Exemplo``,
+  ``rue de l'Exemple``, ``ul. Przykładowa``, ``Voorbeeldstraat``, ``Teststraat``, ``123 Fake Street``)
+  and famous addresses of fiction (``221B Baker Street``, ``742 Evergreen Terrace``, ``4 Privet Drive``);
+- dates of birth: the Unix epoch and the other stock blanks of sample records (01/01/1970, 01/01/1900);
 - national identity numbers: the examples the issuing authorities and the schemes' reference
   descriptions print (HMRC's ``QQ 12 34 56 A``, the NHS test range 999 000 0000–999 999 9999,
   Skatteverket's Tolvan Tolvansson 19121212-1212 …; sources beside each value below);
@@ -27,11 +40,15 @@ not matched: every rule is an exact reservation, not a similarity.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from shoal.privacy.checksums import digits_only
 
 _RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+# The words other languages' documentation uses as its example.com (a convention, not an RFC reservation).
+_EXAMPLE_DOMAIN_WORDS = frozenset({"exemple", "beispiel", "ejemplo", "esempio", "voorbeeld", "exemplo", "przyklad",
+                                   "exempel", "eksempel", "esimerkki"})
 _RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 
 
@@ -39,6 +56,9 @@ def reserved_email(value: str) -> bool:
     """An address at a domain reserved for documentation (RFC 2606 / 6761)."""
     domain = value.rsplit("@", 1)[-1].lower().rstrip(".")
     if domain.rsplit(".", 1)[-1] in _RESERVED_TLDS:
+        return True
+    labels = domain.split(".")
+    if len(labels) >= 2 and labels[-2] in _EXAMPLE_DOMAIN_WORDS:
         return True
     return any(domain == d or domain.endswith("." + d) for d in _RESERVED_DOMAINS)
 
@@ -50,10 +70,35 @@ _UK_DRAMA = (("07700900", 3), ("01632960", 3), ("02079460", 3), ("02896496", 3),
              ("01614960", 3), ("01914980", 3), ("08081570", 3), ("09098790", 3), ("03069990", 3))
 
 
+_COUNTING = ("012345", "123456", "234567", "345678", "456789")
+
+
+def counting_number(digits: str) -> bool:
+    """Digits holding a counting run of six or more (``612 345 678``, ``1234 5678``): how documentation
+    shows a number's format — and how people make up a number, so this counts only beside words about
+    formats or examples (``format_cue``). About one random ten-digit number in 30,000 holds such a run."""
+    return any(run in digits for run in _COUNTING)
+
+
+_FORMAT_CUE = re.compile(
+    r"(?:\w*format\w*|formato|formaat|regexp?|regul[aä]r\w* (?:expression|ausdruck)|valid\w*|validar|walidac\w*|"
+    r"examples?|e\.g\.|samples?|dummy|fake|placeholder|mock|fictional|test ?(?:data|number|phone|value)s?|"
+    r"testdaten|testgegevens|testdata|dane testowe|datos de prueba|beispiel\w*|ejemplo|exemple|esempio|voorbeeld\w*|"
+    r"exemplo|przyk[lł]ad\w*|exempel)\b", re.IGNORECASE)
+
+
+def format_cue(text: str) -> bool:
+    """The text talks about a format or an example (``+34 612 345 678`` is then a format example)."""
+    return bool(_FORMAT_CUE.search(text))
+
+
 def fictional_phone(value: str) -> bool:
-    """A number from a range reserved for fiction and examples (NANP 555-01xx, area code 555, Ofcom drama)."""
+    """A number from a range reserved for fiction and examples (NANP 555-01xx, area code 555, Ofcom
+    drama), or one digit repeated (``000.000.000-00``)."""
     digits = digits_only(value)
-    if digits.startswith("1") and len(digits) == 11:
+    if len(digits) >= 7 and len(set(digits)) == 1:
+        return True
+    if digits.startswith("1") and len(digits) in (8, 11):  # "+1 555 0100": the country code before a local number
         digits = digits[1:]
     if len(digits) == 7:
         return digits.startswith("55501")
@@ -79,8 +124,49 @@ def documented_test_card(value: str) -> bool:
     return digits_only(value) in _TEST_CARDS
 
 
+# Example IBANs: the SWIFT IBAN registry's per-country examples, repeated in banks' and standards'
+# documentation and in every IBAN tutorial (each passes the mod-97 check, as a real one would).
+_DOCUMENTED_IBANS = frozenset({
+    "DE89370400440532013000", "GB82WEST12345698765432", "GB29NWBK60161331926819", "FR1420041010050500013M02606",
+    "FR7630006000011234567890189", "ES9121000418450200051332", "IT60X0542811101000000123456", "NL91ABNA0417164300",
+    "BE68539007547034", "CH9300762011623852957", "AT611904300234573201", "PL61109010140000071219812874",
+    "SE4550000000058398257466", "DK5000400440116243", "NO9386011117947", "FI2112345600000785",
+    "PT50000201231234567890154", "IE29AIBK93115212345678", "LU280019400644750000", "GR1601101250000000012300695",
+    "CZ6508000000192000145399", "HU42117730161111101800000000", "GB33BUKB20201555555555", "NL02ABNA0123456789",
+    "DE02120300000000202051", "BE71096123456769", "CH5604835012345678009",
+})
+
+
+def documented_iban(value: str) -> bool:
+    """An IBAN printed as the example in the IBAN registry and in documentation."""
+    return value.replace(" ", "").upper() in _DOCUMENTED_IBANS
+
+
+# Anycast addresses of the public DNS resolvers (Cloudflare, Google, Quad9, OpenDNS, Level 3).
+_PUBLIC_RESOLVERS = frozenset({"1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4", "9.9.9.9", "149.112.112.112",
+                               "208.67.222.222", "208.67.220.220", "4.2.2.2", "4.2.2.1", "2606:4700:4700::1111",
+                               "2001:4860:4860::8888", "2001:4860:4860::8844"})
+
+
+def nobodys_ip(value: str, after: str = "") -> bool:
+    """An IP address that identifies no one: not globally routable (private, loopback, link-local,
+    shared, documentation ranges), a network written with its prefix length (``after`` starts with
+    ``/24``), or a public DNS resolver's address."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not ip.is_global or value in _PUBLIC_RESOLVERS or bool(_PREFIX_LENGTH.match(after))
+
+
+_PREFIX_LENGTH = re.compile(r"/\d{1,3}\b")
+
 _AWS_EXAMPLES = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                           "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE"})
+                           "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE",
+                           # Stripe's API reference has shown these test-mode keys to every reader for years.
+                           "sk_test_4eC39HqLyjWDarjtT1zdp7dc", "pk_test_TYooMQauvdEDq54NiTphI7jx"})
+# A key format's prefix and then filler instead of the key: "sk_test_xxxxxxxx", "ghp_XXXX…", "sk-…****".
+_FILLED_PREFIX = re.compile(r"[A-Za-z]{2,12}(?:[_-](?:live|test|proj|ant|pat))?[_-](?:[xX]{4,}|\*{4,}|\.{3,}|0{8,}|<[^<>]*>)")
 _PLACEHOLDER_VALUE = re.compile(
     r"your[-_ ]?(?:api[-_ ]?)?(?:key|token|secret|password|pass|pw|pwd|user(?:name)?)(?:[-_ ]here)?|"
     r"[a-z0-9_-]*[-_ ]here|x{3,}|\*{3,}|\.{3}|changeme|change[-_]me|changeit|"
@@ -94,21 +180,38 @@ _CAPS_PLACEHOLDERS = frozenset({"PASSWORD", "PASS", "PASSWD", "PWD", "USER", "US
 
 def placeholder_secret(value: str) -> bool:
     """A credential value that documentation uses as an example or a blank to fill in."""
-    v = value.strip("'\"`")
-    if v in _AWS_EXAMPLES or v.endswith(("EXAMPLE", "EXAMPLEKEY")):
+    v = value.strip("'\"`").rstrip(".,;:!?")  # sentence punctuation after the value is not part of it
+    if v in _AWS_EXAMPLES or v.endswith(("EXAMPLE", "EXAMPLEKEY")) or _FILLED_PREFIX.fullmatch(v):
         return True
     if _CAPS_WORD.fullmatch(v) and v in _CAPS_PLACEHOLDERS:
         return True
     return bool(_PLACEHOLDER_VALUE.fullmatch(v.lower()))
 
 
-_PLACEHOLDER_TOWN = re.compile(r"\b(?:any ?town|any ?city|anystate|musterstadt|musterstra(?:ß|ss)e|musterhausen)\b",
-                               re.IGNORECASE)
+_PLACEHOLDER_TOWN = re.compile(
+    r"\b(?:any ?town|any ?city|anystate|musterstadt|musterstra(?:ß|ss)e|musterhausen|beispielstra(?:ß|ss)e|"
+    r"calle falsa|fake (?:street|st|road|avenue|lane)|example (?:street|st|road|avenue|lane)|"
+    r"sample (?:street|st|road|avenue)|rua (?:de )?exemplo|rue de l['’]exemple|rue exemple|via esempio|"
+    r"ul\. ?przyk[lł]adowa|przyk[lł]adowa|voorbeeldstraat|teststraat|teststra(?:ß|ss)e|testgatan|testvej|"
+    r"221 ?b,? baker street|742 evergreen terrace|4,? privet drive|12 grimmauld place|124 conch street|"
+    r"31 spooner street|1313 mockingbird lane|0001 cemetery lane)\b", re.IGNORECASE)
 
 
 def placeholder_address(value: str) -> bool:
-    """A postal address in a placeholder town or street (``123 Main St, Anytown``, ``Musterstraße 1``)."""
+    """A postal address in a placeholder town or street (``123 Main St, Anytown``, ``Musterstraße 1``,
+    ``Calle Falsa 123``) or a famous address of fiction (``221B Baker Street``)."""
     return bool(_PLACEHOLDER_TOWN.search(value))
+
+
+# The Unix epoch and the other stock blanks of sample records, in the usual orders.
+_PLACEHOLDER_DOB = re.compile(r"(?:0?1[/.-]0?1[/.-](?:1970|1900|2000)|(?:1970|1900|2000)-0?1-0?1|"
+                              r"jan(?:uary)?\.? 1(?:st)?,? (?:1970|1900)|1(?:st)? jan(?:uary)?\.?,? (?:1970|1900))",
+                              re.IGNORECASE)
+
+
+def placeholder_dob(value: str) -> bool:
+    """A date of birth that sample records use as a blank (1 January 1970, the Unix epoch, or 1900)."""
+    return bool(_PLACEHOLDER_DOB.fullmatch(value.strip()))
 
 
 _PLACEHOLDER_NAMES = frozenset({

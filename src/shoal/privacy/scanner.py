@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from shoal.privacy.addresses import AddressDetector
 from shoal.privacy.config import PrivacyConfig
+from shoal.privacy.name_heads import names_a_thing
 from shoal.privacy.names import NameDetector
 from shoal.privacy.normalize import normalize
 from shoal.privacy.patterns import PATTERN_DETECTORS
-from shoal.privacy.name_heads import names_a_thing
 from shoal.privacy.placeholders import placeholder_name
 from shoal.privacy.public_names import is_public_name
 from shoal.privacy.types import DocLabel, Level, Sensitivity, Span, level_rank
