@@ -159,3 +159,21 @@ def test_placeholder_dates_of_birth(text: str, found: bool) -> None:
 def test_placeholder_addresses_and_what_is_not_an_address(text: str, address: str | None) -> None:
     found = [s.text for s in AddressDetector().detect(text)]
     assert found == ([address] if address else [])
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("My password for everything is Biscuit1987! (my dog's name)", "Biscuit1987"),
+    ("A minha password do Moodle da faculdade é Benfica_1904 e não consigo entrar", "Benfica_1904"),
+    ("Passordet til felles-Wi-Fi på kontoret er Fjordbris#2025, skal vi bytte det?", "Fjordbris#2025"),
+    ("le code de la porte du local serveur à Lyon c'est 7720B et celui du parking", "7720B"),
+    ("Il codice della cassaforte in negozio è 58-21-96, scrivilo nelle istruzioni", "58-21-96"),
+    ("the password is too short", None),  # prose: no digit or symbol in the word after the verb
+    ("Your password is at least 12 characters", None),
+    ("Die PIN ist 4 Stellen lang", None),
+    ("The PIN for the demo account is 0000", None),  # one repeated digit: a blank
+    ("Write a pre-commit hook that blocks strings like -----BEGIN PRIVATE KEY-----.", None),  # a marker, no key
+    ('Firebase config has apiKey: "AIza..." — is that a secret?', None),
+])
+def test_secrets_named_in_a_sentence(text: str, secret: str | None) -> None:
+    values = {s.text for s in PATTERN_DETECTORS["CREDENTIAL"](text)}
+    assert values == ({secret} if secret else set())

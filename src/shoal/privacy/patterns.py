@@ -344,14 +344,29 @@ _KEY_FORMATS = re.compile(
     r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWT
     r")(?![\w-])")
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)",
-                          re.DOTALL)
+# A key block with a body (header lines such as "Proc-Type:" may come first; in JSON the line breaks are
+# written "\\n"): the bare marker, as in
+# "block commits containing -----BEGIN PRIVATE KEY-----", is no key.
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----(?:\s|\\n)*(?:[A-Za-z-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{16}"
+                          r".*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)", re.DOTALL)
 # "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X"; a prefixed name as in
 # environment files and configs ("POSTGRES_PASSWORD=...", "aws_secret_access_key = ...").
 _KEYED_SECRET = re.compile(
-    r"\b(?:[A-Za-z0-9]+[_.-])*(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
+    r"\b(?:[a-z0-9]+[_.-])*(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
     r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
     r"(?:[ \t]+(?:is|was))?[ \t]*(?::|=|is\b|was\b)[ \t]*[\"']?([^\s\"',;]{4,200})", _I)  # same line only
+# A secret named in a sentence, in the languages the scan knows: "the password for everything is
+# Biscuit1987!", "A minha password do Moodle é Benfica_1904", "Passordet til Wi-Fi er Fjordbris#2025",
+# "le code de la porte c'est 7720B". Up to six words may stand between the name and the verb; the
+# value must look like a secret (a digit or a symbol in it: "the password is too short" is prose).
+_NAMED_SECRET = re.compile(
+    r"\b(?:master |wi-?fi |wlan |admin |root )?(?:password|passwort|kennwort|passcode|passphrase|mot de passe|mdp|"
+    r"contrase[ñn]a|senha|palavra-passe|wachtwoord|l[öo]senord|passord|adgangskode|has[łl]o|salasana|pin|pin-code|"
+    r"pincode|pin code|code pin|c[óo]digo pin|(?:door|gate|safe|alarm|wi-?fi|entry|access) code|t[üu]rcode|"
+    r"code (?:de la porte|du portail|d['’]acc[èe]s|de l['’]alarme|wi-?fi)|codice (?:della porta|della cassaforte|"
+    r"dell['’]allarme|del cancello)|c[óo]digo (?:de la puerta|do port[ãa]o|da porta|del portal))[^\W\d_]{0,4}"
+    r"(?:[ \t]+[^\s.,;:!?\"'=]{1,24}){0,6}?[ \t]+(?:is|was|=|ist|lautet|war|est|c['’]est|[eé]tait|es|era|[eèé]|er|var|[äa]r|"
+    r"jest|to|on|vale)(?![^\W\d_])[ \t]*:?[ \t]*[\"'«„]?([^\s\"'»“,;]{4,64})", _I)
 _BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/-]{16,}=*)")
 _URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@", _I)
 
@@ -377,6 +392,8 @@ def detect_credentials(text: str) -> list[Span]:
     rules = []
     if gate.search(haystack):
         rules.append((keyed, haystack, 0.9))
+    if _NAMED_SECRET_GATE.search(haystack):
+        rules.append((_NAMED_SECRET, text, 0.85))
     if "Bearer" in text:
         rules.append((_BEARER, text, 0.95))
     if "://" in text:
@@ -389,6 +406,11 @@ def detect_credentials(text: str) -> list[Span]:
                 continue
             if _named_variable(value, where[m.start():start]):
                 continue
+            if rx is _NAMED_SECRET:
+                value = value.rstrip(".!?)")
+                end = start + len(value)
+                if len(value) < 4 or not _SECRET_LIKE.search(value):
+                    continue
             spans.append(Span(start, end, "CREDENTIAL", value, score))
     return spans
 
@@ -398,6 +420,9 @@ def detect_credentials(text: str) -> list[Span]:
 _KEY_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk-", "_live_", "_test_",
                  "xox", "AIza", "glpat-", "eyJ")
 _KEYED_SECRET_LOW = lowered_pattern(_KEYED_SECRET) or _KEYED_SECRET
+_NAMED_SECRET_GATE = re.compile(r"pass|wort|mdp|contrase|senha|ord|has[łl]o|salasana|pin|code|codice|c[óo]digo", _I)
+# A digit, or a symbol between letters: what sets a password apart from a word ("Fjordbris#2025", "7720B").
+_SECRET_LIKE = re.compile(r"\d|[^\w\s][A-Za-z0-9]")
 _KEYED_SECRET_GATE_LOW = lowered_pattern(_KEYED_SECRET_GATE) or _KEYED_SECRET_GATE
 
 
@@ -406,6 +431,7 @@ _NOT_A_SECRET = frozenset({
     "required", "incorrect", "invalid", "wrong", "expired", "missing", "empty", "reset", "changed",
     "correct", "valid", "needed", "optional", "null", "none", "redacted", "<redacted>", "***", "******",
     "too", "not", "the", "a", "an", "my", "your", "same", "different", "strong", "weak", "case-sensitive",
+    "blank", "vazio", "vazia", "vacío", "vacía", "vide", "leer", "vuoto", "leeg",
 })
 
 
@@ -428,7 +454,8 @@ def _named_variable(value: str, label: str) -> bool:
 
 
 _REFERENCE = re.compile(r"\$\{?[A-Za-z_]|\{\{|%\(|<[A-Za-z_ -]+>?$|(?:os|process|self|settings|config|env|environ|"
-                        r"request|args|kwargs|vault|secrets?)[.\[(]|[A-Za-z_][\w.]*\(", _I)
+                        r"request|args|kwargs|vault|secrets?|var|vars|local|locals|module|data|inputs?|params|ctx|"
+                        r"context)[.\[(]|[A-Za-z_][\w.]*\(|[a-z]+://", _I)
 
 
 # --- US driver's licences (only with their label: the formats vary by state) ---------------------

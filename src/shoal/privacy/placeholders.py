@@ -166,7 +166,10 @@ _AWS_EXAMPLES = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfi
                            # Stripe's API reference has shown these test-mode keys to every reader for years.
                            "sk_test_4eC39HqLyjWDarjtT1zdp7dc", "pk_test_TYooMQauvdEDq54NiTphI7jx"})
 # A key format's prefix and then filler instead of the key: "sk_test_xxxxxxxx", "ghp_XXXX…", "sk-…****".
-_FILLED_PREFIX = re.compile(r"[A-Za-z]{2,12}(?:[_-](?:live|test|proj|ant|pat))?[_-](?:[xX]{4,}|\*{4,}|\.{3,}|0{8,}|<[^<>]*>)")
+_FILLED_PREFIX = re.compile(r"[A-Za-z]{2,12}(?:[_-](?:live|test|proj|ant|pat))?[_-]?(?:[xX]{4,}|\*{4,}|\.{3,}|…|0{8,}|"
+                            r"<[^<>]*>)")
+# Stripe's documented test tokens and payment methods ("tok_visa", "pm_card_mastercard"): no digits.
+_TEST_TOKEN = re.compile(r"(?:tok|pm|src)_(?:card_)?[a-z]+(?:_[a-z]+)*")
 _PLACEHOLDER_VALUE = re.compile(
     r"your[-_ ]?(?:api[-_ ]?)?(?:key|token|secret|password|pass|pw|pwd|user(?:name)?)(?:[-_ ]here)?|"
     r"[a-z0-9_-]*[-_ ]here|x{3,}|\*{3,}|\.{3}|changeme|change[-_]me|changeit|"
@@ -180,10 +183,16 @@ _CAPS_PLACEHOLDERS = frozenset({"PASSWORD", "PASS", "PASSWD", "PWD", "USER", "US
 
 def placeholder_secret(value: str) -> bool:
     """A credential value that documentation uses as an example or a blank to fill in."""
-    v = value.strip("'\"`").rstrip(".,;:!?")  # sentence punctuation after the value is not part of it
-    if v in _AWS_EXAMPLES or v.endswith(("EXAMPLE", "EXAMPLEKEY")) or _FILLED_PREFIX.fullmatch(v):
+    raw = value.strip("'\"`")
+    if _FILLED_PREFIX.fullmatch(raw):  # "AIza...": the filler may be dots
+        return True
+    v = raw.rstrip(".,;:!?")  # sentence punctuation after the value is not part of it
+    if v in _AWS_EXAMPLES or v.endswith(("EXAMPLE", "EXAMPLEKEY")) or _FILLED_PREFIX.fullmatch(v) or (
+            _TEST_TOKEN.fullmatch(v)):
         return True
     if _CAPS_WORD.fullmatch(v) and v in _CAPS_PLACEHOLDERS:
+        return True
+    if len(v) >= 3 and len(set(v)) == 1:  # "0000", "xxxx": one character repeated
         return True
     return bool(_PLACEHOLDER_VALUE.fullmatch(v.lower()))
 
