@@ -206,3 +206,12 @@ def test_patterns_tried_at_digit_runs_find_what_finditer_finds(seed: int) -> Non
     for rx, starts in ((ni._GROUPS, list(runs)), (ni._HETU, list(runs)), (ni._NIR, list(runs)), (ni._NINO, nino),
                        (ni._CF, cf), (ni._NIE, nie)):
         assert [m.span() for m in matches_at(rx, text, starts)] == [m.span() for m in rx.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Fødselsnummeret mitt er 03119248571, og BankID godtar det ikke.",  # definite noun, possessive after it
+    "Personnumret mitt är 19811203-2388",
+    "CPR-nummeret hans er 0311924857",
+])
+def test_nordic_definite_labels_with_a_possessive(text: str) -> None:
+    assert [s.entity_type for s in detect_national_id(text)] == ["NATIONAL_ID"]

@@ -57,7 +57,7 @@ _LABELS: dict[str, str] = {
     "nif": r"\bnif\b|contribuinte|identifica[çc][ãa]o fiscal|tax (?:id|number)",
     "cf": r"codice fiscale|\bc\.?f\.?\b|tax code|fiscal code",
     "pps": r"\bppsn?\b|personal public service",
-    "se": r"personnummer|personnr|samordningsnummer|personal identity number",
+    "se": r"personnum(?:mer|ret)|personnr|samordningsnummer|personal identity number",
     "dk": r"\bcpr\b|cpr-n|personnummer",
     "no": r"f[øo]dselsnummer|\bfnr\b|personnummer|d-nummer|national identity number",
     "fi": r"henkil[öo]tunnus|\bhetu\b|personbeteckning|personal identity code",
@@ -94,9 +94,10 @@ def _labelled(kind: str, window: tuple[str, str]) -> bool:
 # A number *given as* someone's ID counts by intent even when its check fails ("Mi DNI es 48291736K"
 # with a mistyped or invented letter), as a labelled SSN does (``patterns.detect_ssn``): only when the
 # label stands right before it, with nothing between but separators, a verb or "number".
+# Nordic possessives follow the noun, which takes a definite ending: "fødselsnummeret mitt er …".
 _FILLER = re.compile(r"(?:[\s:=#.,'’()-]|n[°º]|\b(?:is|ist|es|est|to|é|è|er|är|on|was|era|number|nummer|numer|"
-                     r"número|numero|numéro|no|nr)\b)*$", re.IGNORECASE)
-_ADJACENT = {kind: re.compile(f"(?:{rx})$") for kind, rx in _LABELS.items()}
+                     r"número|numero|numéro|no|nr|mitt|min|mine|mina|hans|hennes|hendes|sitt|sin)\b)*$", re.IGNORECASE)
+_ADJACENT = {kind: re.compile(f"(?:{rx})(?:et|en)?$") for kind, rx in _LABELS.items()}
 _ADJACENT_CAPS = {"sin": re.compile(r"\b(?:SIN|NAS)$")}
 _GIVEN_SCORE = 0.85
 
