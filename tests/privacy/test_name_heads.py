@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shoal.privacy.name_heads import names_a_thing
+from shoal.privacy.features import PET, Featurizer, _h, load_names
+from shoal.privacy.name_heads import names_a_pet, names_a_thing
 from shoal.privacy.scanner import PrivacyScanner
 
 
@@ -42,3 +43,23 @@ def test_a_role_noun_before_a_first_name_is_not_part_of_the_name() -> None:
                        ("Nurse Maria Lopez said the dose was wrong", "Maria Lopez")]:
         assert [s.text for s in detector.detect(text)] == [name], text
     assert detector.detect("Visit Grand Canyon National Park in May") == []
+
+
+@pytest.mark.parametrize(("before", "pet"), [
+    ("I'm training my puppy ", True), ("Onze hond ", True), ("Mon chat ", True), ("unser Kater ", True),
+    ("my cat, ", True), ("my colleague ", False), ("our nurse ", False), ("Dear ", False)])
+def test_a_name_after_an_animal_noun_is_a_pets(before: str, pet: bool) -> None:
+    assert names_a_pet(before) is pet
+
+
+def test_pets_are_not_people_for_the_scanner_or_the_model() -> None:
+    scanner = PrivacyScanner()
+    assert not [s for s in scanner.detect_pii("My dog Max Power keeps limping.") if s.entity_type == "PERSON"]
+    assert [s.text for s in scanner.detect_pii("My colleague Max Power keeps limping.")] == ["Max Power"]
+    featurizer = Featurizer(load_names())
+    # The model reads a pet's name as the shape <pet>, whatever the name: "cat <pet> is" is a feature
+    # of both texts; after "colleague" the name keeps the person shape.
+    pet_trigram = _h(f"m:cat {PET} is")
+    assert pet_trigram in featurizer.encode("my cat Winston is sneezing").ids
+    assert pet_trigram in featurizer.encode("my cat Bella is sneezing").ids
+    assert _h(f"m:colleague {PET} is") not in featurizer.encode("my colleague Winston is sneezing").ids

@@ -8,7 +8,8 @@ into ``BUCKETS`` buckets, stable across processes and platforms):
 - ``m`` bigrams and trigrams of the *shape* stream, where a capitalised word inside a sentence or a
   known first/last name becomes ``<C>``/``<N>``, a number becomes ``<dK>`` (K digits) and every other
   word stays itself. "What is <N> <N> 's bonus" and "who was <N> <N>" generalise to names the model
-  never saw; the names themselves only reach the model through ``w``/``c``;
+  never saw; the names themselves only reach the model through ``w``/``c``; a capitalised word right
+  after an animal noun is ``<pet>`` ("my cat <pet>", ``shoal.privacy.name_heads.PET_NOUNS``);
 - a placeholder our own masking wrote (``[EMAIL_ADDRESS_1]``) is one word without its number, shaped
   ``<N>`` for a person and ``<P>`` otherwise: "the ticket from [EMAIL_ADDRESS_1]" names nobody, while
   "[PERSON_1]'s salary" still reads as a person's pay;
@@ -31,6 +32,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shoal.privacy.name_heads import PET_NOUNS
 from shoal.privacy.names import NOT_NAMES
 from shoal.privacy.public_names import MAX_WORDS, PublicNames
 
@@ -68,7 +70,7 @@ _TokEntry = tuple[str, _WordEntry, _ShapeEntry, _ShapeEntry, int]
 # it names a famous person or character alone, it is a brand or place word that is also a name.
 _PUB_START, _PUB_ALONE, _PUB_LOOKALIKE = 1, 2, 4
 _POSSESSIVE = ("'s", "’s")
-FAMOUS, LOOKALIKE = "<F>", "<B>"
+FAMOUS, LOOKALIKE, PET = "<F>", "<B>", "<pet>"
 
 
 def _h(feature: str) -> int:
@@ -237,6 +239,12 @@ class Featurizer:
         candidates = [i for i, e in enumerate(entries) if e[4]] if public is not None else []
         marked = self._mark_public(toks, entries, shaped, public, candidates) if candidates and public else ""
         n = len(toks)
+        # A capitalised word right after an animal noun is a pet's name ("my cat Winston"): its own shape.
+        pets = [i + 1 for i, low in enumerate(lows) if low in PET_NOUNS and i + 1 < n and toks[i + 1][:1].isupper()]
+        if pets:
+            pet = self._shape_entry(PET)
+            for i in pets:
+                shaped[i] = pet
         crc = zlib.crc32
         mask = _MASK
         # The n-gram ids starting at each token, each list in one comprehension (C-level iteration).

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 CLASSES: tuple[str, ...] = ("none", "personal", "secret", "business")
 SHIPPED = "sensitivity.npz"
-FORMAT_VERSION = 4  # 4: public-name shapes and template blanks (3: a feature once per WINDOW tokens, placeholders one token)
+FORMAT_VERSION = 5  # 5: pet names' shape (4: public-name shapes and template blanks; 3: a feature once per WINDOW tokens)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -1,5 +1,6 @@
 """Capitalised phrases that are names of things, not people: "London Underground", "Victoria
-Station", "Sydney Opera House", "the Monty Hall problem", "Kaplan-Meier estimator".
+Station", "Sydney Opera House", "the Monty Hall problem", "Kaplan-Meier estimator" — and names of pets:
+"my cat Winston", "Onze hond Max", "Mon chat Grisou".
 
 The name detector finds a person where a first or last name is followed by another capitalised
 word. English (and the other languages we scan) mark the names of places, buildings, institutions,
@@ -10,6 +11,9 @@ whoever it was named after, so it is not a private person's name.
 The word lists were written from general knowledge of English naming, not from benchmark errors.
 Head nouns that are also common surnames (Park, Hill, Hall, Lane, Church, Wood, Banks, Rivers,
 Street, King, Bishop, Marsh) are left out on purpose: "Jae Park" and "Sarah Hill" are people.
+
+A name right after an animal noun ("my puppy Olive", "unser Kater Felix", "nuestro perro Toby") names
+the animal: a pet's name, health and habits are nobody's personal data.
 """
 
 from __future__ import annotations
@@ -45,7 +49,22 @@ classification notation matrix filter fallacy experiment coefficient formula int
 sequence spiral cipher encoding dilemma razor wager prize medal lecture lectures institute
 """.split())  # noqa: SIM905
 
+# Animal nouns of the languages we scan, lower case (a name right after one is a pet's).
+PET_NOUNS: frozenset[str] = frozenset("""
+dog dogs puppy pup cat cats kitten kitty tomcat hamster guinea pig parrot budgie rabbit bunny horse pony
+goldfish tortoise turtle ferret gerbil rat mouse lizard gecko snake cockatiel canary chicken hen goat lamb
+hund hündin welpe katze kater kätzchen kaninchen hase pferd meerschweinchen wellensittich
+chien chienne chiot chat chatte chaton lapin cheval perruche cochon
+perro perra perrito cachorro gato gata gatito conejo caballo loro periquito
+cane cagnolino cucciolo gatto gatta gattino coniglio cavallo pappagallo
+cão cadela gatinho coelho cavalo papagaio
+hond hondje puppy kat kater poes konijn paard parkiet
+hunden katt katten kanin häst valp hest kat killing
+pies piesek suczka kot kotek kotka królik koń papuga
+""".split())  # noqa: SIM905
+
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_LAST_WORD = re.compile(r"([^\W\d_]+)[\s,]*$")
 _NEXT_WORD = re.compile(r"[\s-]*([^\W\d_]+)")
 
 
@@ -58,3 +77,10 @@ def names_a_thing(phrase: str, after: str = "") -> bool:
         return True
     nxt = _NEXT_WORD.match(after)
     return nxt is not None and nxt.group(1).islower() and nxt.group(1) in EPONYM_HEADS
+
+
+def names_a_pet(before: str) -> bool:
+    """Whether the text right ``before`` a name ends with an animal noun ("my cat ", "Onze hond "): the
+    name is the animal's."""
+    m = _LAST_WORD.search(before[-24:])
+    return m is not None and m.group(1).lower() in PET_NOUNS

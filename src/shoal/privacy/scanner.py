@@ -16,7 +16,11 @@ labels → ``Sensitivity``.
 - the labels of retrieved documents — reason ``doc-label:<label>(<path>)``.
 
 A built-in confidential topic (``shoal.privacy.topics``: subject and specificity) decides only where
-the model also gives the request some probability (``privacy.model.topic_floor``, default 0.1, chosen with the threshold on the dev sets: the independent v1 and v2 sets and the dev half of ``bench/data/privacy_prompts.jsonl``):
+the model also gives the request some probability (``privacy.model.topic_floor``, default 0.1; with the
+threshold 0.3, chosen on the hand-written training prompts each scored by models trained without its
+author's file — ``bench/privacy_authors.py``: 53 leaks in 3,141 and 561 false pins in 4,096, against 64 and
+528 at the earlier threshold 0.35. A floor of 0.3 pinned fewer there, 509, but let through more of the
+dev sets' layoff and restructuring requests: leaks weigh more than pins):
 "We're buying Acme Corp for 30M, keep it quiet" is pinned through ``topic:m_and_a``, "Summarise
 Microsoft's publicly reported revenue" is not. With the model off, topics decide alone. Everything runs in-process: no network, no LLM,
 the same answer for the same input. The shipped data loads on first use.
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from shoal.privacy.addresses import AddressDetector
 from shoal.privacy.config import PrivacyConfig
-from shoal.privacy.name_heads import names_a_thing
+from shoal.privacy.name_heads import names_a_pet, names_a_thing
 from shoal.privacy.names import NameDetector
 from shoal.privacy.normalize import normalize
 from shoal.privacy.patterns import PATTERN_DETECTORS
@@ -95,9 +99,9 @@ class PrivacyScanner:
         person or character, a brand or place that looks like a name) or a stock placeholder ("John
         Doe"): "Nelson Mandela" in a question is general knowledge, not a private person. The model
         still sees the public name (its ``<F>``/``<B>`` features), so a namesake in an HR or personal
-        context stays learnable."""
+        context stays learnable. A name right after an animal noun is a pet's ("my cat Winston")."""
         return [s for s in self._name_spans(text) if not is_public_name(s.text) and not placeholder_name(s.text)
-                and not names_a_thing(s.text, text[s.end:s.end + 24])]
+                and not names_a_thing(s.text, text[s.end:s.end + 24]) and not names_a_pet(text[max(0, s.start - 24):s.start])]
 
     def detect_pii(self, text: str) -> list[Span]:
         """Entity spans in ``text``, non-overlapping, sorted by position."""
