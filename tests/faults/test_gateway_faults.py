@@ -119,9 +119,10 @@ def test_two_gateways_serve_and_record_through_store_outages(
             pg.cut()
             # A cut drops every pooled connection: each process reconnects when its breaker half-opens,
             # which takes a couple of seconds on a loaded host (once, on a fresh-clone CI run sharing two
-            # cores, more than 8 s). Records, not recovery speed, are the point: the wait is generous and
-            # ends as soon as both are ready.
-            deadline = time.monotonic() + 30.0
+            # cores, more than 8 s; once, with a benchmark training models on both cores beside the run,
+            # more than 30 s). Records, not recovery speed, are the point: the wait is generous and ends
+            # as soon as both are ready.
+            deadline = time.monotonic() + 60.0
             while time.monotonic() < deadline and not (_readyz(a)[0] == 200 and _readyz(b)[0] == 200):
                 time.sleep(0.25)
         assert _readyz(a)[0] == 200 and _readyz(b)[0] == 200
