@@ -95,3 +95,17 @@ def test_scanner_plugs_into_the_pipeline(scanner: PrivacyScanner) -> None:
     prepared = pipeline.prepare(ChatRequest(messages=[Message.user("my SSN is 123-45-6780")]))
     assert prepared.sensitivity.is_sensitive
     assert prepared.sensitivity.reasons[0] == "pii:US_SSN"
+
+
+def test_detect_pii_reads_a_long_text_window_by_window_and_misses_nothing_at_the_cuts() -> None:
+    from shoal.privacy.scanner import WINDOW
+
+    filler = "The quarterly report covers routine matters of the office. "
+    head = filler * (WINDOW // len(filler))  # ends just short of the first cut
+    text = head[: WINDOW - 12] + " write to dana.whitfield@acme-corp.io today. " + filler * 300 + "Card 5425 2334 3010 9903."
+    spans = PrivacyScanner().detect_pii(text)
+    found = {(s.entity_type, text[s.start:s.end]) for s in spans}
+    assert ("EMAIL_ADDRESS", "dana.whitfield@acme-corp.io") in found  # across the first window's end
+    assert ("CREDIT_CARD", "5425 2334 3010 9903") in found
+    assert all(text[s.start:s.end] == s.text for s in spans)
+    assert spans == sorted(spans, key=lambda s: (s.start, s.end))

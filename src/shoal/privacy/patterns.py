@@ -349,10 +349,11 @@ _KEY_FORMATS = re.compile(
 # "block commits containing -----BEGIN PRIVATE KEY-----", is no key.
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----(?:\s|\\n)*(?:[A-Za-z-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{16}"
                           r".*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)", re.DOTALL)
-# "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X"; a prefixed name as in
-# environment files and configs ("POSTGRES_PASSWORD=...", "aws_secret_access_key = ...").
+# "password: hunter2", "api_key=...", "my password is X", "Authorization: Bearer X"; the end of a prefixed
+# name as in environment files and configs ("POSTGRES_PASSWORD=...", "aws_secret_access_key = ...": no
+# letter or digit right before the name, an underscore or a dot may be).
 _KEYED_SECRET = re.compile(
-    r"\b(?:[a-z0-9]+[_.-])*(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
+    r"(?<![a-z0-9])(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
     r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
     r"(?:[ \t]+(?:is|was))?[ \t]*(?::|=|is\b|was\b)[ \t]*[\"']?([^\s\"',;]{4,200})", _I)  # same line only
 # A secret named in a sentence, in the languages the scan knows: "the password for everything is

@@ -104,9 +104,23 @@ class PrivacyScanner:
                 and not names_a_thing(s.text, text[s.end:s.end + 24]) and not names_a_pet(text[max(0, s.start - 24):s.start])]
 
     def detect_pii(self, text: str) -> list[Span]:
-        """Entity spans in ``text``, non-overlapping, sorted by position."""
+        """Entity spans in ``text``, non-overlapping, sorted by position.
+
+        A text longer than one scan window is read window by window (``WINDOW`` characters with the
+        next ``OVERLAP``, as ``scan`` does): no detector call sees more than a window, so none holds
+        the interpreter for long (the request log masks whole prompts off the event loop, and one
+        pattern run over a megabyte is a pause for every other request)."""
         if not text:
             return []
+        if len(text) > _RECENT_CHARS:
+            pieces = _pieces(text, WINDOW)
+            spans: list[Span] = []
+            offset = 0
+            for i, piece in enumerate(pieces):
+                window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
+                _add_window_spans(spans, self.detect_pii(window), offset)
+                offset += len(piece)
+            return spans
         memo = len(text) <= _RECENT_CHARS
         if memo:
             with self._recent_lock:
@@ -294,16 +308,7 @@ class PrivacyScanner:
             if self.config.topics.add or verdict is None or verdict.p_sensitive >= self._topic_floor():
                 on_topic.append((window, any(s.entity_type == "PERSON" for s in found)))
             org.extend(k for k in self._org_terms().find(window) if k not in org)
-            if offset:
-                found = [Span(s.start + offset, s.end + offset, s.entity_type, s.text, s.score) for s in found]
-                # Only spans reaching into this window's start (the previous window's overlap) can
-                # clash with its spans: resolve those few, not the whole list again.
-                tail: list[Span] = []
-                while spans and spans[-1].end > offset:
-                    tail.append(spans.pop())
-                if tail:
-                    found = resolve_overlaps(tail + found)
-            spans.extend(found)
+            _add_window_spans(spans, found, offset)
             offset += len(piece)
         final = self._refine_best(scored, best)
         # ``scan`` reads a built-in topic only when the final verdict reaches the topic floor (a
@@ -355,6 +360,20 @@ def _pieces(text: str, size: int) -> list[str]:
         start = cut
     out.append(text[start:])
     return out
+
+
+def _add_window_spans(spans: list[Span], found: list[Span], offset: int) -> None:
+    """Append a window's spans (positions relative to the window, which starts at ``offset``) to the
+    spans of the windows before it. Only spans reaching into this window's start (the previous
+    window's overlap) can clash with its spans: those few are resolved, not the whole list again."""
+    if offset:
+        found = [Span(s.start + offset, s.end + offset, s.entity_type, s.text, s.score) for s in found]
+        tail: list[Span] = []
+        while spans and spans[-1].end > offset:
+            tail.append(spans.pop())
+        if tail:
+            found = resolve_overlaps(tail + found)
+    spans.extend(found)
 
 
 def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
