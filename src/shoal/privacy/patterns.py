@@ -394,7 +394,7 @@ def detect_credentials(text: str) -> list[Span]:
     if gate.search(haystack):
         rules.append((keyed, haystack, 0.9))
     if _NAMED_SECRET_GATE.search(haystack):
-        rules.append((_NAMED_SECRET, text, 0.85))
+        rules.append((_NAMED_SECRET_LOW, low, 0.85) if low is not None else (_NAMED_SECRET, text, 0.85))
     if "Bearer" in text:
         rules.append((_BEARER, text, 0.95))
     if "://" in text:
@@ -407,7 +407,7 @@ def detect_credentials(text: str) -> list[Span]:
                 continue
             if _named_variable(value, where[m.start():start]):
                 continue
-            if rx is _NAMED_SECRET:
+            if rx is _NAMED_SECRET or rx is _NAMED_SECRET_LOW:
                 value = value.rstrip(".!?)")
                 end = start + len(value)
                 if len(value) < 4 or not _SECRET_LIKE.search(value):
@@ -421,6 +421,9 @@ def detect_credentials(text: str) -> list[Span]:
 _KEY_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk-", "_live_", "_test_",
                  "xox", "AIza", "glpat-", "eyJ")
 _KEYED_SECRET_LOW = lowered_pattern(_KEYED_SECRET) or _KEYED_SECRET
+# ``lowered_pattern`` refuses this one for its ``\W``/``\d`` classes, which lower-casing keeps (``caseless``
+# checks that every character keeps its class): case-sensitive on the lower-cased text, a third of the time.
+_NAMED_SECRET_LOW = re.compile(_NAMED_SECRET.pattern)
 _NAMED_SECRET_GATE = re.compile(r"pass|wort|mdp|contrase|senha|ord|has[łl]o|salasana|pin|code|codice|c[óo]digo", _I)
 # A digit, or a symbol between letters: what sets a password apart from a word ("Fjordbris#2025", "7720B").
 _SECRET_LIKE = re.compile(r"\d|[^\w\s][A-Za-z0-9]")
