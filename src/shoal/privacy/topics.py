@@ -509,12 +509,15 @@ class TopicDetector:
         return rows
 
     def _word_entry(self, word: str) -> _WordEntry:
-        """A word's 4-grams (a set), and the row of its ``w`` feature and the rows of its known ``c``
+        """A word's 4-grams, and the row of its ``w`` feature and the rows of its known ``c``
         features (in the word's gram order) in the topic model, then the same in the specificity model."""
         grams = _grams(word)
         topic_w, topic_c = self.topic_model.row_index("w"), self.topic_model.row_index("c")
         spec_w, spec_c = self.specificity_model.row_index("w"), self.specificity_model.row_index("c")
-        entry = (frozenset(grams),
+        # The grams as the tuple ``_grams`` made, not a frozenset: a tuple of strings leaves the garbage
+        # collector's lists once it has survived a collection, a set never does, and this cache holds up
+        # to 100,000 entries that every full collection would walk.
+        entry = (grams,
                  topic_w.get(word), tuple(i for i in map(topic_c.get, grams) if i is not None),
                  spec_w.get(word), tuple(i for i in map(spec_c.get, grams) if i is not None))
         if len(self._words) >= _WORD_CACHE_LIMIT:
@@ -523,7 +526,7 @@ class TopicDetector:
         return entry
 
 
-_WordEntry = tuple[frozenset[str], int | None, tuple[int, ...], int | None, tuple[int, ...]]
+_WordEntry = tuple[tuple[str, ...], int | None, tuple[int, ...], int | None, tuple[int, ...]]
 _WORD_CACHE_LIMIT = 100_000
 
 
