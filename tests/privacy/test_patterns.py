@@ -61,6 +61,22 @@ def test_look_alikes_are_not_pii(scanner: PrivacyScanner, text: str) -> None:
     ("connect to postgres://admin:s3cretpass@db.internal:5432/app", "s3cretpass"),
     ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", 
      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"),
+    # Provider token formats (values made up here, split so that no scanner reads this file as a leak).
+    ("my npm publish token " + "npm_" + "jwbgouDlaBixWmHssNxnMc0WAjyO8qxjPRC5" + " stopped working",
+     "npm_" + "jwbgouDlaBixWmHssNxnMc0WAjyO8qxjPRC5"),
+    ("TWINE_PASSWORD is " + "pypi-" + "AgEIcHlwaS5vcmcCJGQ3ZmE2Y2U4LTk0ZjEtNDc0Zi1iN2E2", "pypi-" + "AgEIcHlwaS5vcmcCJGQ3ZmE2Y2U4LTk0ZjEtNDc0Zi1iN2E2"),
+    ("login with " + "hf_" + "qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRtYuI", "hf_" + "qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRtYuI"),
+    ("export DO=" + "dop_v1_" + "3f" * 32, "dop_v1_" + "3f" * 32),
+    ("shopify " + "shpat_" + "0a1b2c3d4e5f" * 2 + "0a1b2c3d", "shpat_" + "0a1b2c3d4e5f" * 2 + "0a1b2c3d"),
+    ("sendgrid " + "SG." + "aB3dE5fG7hI9jK1lM3nO5p" + "." + "Q7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS", 
+     "SG." + "aB3dE5fG7hI9jK1lM3nO5p" + "." + "Q7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS"),
+    ("client secret " + "GOCSPX-" + "k2Jd8sLq0Wm4Zx7Ty1Uv5Rn3Bp6C", "GOCSPX-" + "k2Jd8sLq0Wm4Zx7Ty1Uv5Rn3Bp6C"),
+    ("databricks " + "dapi" + "9c" * 16, "dapi" + "9c" * 16),
+    ("bot token 7312945088:" + "AAH" + "d8Kq2LmZp4Xs9Tv1Wy6Rb3Nc5Jf0Ge7U", "7312945088:" + "AAH" + "d8Kq2LmZp4Xs9Tv1Wy6Rb3Nc5Jf0Ge7U"),
+    ("post to https://" + "hooks.slack.com/services/" + "T04ABCD12/B05EFGH34/" + "x9Ky2Lm3Nq4Rs5Tu6Vw7Xy8Z",
+     "hooks.slack.com/services/" + "T04ABCD12/B05EFGH34/" + "x9Ky2Lm3Nq4Rs5Tu6Vw7Xy8Z"),
+    ("DefaultEndpointsProtocol=https;AccountName=acme;" + "AccountKey=" + "Zm9v" * 21 + "QQ==",
+     "AccountKey=" + "Zm9v" * 21 + "QQ=="),
 ])
 def test_credentials(scanner: PrivacyScanner, text: str, secret: str) -> None:
     assert ("CREDENTIAL", secret) in types_of(scanner, text)

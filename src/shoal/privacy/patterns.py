@@ -343,6 +343,18 @@ _KEY_FORMATS = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}"  # Google API keys
     r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWT
+    # Registry and platform tokens, in the formats their providers document for secret scanning:
+    r"|npm_[A-Za-z0-9]{36}"  # npm access tokens
+    r"|pypi-AgE[A-Za-z0-9_-]{40,}"  # PyPI API tokens (a macaroon: "pypi-AgEIcHlwaS5vcmc...")
+    r"|hf_[A-Za-z0-9]{30,40}"  # Hugging Face access tokens
+    r"|dop_v1_[a-f0-9]{64}|doo_v1_[a-f0-9]{64}"  # DigitalOcean personal and OAuth tokens
+    r"|shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"  # Shopify app tokens
+    r"|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"  # SendGrid API keys
+    r"|GOCSPX-[A-Za-z0-9_-]{28}"  # Google OAuth client secrets
+    r"|dapi[a-f0-9]{32}(?:-\d)?"  # Databricks personal access tokens
+    r"|\d{8,10}:AA[A-Za-z0-9_-]{33}"  # Telegram bot tokens
+    r"|hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}"  # Slack webhooks
+    r"|AccountKey=[A-Za-z0-9+/]{86}=="  # Azure storage account keys (in connection strings)
     r")(?![\w-])")
 # A key block with a body (header lines such as "Proc-Type:" may come first; in JSON the line breaks are
 # written "\\n"): the bare marker, as in
@@ -419,7 +431,8 @@ def detect_credentials(text: str) -> list[Span]:
 # Every key format starts with one of these (case-sensitive, as the pattern is): a text without any
 # skips the pattern.
 _KEY_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk-", "_live_", "_test_",
-                 "xox", "AIza", "glpat-", "eyJ")
+                 "xox", "AIza", "glpat-", "eyJ", "npm_", "pypi-", "hf_", "dop_v1_", "doo_v1_", "shp", "SG.", "GOCSPX-",
+                 "dapi", ":AA", "hooks.slack.com", "AccountKey=")
 _KEYED_SECRET_LOW = lowered_pattern(_KEYED_SECRET) or _KEYED_SECRET
 # ``lowered_pattern`` refuses this one for its ``\W``/``\d`` classes, which lower-casing keeps (``caseless``
 # checks that every character keeps its class): case-sensitive on the lower-cased text, a third of the time.
