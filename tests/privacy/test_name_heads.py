@@ -13,6 +13,7 @@ from shoal.privacy.scanner import PrivacyScanner
     ("London Underground", "."), ("Victoria Station", " at noon"), ("Sydney Opera House", ""),
     ("Hudson River", " School"), ("Monty Hall", " problem"), ("Kaplan-Meier", " estimator"),
     ("Camden Market", "?"), ("Berlin Hauptbahnhof", ""),
+    ("Parkinson", "'s — when was he diagnosed?"), ("Alzheimer’s", " runs in families"), ("Crohn", " disease"),
 ])
 def test_phrases_with_a_thing_head_name_things(phrase: str, after: str) -> None:
     assert names_a_thing(phrase, after)
@@ -22,6 +23,8 @@ def test_phrases_with_a_thing_head_name_things(phrase: str, after: str) -> None:
     ("Anna Weber", " test results came back"), ("Sarah Hill", " missed her shift"), ("Jae Park", "'s salary"),
     ("Tom Becker", " review is due"), ("Maria Lopez", " Problem"),  # a capitalised next word is not a head noun
     ("Station", ""),  # one word: the detector's own rules decide
+    ("Parkinson", ", he owns the account"),  # a describer's name, not said as the disease
+    ("Jim Parkinson", "'s salary"),  # two words: a person with that surname
 ])
 def test_people_keep_their_names(phrase: str, after: str) -> None:
     assert not names_a_thing(phrase, after)

@@ -1,5 +1,6 @@
 """Capitalised phrases that are names of things, not people: "London Underground", "Victoria
-Station", "Sydney Opera House", "the Monty Hall problem", "Kaplan-Meier estimator" — and names of pets:
+Station", "Sydney Opera House", "the Monty Hall problem", "Kaplan-Meier estimator", a disease named
+after its describer ("has Parkinson's") — and names of pets:
 "my cat Winston", "Onze hond Max", "Mon chat Grisou".
 
 The name detector finds a person where a first or last name is followed by another capitalised
@@ -47,7 +48,17 @@ laws principle constant distribution estimator estimation algorithm transform tr
 series syndrome curve criterion diagram cycle machine doctrine manoeuvre maneuver reflex
 classification notation matrix filter fallacy experiment coefficient formula integral operator
 sequence spiral cipher encoding dilemma razor wager prize medal lecture lectures institute
+disease diseases palsy lymphoma sarcoma phenomenon sign
 """.split())  # noqa: SIM905
+
+# Conditions named after the physicians who described them, said in the possessive alone ("she has
+# Parkinson's", "early-onset Alzheimer's"): the name is the disease's. Written from general medical
+# knowledge; only eponyms used this way without "disease" after them.
+MEDICAL_EPONYMS: frozenset[str] = frozenset("""
+parkinson alzheimer crohn hodgkin huntington asperger tourette graves hashimoto addison cushing raynaud
+meniere ménière sjogren sjögren gehrig kaposi wilms hirschsprung tay sachs paget bright legionnaire
+""".split())  # noqa: SIM905
+_POSSESSIVE_AFTER = re.compile(r"['’]s?(?![\w])")
 
 # Animal nouns of the languages we scan, lower case (a name right after one is a pet's).
 PET_NOUNS: frozenset[str] = frozenset("""
@@ -75,6 +86,11 @@ def names_a_thing(phrase: str, after: str = "") -> bool:
     words = _WORD.findall(phrase)
     if len(words) >= 2 and words[-1].lower().rstrip(".") in THING_HEADS:
         return True
+    if len(words) == 1:
+        word = words[0].lower()
+        base = word[:-2] if word.endswith(("'s", "’s")) else word.rstrip("'’")
+        if base in MEDICAL_EPONYMS and (base != word or _POSSESSIVE_AFTER.match(after)):
+            return True  # "has Parkinson's": a disease
     nxt = _NEXT_WORD.match(after)
     return nxt is not None and nxt.group(1).islower() and nxt.group(1) in EPONYM_HEADS
 
