@@ -552,3 +552,21 @@ def test_name_detection_with_cues_visits_only_words_a_cue_can_reach(seed: int,
     fast = [detector.detect(text) for text in texts]
     monkeypatch.setattr(names._Cues, "reach", lambda self, starts: range(len(starts)))  # every word
     assert [detector.detect(text) for text in texts] == fast
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_window_loop_gives_the_python_loops_ids(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``shoal.privacy._windowfeat`` (built where a C compiler is) and the Python loop it replaces
+    give the same ids and block starts, repeats, line breaks and windows of every size included."""
+    compiled = pytest.importorskip("shoal.privacy._windowfeat")
+    from shoal.privacy import features
+
+    featurizer = Featurizer(load_names())
+    rng = random.Random(seed)
+    texts = [_text(rng, size) for size in (50, 64, 65, 130, 400, 1500)]
+    texts += [" ".join(["again"] * 300), "\n" * 200 + "Dana Whitfield\n" * 50, "é " * 100 + "Ünal's bonus " * 40]
+    for text in texts:
+        monkeypatch.setattr(features, "_window_features", compiled.window_features)
+        fast = featurizer.encode(text)
+        monkeypatch.setattr(features, "_window_features", features._window_features_py)
+        assert featurizer.encode(text) == fast

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from shoal.privacy.name_heads import PET_NOUNS
@@ -245,59 +245,19 @@ class Featurizer:
             pet = self._shape_entry(PET)
             for i in pets:
                 shaped[i] = pet
-        crc = zlib.crc32
-        mask = _MASK
-        # The n-gram ids starting at each token, each list in one comprehension (C-level iteration).
-        # CRC-32 continues from a cached state: "b:<low> <next low>", "m:<shape> <next shape>" and
-        # "m:<shape> <next> <one after>".
-        bigrams = [crc(b[1], a[2]) & mask for a, b in itertools.pairwise(words)]
-        shape2 = [crc(b[0], a[2]) & mask for a, b in itertools.pairwise(shaped)]
-        shape3 = [crc(c[0], crc(b[1], a[2])) & mask
-                  for a, b, c in zip(shaped, shaped[1:], shaped[2:], strict=False)]
         global_ids = [_h("d:" + e) for e in extra] + [_h("s:" + s) for s in _layout(text)] + [
             _h("g:" + m) for m in marked]
         if n <= SHORT:
             # One unit, shorter than WINDOW: every feature counts once in the whole text, so the unit
             # is its distinct words' ids and its distinct n-gram ids, in one block (order is free in a sum).
+            bigrams, shape2, shape3 = _ngram_ids(words, shaped)
             ids: list[int] = []
             for low, word in dict(zip(lows, words, strict=True)).items():
                 if low != "\n":
                     ids.extend(word[0])
             ids.extend(dict.fromkeys(itertools.chain(bigrams, shape2, shape3)))
             return Encoded(ids, [0, len(ids)], global_ids, [(0, 1)])
-        ids = []
-        starts = [0]
-        # A feature counts at most once per WINDOW tokens (the longest unit): a unit's score is a sum
-        # over distinct features, so repeating a word ("word word word ...") cannot push it anywhere.
-        # Words are keyed by their text, n-grams by their id.
-        recent: dict[str | int, int] = {}
-        seen = recent.get
-        append = ids.append
-        for i in range(n):
-            low = lows[i]
-            if low != "\n":
-                j = seen(low)
-                if j is None or i - j >= WINDOW:
-                    recent[low] = i
-                    ids.extend(words[i][0])
-            if i + 1 < n:
-                gram = bigrams[i]
-                j = seen(gram)
-                if j is None or i - j >= WINDOW:
-                    recent[gram] = i
-                    append(gram)
-                gram = shape2[i]
-                j = seen(gram)
-                if j is None or i - j >= WINDOW:
-                    recent[gram] = i
-                    append(gram)
-                if i + 2 < n:
-                    gram = shape3[i]
-                    j = seen(gram)
-                    if j is None or i - j >= WINDOW:
-                        recent[gram] = i
-                        append(gram)
-            starts.append(len(ids))
+        ids, starts = _window_features(lows, words, shaped, WINDOW, _MASK)
         units = [(0, n)] if whole else _units(toks, n)
         return Encoded(ids, starts, global_ids, units)
 
@@ -320,6 +280,74 @@ class Encoded:
 
     def unit_ids(self) -> list[list[int]]:
         return [self.ids[self.starts[a]:self.starts[b]] + self.global_ids for a, b in self.units]
+
+
+def _ngram_ids(words: list[_WordEntry], shaped: list[_ShapeEntry]) -> tuple[list[int], list[int], list[int]]:
+    """The n-gram ids starting at each token: word bigrams, shape bigrams and shape trigrams.
+
+    CRC-32 continues from a cached state ("b:<low> <next low>", "m:<shape> <next shape>", "m:<shape>
+    <next> <one after>"), each list in one comprehension (C-level iteration)."""
+    crc = zlib.crc32
+    mask = _MASK
+    bigrams = [crc(b[1], a[2]) & mask for a, b in itertools.pairwise(words)]
+    shape2 = [crc(b[0], a[2]) & mask for a, b in itertools.pairwise(shaped)]
+    shape3 = [crc(c[0], crc(b[1], a[2])) & mask for a, b, c in zip(shaped, shaped[1:], shaped[2:], strict=False)]
+    return bigrams, shape2, shape3
+
+
+def _window_features_py(lows: list[str], words: list[_WordEntry], shaped: list[_ShapeEntry], window: int,
+                        mask: int) -> tuple[list[int], list[int]]:
+    """Feature ids by token (``starts[i]`` is where token ``i``'s begin) of a text scored in units.
+
+    A feature counts at most once per ``window`` tokens (the longest unit): a unit's score is a sum
+    over distinct features, so repeating a word ("word word word ...") cannot push it anywhere.
+    Words are keyed by their text, n-grams by their id. ``shoal.privacy._windowfeat`` is the same
+    loop compiled (used when it was built); ``mask`` is ``_MASK``, passed for it."""
+    bigrams, shape2, shape3 = _ngram_ids(words, shaped)
+    n = len(lows)
+    ids: list[int] = []
+    starts = [0]
+    recent: dict[str | int, int] = {}
+    seen = recent.get
+    append = ids.append
+    for i in range(n):
+        low = lows[i]
+        if low != "\n":
+            j = seen(low)
+            if j is None or i - j >= window:
+                recent[low] = i
+                ids.extend(words[i][0])
+        if i + 1 < n:
+            gram = bigrams[i]
+            j = seen(gram)
+            if j is None or i - j >= window:
+                recent[gram] = i
+                append(gram)
+            gram = shape2[i]
+            j = seen(gram)
+            if j is None or i - j >= window:
+                recent[gram] = i
+                append(gram)
+            if i + 2 < n:
+                gram = shape3[i]
+                j = seen(gram)
+                if j is None or i - j >= window:
+                    recent[gram] = i
+                    append(gram)
+        starts.append(len(ids))
+    return ids, starts
+
+
+def _compiled_window_features() -> Callable[[list[str], list[_WordEntry], list[_ShapeEntry], int, int],
+                                            tuple[list[int], list[int]]] | None:
+    try:
+        from shoal.privacy._windowfeat import window_features
+    except ImportError:  # built without a C compiler: the Python loop gives the same ids
+        return None
+    return window_features
+
+
+_window_features = _compiled_window_features() or _window_features_py
 
 
 def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
