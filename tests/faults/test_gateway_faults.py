@@ -76,6 +76,11 @@ class Load:
             t.join(20)
 
 
+def _server_logs(folder: Path) -> str:
+    """The end of each gateway's log (``gateway_process`` writes them there), for a failure message."""
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(folder.glob("serve-*.log")))
+
+
 def _readyz(url: str) -> tuple[int, float, dict[str, Any]]:
     start = time.monotonic()
     r = httpx.get(url + "/readyz", timeout=10)
@@ -125,7 +130,7 @@ def test_two_gateways_serve_and_record_through_store_outages(
             deadline = time.monotonic() + 60.0
             while time.monotonic() < deadline and not (_readyz(a)[0] == 200 and _readyz(b)[0] == 200):
                 time.sleep(0.25)
-        assert _readyz(a)[0] == 200 and _readyz(b)[0] == 200
+        assert _readyz(a)[0] == 200 and _readyz(b)[0] == 200, _server_logs(tmp_path)
     statuses = {status for _, status, _, _ in load.answers}
     assert statuses <= {200, 503}, sorted({(s, c) for _, s, _, c in load.answers if s not in (200, 503)})
     for phase in ("pg-refuse", "pg-hang", "redis-down"):

@@ -42,10 +42,15 @@ def _config(tmp_path: Path, **sections: Any) -> Path:
 @contextmanager
 def gateway_process(config: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from shoal.cli import main; main()", "--config", str(config), "serve",
-         "--port", str(port)], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
+    # gateway logging an outage for every request filled its 64 KB and blocked on the next write —
+    # the logging lock held, its store threads stuck, /readyz 503 long after the store was back.
+    log_path = config.parent / f"serve-{port}.log"
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from shoal.cli import main; main()", "--config", str(config), "serve",
+             "--port", str(port)], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            stdout=subprocess.DEVNULL, stderr=log_file)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -56,7 +61,7 @@ def gateway_process(config: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"shoal serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise RuntimeError(f"shoal serve did not start: {log_path.read_text(errors='replace')[-4000:]}")
         time.sleep(0.1)
     try:
         yield url, proc

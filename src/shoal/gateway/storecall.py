@@ -30,6 +30,9 @@ def unavailable(what: str = "the request store") -> ApiError:
                     code="store_unavailable", headers=[(b"retry-after", b"2")])
 
 
+_REPORT_EVERY_S = 15.0  # how often a continuing outage is logged again, with its latest error
+
+
 class StoreGuard:
     """Deadline + breaker for one backing service (the database, or Redis)."""
 
@@ -42,6 +45,7 @@ class StoreGuard:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix=f"shoal-{name}")
         self.down_since: float | None = None
         self._next_probe = 0.0
+        self._next_report = 0.0
 
     @property
     def up(self) -> bool:
@@ -63,18 +67,29 @@ class StoreGuard:
             if isinstance(exc, TimeoutError) or self._is_transient(exc):
                 self._failed(exc)
                 raise StoreUnavailableError(f"{self.name} is unavailable") from None
+            # Any other error (not found, bad data) is an answer: the service is reachable.
+            self._answered()
             raise
+        self._answered()
+        return result
+
+    def _answered(self) -> None:
         if self.down_since is not None:
             log.warning("%s is reachable again after %.1f s", self.name, time.monotonic() - self.down_since)
             self.down_since = None
-        return result
 
     def _failed(self, exc: BaseException) -> None:
         now = time.monotonic()
+        reason = type(exc).__name__ if isinstance(exc, TimeoutError) else exc
         if self.down_since is None:
             self.down_since = now
-            log.error("%s is unavailable (%s); serving from caches and local counters",
-                      self.name, type(exc).__name__ if isinstance(exc, TimeoutError) else exc)
+            self._next_report = now + _REPORT_EVERY_S
+            log.error("%s is unavailable (%s); serving from caches and local counters", self.name, reason)
+        elif now >= self._next_report:
+            # A long outage says why it lasts: the first error alone may not be the one that persists.
+            self._next_report = now + _REPORT_EVERY_S
+            log.error("%s is still unavailable after %.0f s (last probe: %s: %s)", self.name,
+                      now - self.down_since, type(exc).__name__, reason)
         self._next_probe = now + self.retry_s
 
     def close(self) -> None:
