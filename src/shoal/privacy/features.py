@@ -318,18 +318,7 @@ def _window_features_py(lows: list[str], words: list[_WordEntry], shaped: list[_
                 recent[low] = i
                 ids.extend(words[i][0])
         if i + 1 < n:
-            gram = bigrams[i]
-            j = seen(gram)
-            if j is None or i - j >= window:
-                recent[gram] = i
-                append(gram)
-            gram = shape2[i]
-            j = seen(gram)
-            if j is None or i - j >= window:
-                recent[gram] = i
-                append(gram)
-            if i + 2 < n:
-                gram = shape3[i]
+            for gram in (bigrams[i], shape2[i], shape3[i]) if i + 2 < n else (bigrams[i], shape2[i]):
                 j = seen(gram)
                 if j is None or i - j >= window:
                     recent[gram] = i
