@@ -126,3 +126,23 @@ def test_cli_lists_and_replays_set_aside_records(tmp_path: Path) -> None:
     assert replayed.exit_code == 0, replayed.output
     assert "1 set-aside record(s) stored, 0 still refused" in replayed.output
     assert "no set-aside records" in runner.invoke(cli, ["--config", str(config), "logs", "--rejected"]).output
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_cut_under_us_is_replaced_before_it_is_used(pg_proxy: tuple[FaultProxy, str]) -> None:
+    """A failover resets idle connections; the next transaction on this thread notices the reset
+    before sending anything and reconnects, instead of failing once (which made the gateway's store
+    breaker, and its readiness, flap once per thread after every cut)."""
+    proxy, url = pg_proxy
+    backend = PostgresBackend(url, timeout_s=2.0)
+    try:
+        with backend.transaction() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchone()[0] == 1
+        proxy.cut()
+        time.sleep(0.2)  # the reset reaches our socket
+        with backend.transaction() as cur:
+            cur.execute("SELECT 2")
+            assert cur.fetchone()[0] == 2
+    finally:
+        backend.close()

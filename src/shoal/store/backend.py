@@ -11,6 +11,7 @@ import heapq
 import itertools
 import logging
 import os
+import select
 import socket
 import sqlite3
 import threading
@@ -94,6 +95,20 @@ class Watchdog:
 
 
 _WATCHDOG = Watchdog()
+
+
+def _cut_while_idle(conn: Any) -> bool:
+    """Whether an idle connection was closed under us (a failover, a proxy or server restart, an
+    admin kill): between transactions the server has nothing to say, so a socket with something to
+    read holds the reset or the server's goodbye. One poll, no round trip. Without it, each thread's
+    connection failed once on first use after a cut, and each failure reopened the gateway's store
+    breaker: readiness flapped for seconds after the database was back."""
+    try:
+        fd = conn.fileno()
+        readable, _, _ = select.select([fd], [], [], 0)
+    except Exception:  # noqa: BLE001 - no usable socket: as good as cut
+        return True
+    return bool(readable)
 
 
 def _cut(conn: Any) -> None:
@@ -265,7 +280,7 @@ class PostgresBackend(Backend):
     @contextmanager
     def transaction(self, *, exclusive: bool = False) -> Iterator[Cursor]:
         conn = self.connection()
-        if conn.closed or conn.broken:
+        if conn.closed or conn.broken or _cut_while_idle(conn):
             self._drop(conn)
             conn = self.connection()
         token = _WATCHDOG.arm(self.timeout_s, lambda: _cut(conn)) if self.timeout_s else None
