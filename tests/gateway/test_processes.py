@@ -42,9 +42,9 @@ def _config(tmp_path: Path, **sections: Any) -> Path:
 @contextmanager
 def gateway_process(config: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _port()
-    # The server's log goes to a file, not a pipe: nobody reads a pipe while the test runs, and a
-    # gateway logging an outage for every request filled its 64 KB and blocked on the next write —
-    # the logging lock held, its store threads stuck, /readyz 503 long after the store was back.
+    # The server's log goes to a file, not a pipe: a failing test can show it (the fault tests put it in
+    # their failure message), and a pipe nobody reads while the test runs would block a gateway that
+    # logs more than 64 KB.
     log_path = config.parent / f"serve-{port}.log"
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen(

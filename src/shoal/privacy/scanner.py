@@ -29,7 +29,7 @@ the same answer for the same input. The shipped data loads on first use.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,28 +113,21 @@ class PrivacyScanner:
         if not text:
             return []
         if len(text) > _RECENT_CHARS:
-            pieces = _pieces(text, WINDOW)
             spans: list[Span] = []
-            offset = 0
-            for i, piece in enumerate(pieces):
-                window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
+            for offset, window in _windows(_pieces(text, WINDOW)):
                 _add_window_spans(spans, self.detect_pii(window), offset)
-                offset += len(piece)
             return spans
-        memo = len(text) <= _RECENT_CHARS
-        if memo:
-            with self._recent_lock:
-                known = self._recent.get(text)
-            if known is not None:
-                return list(known)
+        with self._recent_lock:
+            known = self._recent.get(text)
+        if known is not None:
+            return list(known)
         candidates = [s for detect in self._detectors for s in detect(text)
                       if s.entity_type in self._enabled and s.score >= self.config.min_score]
         spans = resolve_overlaps(candidates)
-        if memo:
-            with self._recent_lock:
-                self._recent[text] = tuple(spans)
-                while len(self._recent) > _RECENT_TEXTS:
-                    del self._recent[next(iter(self._recent))]  # the oldest
+        with self._recent_lock:
+            self._recent[text] = tuple(spans)
+            while len(self._recent) > _RECENT_TEXTS:
+                del self._recent[next(iter(self._recent))]  # the oldest
         return spans
 
     # --- the learned model ------------------------------------------------------------------------
@@ -295,9 +288,7 @@ class PrivacyScanner:
         topics: list[str] = []
         on_topic: list[tuple[str, bool]] = []  # windows for the topic models, and whether a person is named
         org: list[str] = []
-        offset = 0
-        for i, piece in enumerate(pieces):
-            window = piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
+        for offset, window in _windows(pieces):
             found = self.detect_pii(window)
             verdict = self.model_verdict(window, found, semantic=False)
             if verdict is not None:
@@ -309,7 +300,6 @@ class PrivacyScanner:
                 on_topic.append((window, any(s.entity_type == "PERSON" for s in found)))
             org.extend(k for k in self._org_terms().find(window) if k not in org)
             _add_window_spans(spans, found, offset)
-            offset += len(piece)
         final = self._refine_best(scored, best)
         # ``scan`` reads a built-in topic only when the final verdict reaches the topic floor (a
         # flagged verdict does too: the floor is at most the threshold), or when the team added
@@ -360,6 +350,15 @@ def _pieces(text: str, size: int) -> list[str]:
         start = cut
     out.append(text[start:])
     return out
+
+
+def _windows(pieces: list[str]) -> Iterator[tuple[int, str]]:
+    """Each piece's offset in the whole text and its window: the piece with the first ``OVERLAP``
+    characters of the next one (an entity or a label across a cut is still seen whole)."""
+    offset = 0
+    for i, piece in enumerate(pieces):
+        yield offset, piece + pieces[i + 1][:OVERLAP] if i + 1 < len(pieces) else piece
+        offset += len(piece)
 
 
 def _add_window_spans(spans: list[Span], found: list[Span], offset: int) -> None:
