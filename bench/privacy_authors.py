@@ -83,7 +83,7 @@ def score(scanner: PrivacyScanner, items: Iterable[T.Labelled]) -> list[Scored]:
     out = []
     stage = scanner.semantic_stage()
     for item in items:
-        spans, verdict, topics, _org = scanner._detect_all(item.text)
+        spans, verdict, topics, _org, _text = scanner._detect_all(item.text)
         exact = any(s.entity_type not in CONTEXTUAL for s in spans)
         linear = scanner.model_verdict(item.text, spans, semantic=False)
         z = stage.head.head_logit(stage.embed(item.text)) if stage is not None else 0.0

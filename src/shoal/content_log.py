@@ -60,41 +60,85 @@ class ContentLog:
             n += sum(len(str(c.get("arguments") or "")) for c in m.get("tool_calls") or ())
         return n
 
-    def masked(self, rec: RequestRecord, *, prompt_clean: bool = False,
+    def masked(self, rec: RequestRecord, *, prompt_clean: bool = False, scanned: Sensitivity | None = None,
                ) -> tuple[list[dict[str, Any]] | None, str | None]:
         """``rec``'s (request_messages, response_text) as the mode allows; ``rec`` is not changed.
 
         ``prompt_clean``: the request's privacy scan (the same detectors, over every field) found
         no personal data, so the prompt is kept without running them again; the answer always is.
+        ``scanned``: that scan's result. Clean, it means ``prompt_clean``; with spans, a message text
+        the scan read verbatim (one line-delimited piece of its text) is masked with the scan's own
+        spans instead of running the detectors over it a second time; anything else is detected anew.
         """
         if self.mode == "raw":
             return rec.request_messages, rec.response_text
         if self.mode == "off" or self.detect is None:
             return None, None
+        if scanned is not None and self.scan_detects:
+            prompt_clean = prompt_clean or scanned_clean(scanned)
+        known = _ScanSpans(scanned) if scanned is not None and self.scan_detects and scanned.text else None
         pseudo = Pseudonymizer()
         messages = rec.request_messages
         if messages is not None and not (prompt_clean and self.scan_detects):
-            messages = [self._message(m, pseudo) for m in messages]
+            messages = [self._message(m, pseudo, known) for m in messages]
         response = self._mask(rec.response_text, pseudo) if rec.response_text else rec.response_text
         return messages, response
 
-    def apply(self, rec: RequestRecord, *, prompt_clean: bool = False) -> None:
+    def apply(self, rec: RequestRecord, *, prompt_clean: bool = False, scanned: Sensitivity | None = None) -> None:
         """Make ``rec``'s content what the mode allows (in place). Call once per record."""
-        rec.request_messages, rec.response_text = self.masked(rec, prompt_clean=prompt_clean)
+        rec.request_messages, rec.response_text = self.masked(rec, prompt_clean=prompt_clean, scanned=scanned)
 
 
-    def _mask(self, text: str, pseudo: Pseudonymizer) -> str:
+    def _mask(self, text: str, pseudo: Pseudonymizer, known: _ScanSpans | None = None) -> str:
         assert self.detect is not None
-        spans = self.detect(text) if text else ()
+        if not text:
+            return text
+        found = known.within(text) if known is not None else None
+        spans = self.detect(text) if found is None else found
         return pseudo.pseudonymize(text, spans) if spans else text
 
-    def _message(self, message: dict[str, Any], pseudo: Pseudonymizer) -> dict[str, Any]:
+    def _message(self, message: dict[str, Any], pseudo: Pseudonymizer, known: _ScanSpans | None = None,
+                 ) -> dict[str, Any]:
         out = dict(message)
         if isinstance(out.get("content"), str):
-            out["content"] = self._mask(out["content"], pseudo)
+            out["content"] = self._mask(out["content"], pseudo, known)
         if out.get("tool_calls"):
+            # Arguments reach the scan flattened to "key: value" lines, never verbatim: detected anew.
             out["tool_calls"] = [{**c, "arguments": self._mask(str(c.get("arguments") or ""), pseudo)}
                                  for c in out["tool_calls"]]
+        return out
+
+
+class _ScanSpans:
+    """The spans a request's privacy scan found, looked up for one piece of the text it scanned.
+
+    The scan reads every field of a request as one text, one field per line (``request_text``), and
+    its spans point into that text (normalised). A message's text found there as a whole line-bounded
+    piece gets the spans inside that piece, shifted to it (a span reaching over its edge is cut at
+    the edge): the detectors have already read those characters, in context. A text not found
+    verbatim (normalisation changed it, or a scan of more than one window kept no text) is None:
+    the caller detects it anew, so masking never depends on the lookup succeeding.
+    """
+
+    __slots__ = ("spans", "text")
+
+    def __init__(self, scanned: Sensitivity) -> None:
+        self.text = scanned.text
+        self.spans = scanned.spans
+
+    def within(self, part: str) -> list[Span] | None:
+        text, n = self.text, len(part)
+        at = text.find(part)
+        while at >= 0 and not ((at == 0 or text[at - 1] == "\n") and (at + n == len(text) or text[at + n] == "\n")):
+            at = text.find(part, at + 1)
+        if at < 0:
+            return None
+        end = at + n
+        out: list[Span] = []
+        for s in self.spans:
+            if s.start < end and s.end > at:
+                start, stop = max(s.start, at) - at, min(s.end, end) - at
+                out.append(Span(start, stop, s.entity_type, part[start:stop], s.score))
         return out
 
 

@@ -164,3 +164,64 @@ def test_content_log_unit() -> None:
     assert ContentLog("masked", None).masked(rec()) == (None, None)  # no detector: nothing kept
     assert ContentLog("off", detect).masked(rec()) == (None, None)
     assert ContentLog("raw", detect).masked(rec())[1] == f"mail {EMAIL}"
+
+
+def test_masking_reuses_the_scans_spans_for_text_it_read_verbatim() -> None:
+    """A message the scan read as a whole line of its text is masked with the scan's spans (the
+    detectors do not run on it again); anything the scan did not read verbatim is detected anew."""
+    from shoal.content_log import ContentLog
+    from shoal.privacy.types import Sensitivity, Span
+    from shoal.store import RequestRecord
+
+    calls: list[str] = []
+
+    def detect(text: str) -> list[Span]:
+        calls.append(text)
+        i = text.find(EMAIL)
+        return [Span(i, i + len(EMAIL), "EMAIL_ADDRESS", EMAIL)] if i >= 0 else []
+
+    first, second = f"to {EMAIL}", "call Bob about it"
+    # "Bobby" on the first line must not stand for the message "Bob": pieces match whole lines only.
+    scanned_text = f"Bobby\n{first}\n{second}\nsend"
+    at = scanned_text.find(EMAIL)
+    bob = scanned_text.find("Bob about")
+    scanned = Sensitivity("confidential", ("pii:EMAIL_ADDRESS",), spans=(
+        Span(at, at + len(EMAIL), "EMAIL_ADDRESS", EMAIL),
+        Span(bob, bob + 3, "PERSON", "Bob"),
+        # An address the scan extended over the line break into the next message: cut at the edge.
+        Span(scanned_text.find("it\nsend"), scanned_text.find("it\nsend") + 7, "STREET_ADDRESS", "it\nsend"),
+    ), text=scanned_text)
+
+    def rec(*contents: str) -> RequestRecord:
+        return RequestRecord(request_id="r", ts=0.0, response_text="ok",
+                             request_messages=[{"role": "user", "content": c} for c in contents])
+
+    log = ContentLog("masked", detect, scan_detects=True)
+    messages, _ = log.masked(rec(first, second), scanned=scanned)
+    assert messages == [{"role": "user", "content": "to [EMAIL_ADDRESS_1]"},
+                        {"role": "user", "content": "call [PERSON_1] about [STREET_ADDRESS_1]"}]
+    assert calls == ["ok"]  # only the answer, which the scan never read
+    calls.clear()
+    messages, _ = log.masked(rec("Bob", f"write {EMAIL}"), scanned=scanned)
+    assert messages == [{"role": "user", "content": "Bob"}, {"role": "user", "content": "write [EMAIL_ADDRESS_1]"}]
+    assert calls == ["Bob", f"write {EMAIL}", "ok"]  # not whole lines of the scanned text: detected anew
+    calls.clear()
+    # A scan whose detectors were off vouches for nothing: everything is detected anew.
+    ContentLog("masked", detect, scan_detects=False).masked(rec(first), scanned=scanned)
+    assert calls == [first, "ok"]
+    calls.clear()
+    # A clean scan vouches for the prompt, as prompt_clean does.
+    log.masked(rec(first), scanned=Sensitivity())
+    assert calls == ["ok"]
+
+
+def test_scan_keeps_the_text_its_spans_point_into() -> None:
+    """``Sensitivity.text`` is the normalised one-window text the spans index, only when there are spans."""
+    from shoal.privacy.scanner import PrivacyScanner
+
+    scanner = PrivacyScanner()
+    prompt = f"Write to {EMAIL}\u200b today"  # the zero-width space is normalised away
+    result = scanner.scan(prompt)
+    assert result.text and "\u200b" not in result.text
+    assert [result.text[s.start:s.end] for s in result.spans] == [s.text for s in result.spans]
+    assert scanner.scan("What is the capital of France?").text == ""

@@ -41,6 +41,7 @@ from shoal.gateway.state import GatewayState
 from shoal.models.scan_text import request_text
 from shoal.models.types import Chunk, Usage
 from shoal.pipeline import Prepared
+from shoal.privacy.types import Sensitivity
 from shoal.recording import (
     RequestIds,
     citation_dict,
@@ -85,13 +86,14 @@ RESPONSES = WireFormat("responses", "resp_", False, parse_responses, response_bo
 
 
 class _Flags:
-    __slots__ = ("disconnected", "done", "headers_sent", "masked", "prompt_clean", "record", "start")
+    __slots__ = ("disconnected", "done", "headers_sent", "masked", "prompt_clean", "record", "scanned", "start")
 
     def __init__(self, start: float = 0.0) -> None:
         self.start = start  # perf_counter() when the request arrived (time to first token)
         self.record: Callable[[], None] | None = None
         self.masked = False  # log_content applied to the record's content
         self.prompt_clean = False  # the privacy scan found no personal data in the request
+        self.scanned: Sensitivity | None = None  # its result: the request log masks with its spans
         self.done = False
         self.disconnected = False
         self.headers_sent = False
@@ -138,7 +140,7 @@ class ChatHandler:
                 recorded = True
                 if not flags.masked:  # the rare paths (hang-ups); the others masked off the loop
                     flags.masked = True
-                    self.content.apply(rec, prompt_clean=flags.prompt_clean)
+                    self.content.apply(rec, prompt_clean=flags.prompt_clean, scanned=flags.scanned)
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
                 finish_record(st, rec, reservation)
 
@@ -160,6 +162,7 @@ class ChatHandler:
             watcher = asyncio.get_running_loop().create_task(_watch(receive, task, flags))
             prepared = await self._prepare(parsed, caller, rec, large)
             flags.prompt_clean = self.content.scan_detects and scanned_clean(prepared.sensitivity)
+            flags.scanned = prepared.sensitivity
             scopes = st.scopes(caller)
             if scopes:
                 reservation = await self._admit(scopes, prepared, rec)
@@ -278,9 +281,10 @@ class ChatHandler:
             return
         size = len(rec.response_text or "") if flags.prompt_clean else self.content.size(rec)
         if size > INLINE_CHARS:
-            masked = await asyncio.to_thread(self.content.masked, rec, prompt_clean=flags.prompt_clean)
+            masked = await asyncio.to_thread(self.content.masked, rec, prompt_clean=flags.prompt_clean,
+                                             scanned=flags.scanned)
         else:
-            masked = self.content.masked(rec, prompt_clean=flags.prompt_clean)
+            masked = self.content.masked(rec, prompt_clean=flags.prompt_clean, scanned=flags.scanned)
         rec.request_messages, rec.response_text = masked
         flags.masked = True
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shoal.privacy.addresses import AddressDetector
 from shoal.privacy.config import PrivacyConfig
@@ -240,8 +240,9 @@ class PrivacyScanner:
         """
         findings: list[tuple[Level, str]] = []
         spans: list[Span] = []
+        scanned = ""
         if self.config.enabled:
-            spans, verdict, topics, org = self._detect_all(text)
+            spans, verdict, topics, org, scanned = self._detect_all(text)
             flagged = verdict is not None and verdict.p_sensitive >= self.threshold
             for span in spans:
                 if span.entity_type not in CONTEXTUAL or flagged:
@@ -266,11 +267,13 @@ class PrivacyScanner:
             reasons[reason] = None
             if level_rank(finding_level) > level_rank(level):
                 level = finding_level
-        return Sensitivity(level=level, reasons=tuple(reasons), spans=tuple(spans))
+        # The text the spans point into, for whoever masks the same text next (the request log):
+        # kept only with spans to point into, and for one window, which is its own string already.
+        return Sensitivity(level=level, reasons=tuple(reasons), spans=tuple(spans), text=scanned if spans else "")
 
-    def _detect_all(self, text: str) -> tuple[list[Span], Verdict | None, list[str], list[str]]:
+    def _detect_all(self, text: str) -> Detected:
         """Spans (normalised text), the model's most sensitive verdict, topics and organisation-term
-        kinds of ``text``, window by window.
+        kinds of ``text``, window by window, and the normalised text when it is one window.
 
         Text up to ``WINDOW`` characters is one window. Longer text is cut at whitespace into pieces
         of at most ``WINDOW`` characters, each normalised and scanned with the first ``OVERLAP``
@@ -307,7 +310,7 @@ class PrivacyScanner:
         if self.config.topics.add or final is None or final.p_sensitive >= self._topic_floor():
             for window, person in on_topic:
                 topics.extend(topic for topic, _p in self.detect_topics(window, person_found=person))
-        return spans, final, topics, org
+        return Detected(spans, final, topics, org, pieces[0] if len(pieces) == 1 else "")
 
     def _refine_best(self, scored: list[tuple[Verdict, str]], best: Verdict | None) -> Verdict | None:
         """The most sensitive verdict after the semantic stage has refined the windows in its band —
@@ -322,6 +325,16 @@ class PrivacyScanner:
             return best
         refined = {id(v): self._refine(v, w) for v, w in candidates}
         return max((refined.get(id(v), v) for v, _ in scored), key=lambda v: v.p_sensitive)
+
+
+class Detected(NamedTuple):
+    """What ``PrivacyScanner._detect_all`` found in a text."""
+
+    spans: list[Span]
+    verdict: Verdict | None
+    topics: list[str]
+    org: list[str]
+    text: str  # the normalised text the spans point into; "" for a text of several windows
 
 
 _RECENT_TEXTS = 64

@@ -39,11 +39,15 @@ class Sensitivity:
     ``level`` is the highest of: detected personal data / confidential topics (``confidential``)
     and the labels of retrieved documents. ``reasons`` are short machine-readable strings such
     as ``pii:EMAIL_ADDRESS``, ``topic:compensation``, ``doc-label:confidential(hr/salaries.md)``.
+    ``spans`` point into the normalised text that was scanned; ``text`` is that text when the scan
+    keeps it (a one-window text with spans: the request log masks its messages with these spans
+    instead of detecting them again), else empty. It is not part of equality or ``repr``.
     """
 
     level: Level = "public"
     reasons: tuple[str, ...] = ()
     spans: tuple[Span, ...] = field(default=())
+    text: str = field(default="", repr=False, compare=False)
 
     @property
     def is_sensitive(self) -> bool:
