@@ -570,3 +570,43 @@ def test_compiled_window_loop_gives_the_python_loops_ids(seed: int, monkeypatch:
         fast = featurizer.encode(text)
         monkeypatch.setattr(features, "_window_features", features._window_features_py)
         assert featurizer.encode(text) == fast
+
+
+_SECRET_LABELS = [
+    "password", "Passwort", "KENNWORT", "passcode", "passphrase", "mot de passe", "mdp", "contraseña", "contrasena",
+    "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "passord", "adgangskode", "hasło", "haslo",
+    "salasana", "PIN", "pin-code", "pincode", "pin code", "code pin", "código pin", "codigo pin", "door code",
+    "gate code", "safe code", "alarm code", "wifi code", "wi-fi code", "entry code", "access code", "türcode",
+    "turcode", "code de la porte", "code du portail", "code d'accès", "code de l’alarme", "code wifi",
+    "codice della porta", "codice della cassaforte", "codice dell'allarme", "codice del cancello",
+    "código de la puerta", "código do portão", "codigo da porta", "código del portal", "master password",
+    "Wi-Fi password", "wlan passwort", "admin password", "root password", "pass", "pwd", "secret", "client_secret",
+    "client secret", "api key", "API_KEY", "access-key", "secret_key", "auth token", "access_token", "token",
+    "Bearer", "private key", "private_key"]
+_SECRET_TAILS = [" is Hunter2!", " = s3cr3t-Value", ": 'Fjordbris#2025'", " was 7720B", " ist Blume_77", " est 1234abcd",
+                 " for everything is Biscuit1987!", " do Moodle é Benfica_1904", " til Wi-Fi er Fjordbris#2025",
+                 " c'est 7720B", " is too short", "", " lautet: Xy9-Qq", "=abc123def"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_labelled_secret_rules_tried_at_their_lead_words_find_what_finditer_finds(seed: int) -> None:
+    """``detect_credentials`` tries the keyed and named secret rules only where a lead word occurs in
+    the lower-cased text: the same matches as running them over the whole text."""
+    rng = random.Random(seed)
+    parts = []
+    for _ in range(120):
+        r = rng.random()
+        if r < 0.35:
+            parts.append(rng.choice(_SECRET_LABELS) + rng.choice(_SECRET_TAILS))
+        else:
+            parts.append(rng.choice([w for w in _WORDS if not any(ch in w for ch in "ıſİK")]
+                                    + ["opinion", "shipping", "wiki", "record", "Passau", "xpassword"]))
+        parts.append(rng.choice(_GAPS))
+    text = "".join(parts)
+    low = caseless(text)
+    assert low is not None
+    for rx, leads in ((patterns._KEYED_SECRET_LOW, patterns._KEYED_SECRET_LEADS),
+                      (patterns._NAMED_SECRET_LOW, patterns._NAMED_SECRET_LEADS)):
+        whole = [m.span(0) + m.span(1) for m in rx.finditer(low)]
+        gated = [m.span(0) + m.span(1) for m in patterns.matches_at(rx, low, patterns.occurrences(low, leads))]
+        assert gated == whole and whole, rx.pattern[:60]

@@ -400,19 +400,28 @@ def detect_credentials(text: str) -> list[Span]:
     # The case-insensitive rules run on the lower-cased text when it matches at the same places
     # (``caseless``); the values are cut from the text as written.
     low = caseless(text)
-    haystack, keyed, gate = (low, _KEYED_SECRET_LOW, _KEYED_SECRET_GATE_LOW) if low is not None else (
-        text, _KEYED_SECRET, _KEYED_SECRET_GATE)
-    rules = []
-    if gate.search(haystack):
-        rules.append((keyed, haystack, 0.9))
-    if _NAMED_SECRET_GATE.search(haystack):
-        rules.append((_NAMED_SECRET_LOW, low, 0.85) if low is not None else (_NAMED_SECRET, text, 0.85))
+    found: list[tuple[re.Pattern[str], str, float, Iterable[re.Match[str]]]] = []
+    if low is not None:
+        # Every match of a labelled-secret rule starts with one of its lead words: on the lower-cased
+        # text ``str.find`` lists those places and the rule is tried there only (``matches_at``: the
+        # matches ``finditer`` finds), instead of a case-insensitive search of the whole text.
+        starts = occurrences(low, _KEYED_SECRET_LEADS)
+        if starts:
+            found.append((_KEYED_SECRET_LOW, low, 0.9, matches_at(_KEYED_SECRET_LOW, low, starts)))
+        starts = occurrences(low, _NAMED_SECRET_LEADS)
+        if starts:
+            found.append((_NAMED_SECRET_LOW, low, 0.85, matches_at(_NAMED_SECRET_LOW, low, starts)))
+    else:
+        if _KEYED_SECRET_GATE.search(text):
+            found.append((_KEYED_SECRET, text, 0.9, _KEYED_SECRET.finditer(text)))
+        if _NAMED_SECRET_GATE.search(text):
+            found.append((_NAMED_SECRET, text, 0.85, _NAMED_SECRET.finditer(text)))
     if "Bearer" in text:
-        rules.append((_BEARER, text, 0.95))
+        found.append((_BEARER, text, 0.95, _BEARER.finditer(text)))
     if "://" in text:
-        rules.append((_URL_PASSWORD, text, 0.95))
-    for rx, where, score in rules:
-        for m in rx.finditer(where):
+        found.append((_URL_PASSWORD, text, 0.95, _URL_PASSWORD.finditer(text)))
+    for rx, where, score, matches in found:
+        for m in matches:
             start, end = m.span(1)
             value = text[start:end]
             if value.lower() in _NOT_A_SECRET or _REFERENCE.match(value) or placeholder_secret(value):
@@ -440,7 +449,15 @@ _NAMED_SECRET_LOW = re.compile(_NAMED_SECRET.pattern)
 _NAMED_SECRET_GATE = re.compile(r"pass|wort|mdp|contrase|senha|ord|has[łl]o|salasana|pin|code|codice|c[óo]digo", _I)
 # A digit, or a symbol between letters: what sets a password apart from a word ("Fjordbris#2025", "7720B").
 _SECRET_LIKE = re.compile(r"\d|[^\w\s][A-Za-z0-9]")
-_KEYED_SECRET_GATE_LOW = lowered_pattern(_KEYED_SECRET_GATE) or _KEYED_SECRET_GATE
+# What every match of ``_KEYED_SECRET`` / ``_NAMED_SECRET`` starts with, lower-cased (a prefix of
+# each alternative that can begin a match; a shorter prefix only adds places to try). Checked against
+# both patterns' whole-text matches by tests/privacy/test_fast_paths.py.
+_KEYED_SECRET_LEADS = ("pass", "pwd", "pin", "secret", "client", "api", "access", "auth", "token", "bearer",
+                       "private")
+_NAMED_SECRET_LEADS = ("master ", "wi", "wlan ", "admin ", "root ", "pass", "kennwort", "mot de passe", "mdp",
+                       "contrase", "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode",
+                       "has", "salasana", "pin", "code", "cód", "cod", "door", "gate", "safe", "alarm", "entry",
+                       "access", "tür", "tur")
 
 
 # Words that follow "password is"/"token:" in ordinary prose about credentials, not secrets.
