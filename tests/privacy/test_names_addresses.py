@@ -37,9 +37,19 @@ def test_names_found(scanner: PrivacyScanner, text: str, name: str) -> None:
     "The capital of France is Paris.",  # a place that is also a first name
     "How many employees in Denver use the VPN?",
     "Our Florence office moves in June",
+    # Code: a capitalised word right before a member access or a call is an identifier.
+    "function backoff(n) { return Math.min(delayMs * 2 ** n, maxDelayMs); }",
+    "Why does Console.log print undefined here?",
+    "x = Max(a, b) throws in my test",
 ])
 def test_not_names(scanner: PrivacyScanner, text: str) -> None:
     assert persons(scanner, text) == []
+
+
+@pytest.mark.parametrize("text,name", [("Email the report to Dana Whitfield.then call me", "Dana Whitfield"),
+                                       ("Send it to Dana Whitfield. Then call me", "Dana Whitfield")])
+def test_a_name_before_a_sentence_end_is_still_a_name(scanner: PrivacyScanner, text: str, name: str) -> None:
+    assert name in persons(scanner, text)
 
 
 @pytest.mark.parametrize("text,name", [("Dear Paris, thanks for the flowers", "Paris"),

@@ -99,6 +99,8 @@ _STREET_WORDS = frozenset({"street", "road", "avenue", "lane", "drive", "court",
 _ORG_SUFFIX = re.compile(r"^\s*(?:,\s*)?(?:inc|llc|ltd|plc|gmbh|ag|sa|corp|corporation|co|company|group|"
                          r"bank|partners|holdings|university|foundation|institute|associates|& co)\b\.?",
                          re.IGNORECASE)
+# Right after a word: a member access or a call ("Math.min", "Dates.parse(", "Max("), code, not a name.
+_CODE_AFTER = re.compile(r"\.[a-z_$]|\(")
 _ARTICLE = re.compile(r"(?:^|\W)(?:the|a|an)\s+$", re.IGNORECASE)
 # An initial ("J. "), or letters with inner apostrophes and hyphens ("O'Neil", "Jean-Luc"). Written
 # as runs (``L+(?:[-']L+)*``), not as one letter at a time (``L(?:L|[-']L)*``: the same words, the
@@ -320,7 +322,9 @@ class NameDetector:
                              if run[m].key in g.first and run[m].key not in g.common), 0)
                 if lead:
                     run = run[lead:]
-            if not run:
+            if not run or (len(run) == 1 and _CODE_AFTER.match(text, run[0].end)):
+                # Nothing left, or one word used in code ("Math.min(", "Console.log", "Max(a, b)"): an
+                # identifier. Two words stay a name even then ("Dana Whitfield.then", a missing space).
                 i = j
                 continue
             if not titled and i > 0 and toks[i - 1].key in TITLES and run[0] is tok:
