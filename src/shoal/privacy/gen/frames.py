@@ -24,6 +24,7 @@ from typing import Any
 
 from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.arithmetic import ArithmeticFrames
+from shoal.privacy.gen.colleagues import ColleagueFrames
 from shoal.privacy.gen.extra import MoreFrames
 from shoal.privacy.gen.public import PublicFrames
 from shoal.privacy.gen.records import RecordFrames
@@ -345,7 +346,7 @@ def _complete(f: Any) -> bool:
         return False
 
 
-class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, ArithmeticFrames):
+class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, ArithmeticFrames, ColleagueFrames):
     """Seeded generator; one ``sample()`` call returns one labelled prompt."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -385,7 +386,7 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, Arithmet
             (4, self.neg_famous_attribute), (2, self.personal_famous_namesake), (3, self.neg_lookalike),
             (3, self.neg_pay_math), (3, self.neg_arithmetic), (2, self.neg_template_sample), (2, self.secret_terse), (3, self.personal_terse_hr),
             (2, self.business_foreign_more), (1.5, self.neg_foreign_more), (1.5, self.personal_lookup),
-            (2, self.business_unreleased_math),
+            (2, self.business_unreleased_math), (3, self.neg_named_errand), (2, self.personal_named_errand),
         ]
 
     def sample(self) -> Sample:
