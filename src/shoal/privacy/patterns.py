@@ -454,10 +454,10 @@ _SECRET_LIKE = re.compile(r"\d|[^\w\s][A-Za-z0-9]")
 # both patterns' whole-text matches by tests/privacy/test_fast_paths.py.
 _KEYED_SECRET_LEADS = ("pass", "pwd", "pin", "secret", "client", "api", "access", "auth", "token", "bearer",
                        "private")
-_NAMED_SECRET_LEADS = ("master ", "wi", "wlan ", "admin ", "root ", "pass", "kennwort", "mot de passe", "mdp",
-                       "contrase", "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "adgangskode",
-                       "has", "salasana", "pin", "code", "cód", "cod", "door", "gate", "safe", "alarm", "entry",
-                       "access", "tür", "tur")
+_NAMED_SECRET_LEADS = ("master ", "wifi", "wi-fi", "wlan ", "admin ", "root ", "pass", "kennwort", "mot de passe",
+                       "mdp", "contrase", "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord",
+                       "adgangskode", "hasło", "haslo", "salasana", "pin", "code", "codi", "códi", "door", "gate",
+                       "safe", "alarm", "entry", "access", "türcode", "turcode")
 
 
 # Words that follow "password is"/"token:" in ordinary prose about credentials, not secrets.
