@@ -44,9 +44,10 @@ HEAD_C = 0.1  # the head's L2 strength (MLP alpha); 0.1 and 1e-3 measured alike
 HIDDEN = 64  # units of the head's hidden layer: a logistic head on the same vectors pinned more harmless
              # hand-written prompts (independent v1 at t=0.5: 15/173 against 10/173, leaks 1/162 both);
              # on held-out families the two were within noise of each other (±1 point, runs on 2 generators)
-THRESHOLD = 0.3  # on the stacked probability, with the topic floor 0.1, by author-held-out scoring of the
-                 # hand-written prompts (bench/privacy_authors.py, written weight 16): leaks 53/3,141, false pins
-                 # 561/4,096, against 64 and 528 at the earlier 0.35 — a leak breaks the promise, a pin costs money
+THRESHOLD = 0.25  # on the stacked probability, with the topic floor 0.1, by author-held-out scoring of the
+                  # hand-written prompts (bench/privacy_authors.py, written weight 16, 19 files): leaks 76/3,909,
+                  # false pins 610/5,310, against 90 and 567 at the earlier 0.3 — a leak breaks the promise, a
+                  # pin costs money (0.3 had been chosen the same way on 14 files: 53/3,141 and 561/4,096)
 BAND = (0.1, 0.7)  # up to 0.7: the head may also clear what the linear model pins weakly (dev sets: independent v2 40 -> 37 false pins, dev half 4 -> 3, no leak added)
 DIMS = 128
 SIF = 1e-3

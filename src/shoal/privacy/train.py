@@ -1,9 +1,9 @@
 """Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
 
-    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.3   # the shipped model
+    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.25   # the shipped model
     python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
 
-(about two minutes; the threshold 0.3 and the scanner's ``topic_floor`` 0.1 were chosen by scoring each
+(about two minutes; the threshold 0.25 and the scanner's ``topic_floor`` 0.1 were chosen by scoring each
 hand-written file with models trained without it, ``bench/privacy_authors.py`` — no evaluation set and
 not the test half of ``bench/data/privacy_prompts.jsonl``.)
 
