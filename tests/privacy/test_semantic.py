@@ -172,3 +172,14 @@ def test_the_hidden_layer_is_a_relu() -> None:
     assert head.head_logit(np.asarray([[1.0, 0.0]], dtype=np.float32)) == pytest.approx(0.75)
     assert head.head_logit(np.asarray([[0.0, 1.0], [0.5, 0.0]], dtype=np.float32)) == pytest.approx(0.75)
     assert head.head_logit(np.asarray([[-1.0, 0.0]], dtype=np.float32)) == pytest.approx(0.25)
+
+
+def test_a_teams_own_model_decides_alone_at_its_own_threshold(tmp_path: Path) -> None:
+    """The stage's stacker was fitted on the shipped model's probabilities: over a model a team
+    trained (``privacy.model.path``) it would overrule what the team's labels taught."""
+    path = tmp_path / "team.npz"
+    shipped = load_model()
+    shipped.save(path)
+    team = PrivacyScanner(PrivacyConfig.model_validate({"model": {"path": str(path)}}))
+    assert team.semantic_stage() is None and team.threshold == pytest.approx(shipped.threshold)
+    assert PrivacyScanner().semantic_stage() is not None  # the shipped pair keeps its stage

@@ -84,7 +84,8 @@ class ModelConfig(_Strict):
         "when the model gives it at least this probability; 1 leaves topics as labels only"))
     semantic: bool = Field(default=True, description=(
         "refine the model with the semantic stage (static word-piece vectors distilled from MiniLM, shipped) "
-        "where it is unsure; ~0.1 ms where it runs"))
+        "where it is unsure; ~0.1 ms where it runs. It refines the shipped model only: its stacker was fitted "
+        "on that model's probabilities, so a model of your own (path) decides alone, at its own threshold"))
     semantic_windows: int = Field(default=1, ge=1, le=64, description=(
         "most scan windows (8 KB each) the semantic stage reads per request: bounds its cost on long prompts"))
     level: Level = "confidential"

@@ -143,9 +143,12 @@ class PrivacyScanner:
         return self._model, self._featurizer
 
     def semantic_stage(self) -> SemanticStage | None:
-        """The semantic second stage (``shoal.privacy.semantic``), or ``None`` when it is switched off
-        or its encoder is not installed (then the linear model decides alone; logged once)."""
-        if not self.config.model.enabled or not self.config.model.semantic:
+        """The semantic second stage (``shoal.privacy.semantic``), or ``None`` when it is switched off,
+        its encoder is not installed (then the linear model decides alone; logged once), or the model is
+        a team's own (``privacy.model.path``): the stage's stacker weighs the *shipped* model's
+        probability against its head, so over another model's it would overrule what the team's labels
+        taught (a team's confidential project word, cleared by a head that never saw it)."""
+        if not self.config.model.enabled or not self.config.model.semantic or self.config.model.path:
             return None
         if not self._stage_tried:
             with self._stage_lock:
