@@ -105,6 +105,12 @@ def _cut_while_idle(conn: Any) -> bool:
     breaker: readiness flapped for seconds after the database was back."""
     try:
         fd = conn.fileno()
+        if hasattr(select, "poll"):
+            # poll, not select: select refuses descriptors from FD_SETSIZE (1,024) on, which a busy
+            # gateway reaches, and that refusal would read as a cut: a new connection every transaction.
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            return bool(poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
     except Exception:  # noqa: BLE001 - no usable socket: as good as cut
         return True
