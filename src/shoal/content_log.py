@@ -76,10 +76,10 @@ class ContentLog:
             return None, None
         if scanned is not None and self.scan_detects:
             prompt_clean = prompt_clean or scanned_clean(scanned)
-        known = _ScanSpans(scanned) if scanned is not None and self.scan_detects and scanned.text else None
         pseudo = Pseudonymizer()
         messages = rec.request_messages
         if messages is not None and not (prompt_clean and self.scan_detects):
+            known = _ScanSpans(scanned) if scanned is not None and self.scan_detects and scanned.text else None
             messages = [self._message(m, pseudo, known) for m in messages]
         response = self._mask(rec.response_text, pseudo) if rec.response_text else rec.response_text
         return messages, response

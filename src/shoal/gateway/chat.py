@@ -92,7 +92,7 @@ class _Flags:
         self.start = start  # perf_counter() when the request arrived (time to first token)
         self.record: Callable[[], None] | None = None
         self.masked = False  # log_content applied to the record's content
-        self.prompt_clean = False  # the privacy scan found no personal data in the request
+        self.prompt_clean = False  # the privacy scan found no personal data in the request (sizes the masking)
         self.scanned: Sensitivity | None = None  # its result: the request log masks with its spans
         self.done = False
         self.disconnected = False
@@ -140,7 +140,7 @@ class ChatHandler:
                 recorded = True
                 if not flags.masked:  # the rare paths (hang-ups); the others masked off the loop
                     flags.masked = True
-                    self.content.apply(rec, prompt_clean=flags.prompt_clean, scanned=flags.scanned)
+                    self.content.apply(rec, scanned=flags.scanned)
                 rec.latency_ms = (time.perf_counter() - start) * 1000.0
                 finish_record(st, rec, reservation)
 
@@ -281,10 +281,9 @@ class ChatHandler:
             return
         size = len(rec.response_text or "") if flags.prompt_clean else self.content.size(rec)
         if size > INLINE_CHARS:
-            masked = await asyncio.to_thread(self.content.masked, rec, prompt_clean=flags.prompt_clean,
-                                             scanned=flags.scanned)
+            masked = await asyncio.to_thread(self.content.masked, rec, scanned=flags.scanned)
         else:
-            masked = self.content.masked(rec, prompt_clean=flags.prompt_clean, scanned=flags.scanned)
+            masked = self.content.masked(rec, scanned=flags.scanned)
         rec.request_messages, rec.response_text = masked
         flags.masked = True
 
