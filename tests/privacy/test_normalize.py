@@ -65,6 +65,27 @@ def test_an_invalid_number_without_a_label_is_not_an_ssn(scanner: PrivacyScanner
     assert not scanner.scan("Is 123-45-6789 a valid number?").is_sensitive
 
 
+@pytest.mark.parametrize(("text", "entity"), [
+    ("meine IBAN ist DE89 3704 0044 0532 0130 00, warum kommt die Überweisung nicht an?", "IBAN_CODE"),
+    ("my card number is 4111 1111 1111 1111, why was it declined?", "CREDIT_CARD"),
+    ("mon IBAN : GB82 WEST 1234 5698 7654 32", "IBAN_CODE"),
+])
+def test_a_documented_number_given_as_ones_own_is_sensitive(scanner: PrivacyScanner, text: str, entity: str) -> None:
+    # The published example numbers are nobody's, except when somebody types one as theirs: the intent
+    # is what the gate answers to, as with "My SSN is 123-45-6789".
+    result = scanner.scan(text)
+    assert f"pii:{entity}" in result.reasons, result
+
+
+@pytest.mark.parametrize("text", [
+    "Is DE89 3704 0044 0532 0130 00 a valid IBAN?",
+    "my test card 4242 4242 4242 4242 fails in the Stripe checkout",
+    "Use the documentation IBAN GB82 WEST 1234 5698 7654 32 in the fixture",
+])
+def test_a_documented_number_as_an_example_is_not_an_identifier(scanner: PrivacyScanner, text: str) -> None:
+    assert not any(r.startswith("pii:") for r in scanner.scan(text).reasons)
+
+
 def test_spans_point_into_the_normalised_text(scanner: PrivacyScanner) -> None:
     raw = "Send it to \u200bdana.whitfield@acme.com today"
     result = scanner.scan(raw)

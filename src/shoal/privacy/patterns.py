@@ -81,6 +81,9 @@ _PHONE_CONTEXT = re.compile(r"\b(phone|tel|telephone|mobile|cell|fax|call|text|s
 _OTHER_NUMBER = re.compile(r"\b(routing|aba|account|acct|ssn|social security|card|iban|order|invoice|ticket|"
                            r"tracking|reference|ref|zip|postal|postcode|license|licence|passport|id)\b[^\d]{0,20}$",
                            _I)
+# The country code, check digits and any groups of an IBAN right before a digit run: the run is the
+# rest of the IBAN, not a phone number.
+_IBAN_LEAD = re.compile(r"(?<![\w])[a-z]{2}\d{2}(?: ?[a-z0-9]{4})* ?$")
 # A label right after the number that ends its line or field, as contact blocks write it
 # ("781 1704 office", "085 175 7641-Office,"; not "1 500 000 office chairs").
 _PHONE_LABEL_AFTER = re.compile(r"[ \t]*[-–(]?[ \t]*(?:office|fax|mobile|cell|phone|tel|desk)\)?[ \t]*"
@@ -108,6 +111,8 @@ def detect_phone(text: str) -> list[Span]:
             continue
         if _SSN_SHAPE.match(raw) or _OTHER_NUMBER.search(_before(text, m.start(), 30)):
             continue
+        if _IBAN_LEAD.search(_before(text, m.start(), 40)):
+            continue  # the groups of an IBAN ("GB82 WEST 1234 5698 …"), a documented one included
         has_plus = raw.startswith("+")
         separated = bool(re.search(r"[\s.()-]", raw))
         context = bool(_PHONE_CONTEXT.search(_before(text, m.start(), 30))
@@ -181,6 +186,26 @@ _CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]?){2,3}\d{1,7}(?![\w-])|(?<![\w-])\d{
 _CARD_CONTEXT = re.compile(r"\b(card|visa|mastercard|amex|maestro|debit|credit|cc|pan)\b", _I)
 
 
+# "my IBAN is …", "meine Kartennummer: …": a documented example number given as the writer's own is
+# sensitive by intent, as an unissuable SSN after "My SSN is" is (``detect_ssn``): whoever types it as
+# theirs may be testing the gate with a value they know, or pasting their real one in its place. The
+# possessive must lead the label right before the number; "the IBAN DE89… from the docs" stays a format.
+_OWNED_LABEL = re.compile(
+    r"\b(?:my|our|meine?|unsere?|mon|ma|notre|mi|mis|nuestra|nuestro|il mio|la mia|mio|mia|nostro|nostra|mijn|onze|"
+    r"minha|meu|nossa|nosso|mój|moja|moje|mitt|min|mit)\s+"
+    r"(?:\w+\s+){0,2}?(?:iban|card|credit card|debit card|card number|karte|kartennummer|kreditkarte|carte|"
+    r"carte bancaire|tarjeta|carta|kaart|creditcard|cartão|karta|kort|kortnummer|konto|kontonummer|account)"
+    r"(?:\s*(?:number|no\.?|nummer|numéro|número|numero|#))?\s*(?:is|ist|est|es|è|is:|=|:|-|—)?\s*$", _I)
+
+
+_NOT_OWNED = re.compile(r"\b(?:test|testing|sample|example|dummy|fake|demo|sandbox|beispiel|exemple|ejemplo|esempio)\b", _I)
+
+
+def _owned(text: str, start: int) -> bool:
+    label = _OWNED_LABEL.search(_before(text, start, 48))
+    return label is not None and _NOT_OWNED.search(label.group()) is None
+
+
 def detect_credit_card(text: str) -> list[Span]:
     runs = digit_runs(text)
     if not runs:
@@ -190,7 +215,8 @@ def detect_credit_card(text: str) -> list[Span]:
         digits = digits_only(m.group())
         # 12-digit (Maestro) numbers are too short to trust the check digit without a "card" label.
         shortest = 12 if _CARD_CONTEXT.search(_before(text, m.start(), 50)) else 13
-        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1 and not documented_test_card(digits):
+        if shortest <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1 and (
+                not documented_test_card(digits) or _owned(text, m.start())):
             spans.append(Span(m.start(), m.end(), "CREDIT_CARD", m.group(), 1.0))
     return spans
 
@@ -216,7 +242,7 @@ def detect_iban(text: str) -> list[Span]:
                 raw = ""
                 break
             raw = raw[:cut]
-        if raw and not documented_iban(raw):
+        if raw and (not documented_iban(raw) or _owned(text, m.start())):
             spans.append(Span(m.start(), m.start() + len(raw), "IBAN_CODE", raw, 1.0))
     return spans
 
