@@ -290,8 +290,26 @@ def test_name_tokens_equal_the_plain_word_split(seed: int) -> None:
             word = word[:-2]
         initial = (len(word) == 2 and word[1] == ".") or (len(word) == 1 and word.isupper())
         plain.append((m.start(), m.start() + len(word), word, word.lower().rstrip("."), word[0].isupper(), initial))
-    assert [tuple(t) for t in names._tokens(text)] == plain
-    assert [tuple(t) for t in names._tokens(text)] == plain  # from the cache the second time
+    assert [tuple(t) for t in names._tokens(text)[0]] == plain
+    assert [tuple(t) for t in names._tokens(text)[0]] == plain  # from the cache the second time
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_compiled_name_tokens_give_the_python_words_and_visits(seed: int) -> None:
+    """``shoal.privacy._nametok`` (built where a C compiler is) gives the Python version's words, as
+    ``_Tok`` tuples, and the same indices to visit: capitalised words, initials and possible
+    lower-case first names, possessives, empty texts and texts of one word included."""
+    compiled = pytest.importorskip("shoal.privacy._nametok")
+    firsts = frozenset({"olga", "dana", "jean"})
+    rng = random.Random(seed)
+    texts = [_text(rng, size) for size in (0, 1, 40, 400)] + [
+        "follow up with olga krylova and dana", "Jean'S O'Neil’s ſ A. B x. Dana's", "", "x", "  \n "]
+    for text in texts:
+        parts = names._TOKEN_SPLIT.split(text)
+        toks, order = compiled.name_tokens(parts, names._WORD_INFO, names._word_info, names._Tok, firsts)
+        expected = names._tokens_py(parts, firsts)
+        assert (toks, order) == expected
+        assert all(type(tok) is names._Tok for tok in toks)
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -207,17 +207,36 @@ def _word_info(raw: str) -> tuple[str, str, bool, bool, int]:
     return info
 
 
-def _tokens(text: str) -> list[_Tok]:
-    # ``split`` on the pattern as a group gives [gap, word, gap, word, ..., gap], and the running sum of
-    # their lengths each word's start (every other sum), both at C speed: a ``finditer`` loop paid for a
-    # match object and two method calls per word (the tokens were half of the name pass on long text).
-    parts = _TOKEN_SPLIT.split(text)
+def _tokens_py(parts: list[str], firsts: frozenset[str]) -> tuple[list[_Tok], list[int]]:
+    """The words of a text split by ``_TOKEN_SPLIT`` (``parts``), and the indices of those the detector
+    visits alone: capitalised, an initial, or a possible lower-case first name (a key in ``firsts``).
+
+    ``split`` on the pattern as a group gives [gap, word, gap, word, ..., gap], and the running sum of
+    their lengths each word's start (every other sum), both at C speed: a ``finditer`` loop paid for a
+    match object and two method calls per word. ``shoal.privacy._nametok`` is the same, compiled."""
     starts = list(itertools.accumulate(map(len, parts)))[0:-1:2]
     known = _WORD_INFO.get
     infos = [known(raw) or _word_info(raw) for raw in parts[1::2]]
     new = tuple.__new__  # what ``_Tok._make`` calls, without its Python-level frame per word
-    return [new(_Tok, (start, start + size, word, key, cap, initial))
+    toks = [new(_Tok, (start, start + size, word, key, cap, initial))
             for start, (word, key, cap, initial, size) in zip(starts, infos, strict=True)]
+    return toks, [k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
+
+
+def _compiled_tokens() -> Callable[[list[str], frozenset[str]], tuple[list[_Tok], list[int]]] | None:
+    try:
+        from shoal.privacy._nametok import name_tokens
+    except ImportError:  # built without a C compiler: the Python version gives the same words
+        return None
+    return lambda parts, firsts: name_tokens(parts, _WORD_INFO, _word_info, _Tok, firsts)
+
+
+_tokens_split = _compiled_tokens() or _tokens_py
+
+
+def _tokens(text: str, firsts: frozenset[str] = frozenset()) -> tuple[list[_Tok], list[int]]:
+    """The words of ``text`` and the indices the detector visits alone (see ``_tokens_py``)."""
+    return _tokens_split(_TOKEN_SPLIT.split(text), firsts)
 
 
 class NameDetector:
@@ -261,15 +280,14 @@ class NameDetector:
 
     def detect(self, text: str) -> list[Span]:
         g = self.gazetteer
-        toks = _tokens(text)
-        spans: list[Span] = []
-        cues = _Cues(text)
-        any_cue = bool(cues.starts)
         firsts = self._lower_firsts(g)
         # A word that is neither capitalised, an initial, a possible lower-case first name nor within
         # reach of a name cue (``_Cues.reach``: a lower-case name after "my name is") only moves the
         # loop on by one: visit the others alone.
-        order = [k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
+        toks, order = _tokens(text, firsts)
+        spans: list[Span] = []
+        cues = _Cues(text)
+        any_cue = bool(cues.starts)
         if any_cue:
             order = sorted(set(order).union(cues.reach([t.start for t in toks])))
         i = 0  # the next word the loop may look at (a run or a name found moves it past its end)
