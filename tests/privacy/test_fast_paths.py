@@ -590,6 +590,26 @@ def test_compiled_window_loop_gives_the_python_loops_ids(seed: int, monkeypatch:
         assert featurizer.encode(text) == fast
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_token_entries_give_the_python_lists(seed: int) -> None:
+    """``token_entries`` (compiled) and ``_token_entries_py`` give the same entries, shapes, public-name
+    candidates and pets: sentence starts, animal nouns before capitalised and lower-case words, and
+    an animal noun as the last token included."""
+    compiled = pytest.importorskip("shoal.privacy._windowfeat")
+    from shoal.privacy import features
+    from shoal.privacy.name_heads import PET_NOUNS
+
+    featurizer = Featurizer(load_names())
+    rng = random.Random(seed)
+    texts = [_text(rng, size) for size in (0, 1, 30, 400)] + [
+        "my cat Winston. The dog rex! my dog", "Nelson Mandela met Sam Lincoln. Ünal's cat Émile", "cat"]
+    for text in texts:
+        toks = features._TOKEN.findall(text)
+        fast = compiled.token_entries(toks, featurizer._tok_cache, featurizer._tok_entry, features._SENT_END, PET_NOUNS)
+        assert fast == features._token_entries_py(toks, featurizer._tok_cache, featurizer._tok_entry,
+                                                  features._SENT_END, PET_NOUNS)
+
+
 _SECRET_LABELS = [
     "password", "Passwort", "KENNWORT", "passcode", "passphrase", "mot de passe", "mdp", "contraseña", "contrasena",
     "senha", "palavra-passe", "wachtwoord", "lösenord", "losenord", "passord", "adgangskode", "hasło", "haslo",

@@ -211,7 +211,94 @@ done:
     return result;
 }
 
+/* token_entries(toks, cache, make_entry, sent_end, pet_nouns) -> (entries, lows, words, shaped,
+ * candidates, pets): the per-token lists of Featurizer.encode before the n-grams, as
+ * shoal.privacy.features._token_entries_py builds them (the tests compare both). Each token's entry
+ * is cache[tok], or make_entry(tok) (which fills the cache); a token's shape is its entry's
+ * sentence-start shape (entry[3]) after no token or a token in `sent_end`, else its in-sentence
+ * shape (entry[2]); candidates are the tokens whose public-name flags (entry[4]) are set; pets the
+ * tokens right after an animal noun (a low in `pet_nouns`) that start with an upper-case letter. */
+static PyObject *token_entries(PyObject *self, PyObject *args) {
+    PyObject *toks, *cache, *make_entry, *sent_end, *pet_nouns;
+    if (!PyArg_ParseTuple(args, "O!O!OOO", &PyList_Type, &toks, &PyDict_Type, &cache, &make_entry, &sent_end,
+                          &pet_nouns))
+        return NULL;
+    if (!PyAnySet_Check(sent_end) || !PyAnySet_Check(pet_nouns)) {
+        PyErr_SetString(PyExc_TypeError, "sent_end and pet_nouns must be sets");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    PyObject *entries = PyList_New(n), *lows = PyList_New(n), *words = PyList_New(n), *shaped = PyList_New(n);
+    PyObject *candidates = PyList_New(0), *pets = PyList_New(0);
+    PyObject *result = NULL;
+    if (!entries || !lows || !words || !shaped || !candidates || !pets)
+        goto done;
+    int after_end = 1; /* the token before ends a sentence (or there is none) */
+    int pet_before = 0; /* the token before is an animal noun */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *tok = PyList_GET_ITEM(toks, i);
+        PyObject *entry = PyDict_GetItemWithError(cache, tok);
+        if (entry != NULL) {
+            Py_INCREF(entry);
+        } else {
+            if (PyErr_Occurred())
+                goto done;
+            entry = PyObject_CallOneArg(make_entry, tok);
+            if (entry == NULL)
+                goto done;
+        }
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 5) {
+            Py_DECREF(entry);
+            PyErr_SetString(PyExc_TypeError, "a token's entry must be a 5-tuple");
+            goto done;
+        }
+        PyList_SET_ITEM(entries, i, entry); /* steals the reference */
+        PyObject *low = PyTuple_GET_ITEM(entry, 0);
+        PyList_SET_ITEM(lows, i, Py_NewRef(low));
+        PyList_SET_ITEM(words, i, Py_NewRef(PyTuple_GET_ITEM(entry, 1)));
+        PyList_SET_ITEM(shaped, i, Py_NewRef(PyTuple_GET_ITEM(entry, after_end ? 3 : 2)));
+        int flagged = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 4));
+        if (flagged < 0)
+            goto done;
+        if (flagged) {
+            PyObject *k = PyLong_FromSsize_t(i);
+            if (k == NULL || PyList_Append(candidates, k) < 0) {
+                Py_XDECREF(k);
+                goto done;
+            }
+            Py_DECREF(k);
+        }
+        if (pet_before && PyUnicode_Check(tok) && PyUnicode_GET_LENGTH(tok) > 0 &&
+            Py_UNICODE_ISUPPER(PyUnicode_READ_CHAR(tok, 0))) {
+            PyObject *k = PyLong_FromSsize_t(i);
+            if (k == NULL || PyList_Append(pets, k) < 0) {
+                Py_XDECREF(k);
+                goto done;
+            }
+            Py_DECREF(k);
+        }
+        int ends = PySet_Contains(sent_end, tok);
+        int pet = PySet_Contains(pet_nouns, low);
+        if (ends < 0 || pet < 0)
+            goto done;
+        after_end = ends;
+        pet_before = pet;
+    }
+    result = PyTuple_Pack(6, entries, lows, words, shaped, candidates, pets);
+done:
+    Py_XDECREF(entries);
+    Py_XDECREF(lows);
+    Py_XDECREF(words);
+    Py_XDECREF(shaped);
+    Py_XDECREF(candidates);
+    Py_XDECREF(pets);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"token_entries", token_entries, METH_VARARGS,
+     "token_entries(toks, cache, make_entry, sent_end, pet_nouns) -> (entries, lows, words, shaped, "
+     "candidates, pets): see shoal.privacy.features._token_entries_py."},
     {"window_features", window_features, METH_VARARGS,
      "window_features(lows, words, shaped, window, mask) -> (ids, starts): see "
      "shoal.privacy.features._window_features_py."},

@@ -227,20 +227,11 @@ class Featurizer:
         # Everything per token is a function of the token's text, plus (for its shape) whether the
         # token before it ends a sentence: one cache lookup per token (most were seen before) gives
         # its lower-cased form, its word entry and both possible shape entries.
-        tok_cache = self._tok_cache
-        entries = [tok_cache.get(tok) or self._tok_entry(tok) for tok in toks]
-        lows = [e[0] for e in entries]
-        words = [e[1] for e in entries]
-        sent_end = _SENT_END
-        # ``_shape`` reads the previous token only as "none, or one that ends a sentence" (e[3]) or not (e[2]).
-        shaped = [e[3] if prev is None or prev in sent_end else e[2]
-                  for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
+        entries, lows, words, shaped, candidates, pets = _token_entries(
+            toks, self._tok_cache, self._tok_entry, _SENT_END, PET_NOUNS)
         public = self.names.public
-        candidates = [i for i, e in enumerate(entries) if e[4]] if public is not None else []
         marked = self._mark_public(toks, entries, shaped, public, candidates) if candidates and public else ""
         n = len(toks)
-        # A capitalised word right after an animal noun is a pet's name ("my cat Winston"): its own shape.
-        pets = [i + 1 for i, low in enumerate(lows) if low in PET_NOUNS and i + 1 < n and toks[i + 1][:1].isupper()]
         if pets:
             pet = self._shape_entry(PET)
             for i in pets:
@@ -280,6 +271,40 @@ class Encoded:
 
     def unit_ids(self) -> list[list[int]]:
         return [self.ids[self.starts[a]:self.starts[b]] + self.global_ids for a, b in self.units]
+
+
+def _token_entries_py(toks: list[str], cache: dict[str, _TokEntry], make_entry: Callable[[str], _TokEntry],
+                      sent_end: frozenset[str], pet_nouns: frozenset[str]) -> tuple[
+                          list[_TokEntry], list[str], list[_WordEntry], list[_ShapeEntry], list[int], list[int]]:
+    """Per token: its entry (``cache``, else ``make_entry``), lower-cased form, word entry and shape
+    entry; the tokens with public-name flags (``candidates``); and the pets' names.
+
+    Everything per token is a function of the token's text, plus (for its shape) whether the token
+    before it ends a sentence: ``_shape`` reads the previous token only as "none, or one in
+    ``sent_end``" (entry[3]) or not (entry[2]). A capitalised word right after an animal noun is a
+    pet's name ("my cat Winston"): it gets its own shape. ``shoal.privacy._windowfeat.token_entries``
+    is the same, compiled."""
+    entries = [cache.get(tok) or make_entry(tok) for tok in toks]
+    lows = [e[0] for e in entries]
+    words = [e[1] for e in entries]
+    shaped = [e[3] if prev is None or prev in sent_end else e[2]
+              for e, prev in zip(entries, itertools.chain((None,), toks), strict=False)]
+    candidates = [i for i, e in enumerate(entries) if e[4]]
+    n = len(toks)
+    pets = [i + 1 for i, low in enumerate(lows) if low in pet_nouns and i + 1 < n and toks[i + 1][:1].isupper()]
+    return entries, lows, words, shaped, candidates, pets
+
+
+def _compiled_token_entries() -> Callable[..., tuple[list[_TokEntry], list[str], list[_WordEntry],
+                                                     list[_ShapeEntry], list[int], list[int]]] | None:
+    try:
+        from shoal.privacy._windowfeat import token_entries
+    except ImportError:  # built without a C compiler (or an older build): the Python version gives the same
+        return None
+    return token_entries
+
+
+_token_entries = _compiled_token_entries() or _token_entries_py
 
 
 def _ngram_ids(words: list[_WordEntry], shaped: list[_ShapeEntry]) -> tuple[list[int], list[int], list[int]]:
