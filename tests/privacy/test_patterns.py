@@ -77,13 +77,17 @@ def test_look_alikes_are_not_pii(scanner: PrivacyScanner, text: str) -> None:
      "hooks.slack.com/services/" + "T04ABCD12/B05EFGH34/" + "x9Ky2Lm3Nq4Rs5Tu6Vw7Xy8Z"),
     ("DefaultEndpointsProtocol=https;AccountName=acme;" + "AccountKey=" + "Zm9v" * 21 + "QQ==",
      "AccountKey=" + "Zm9v" * 21 + "QQ=="),
+    # A name and the value after a space alone, as pasted into prose: a long value of letters and digits.
+    ("Twilio fails. account sid AC1f2e auth token " + "4be0c7" * 5 + "a1. what's wrong?", "4be0c7" * 5 + "a1"),
+    ("the API KEY " + "Q2x9Lm4Zp7" * 2 + " stopped working", "Q2x9Lm4Zp7" * 2),
 ])
 def test_credentials(scanner: PrivacyScanner, text: str, secret: str) -> None:
     assert ("CREDENTIAL", secret) in types_of(scanner, text)
 
 
 @pytest.mark.parametrize("text", ["the password is required to log in", "Your token: expired",
-                                  "how do I reset my password?"])
+                                  "how do I reset my password?", "the token limit for gpt-4o-2024-08-06 is 128k",
+                                  "api key rotation every 90 days", "token usage_per_request_2024 dashboard"])
 def test_prose_about_credentials_is_not_a_credential(scanner: PrivacyScanner, text: str) -> None:
     assert all(t != "CREDENTIAL" for t, _ in types_of(scanner, text))
 

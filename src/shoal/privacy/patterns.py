@@ -394,6 +394,14 @@ _KEYED_SECRET = re.compile(
     r"(?<![a-z0-9])(?:pass(?:word|wd|phrase)?|pwd|pin|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
     r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)"
     r"(?:[ \t]+(?:is|was))?[ \t]*(?::|=|is\b|was\b)[ \t]*[\"']?([^\s\"',;]{4,200})", _I)  # same line only
+# The same names followed by the value after a space alone, as people paste them into prose ("account sid
+# AC… auth token 9ca9f30d…", "api key 4f2a…"): only a long value of letters and digits both (a key, not
+# a word: "the token limit", "api key rotation" are prose).
+_SPACED_SECRET = re.compile(
+    r"(?<![a-z0-9])(?:pass(?:word|wd|phrase)|pwd|secret|client[_ -]?secret|api[_ -]?key|access[_ -]?key|"
+    r"secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token|bearer|private[_ -]?key)[ \t]+"
+    r"((?=[a-z0-9_+/=.-]*[0-9])(?=[a-z0-9_+/=.-]*[a-z])[a-z0-9_+/=.-]{15,199}[a-z0-9=])"
+    r"(?![a-z0-9_+/=-]|\.[a-z0-9])", _I)
 # A secret named in a sentence, in the languages the scan knows: "the password for everything is
 # Biscuit1987!", "A minha password do Moodle é Benfica_1904", "Passordet til Wi-Fi er Fjordbris#2025",
 # "le code de la porte c'est 7720B". Up to six words may stand between the name and the verb; the
@@ -434,12 +442,14 @@ def detect_credentials(text: str) -> list[Span]:
         starts = occurrences(low, _KEYED_SECRET_LEADS)
         if starts:
             found.append((_KEYED_SECRET_LOW, low, 0.9, matches_at(_KEYED_SECRET_LOW, low, starts)))
+            found.append((_SPACED_SECRET_LOW, low, 0.85, matches_at(_SPACED_SECRET_LOW, low, starts)))
         starts = occurrences(low, _NAMED_SECRET_LEADS)
         if starts:
             found.append((_NAMED_SECRET_LOW, low, 0.85, matches_at(_NAMED_SECRET_LOW, low, starts)))
     else:
         if _KEYED_SECRET_GATE.search(text):
             found.append((_KEYED_SECRET, text, 0.9, _KEYED_SECRET.finditer(text)))
+            found.append((_SPACED_SECRET, text, 0.85, _SPACED_SECRET.finditer(text)))
         if _NAMED_SECRET_GATE.search(text):
             found.append((_NAMED_SECRET, text, 0.85, _NAMED_SECRET.finditer(text)))
     if "Bearer" in text:
@@ -454,6 +464,8 @@ def detect_credentials(text: str) -> list[Span]:
                 continue
             if _named_variable(value, where[m.start():start]):
                 continue
+            if (rx is _SPACED_SECRET or rx is _SPACED_SECRET_LOW) and len(_LETTER_DIGIT.findall(value)) < 3:
+                continue  # "usage_per_request_2024": an identifier, not a key (keys mix letters and digits throughout)
             if rx is _NAMED_SECRET or rx is _NAMED_SECRET_LOW:
                 value = value.rstrip(".!?)")
                 end = start + len(value)
@@ -469,6 +481,9 @@ _KEY_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github
                  "xox", "AIza", "glpat-", "eyJ", "npm_", "pypi-", "hf_", "dop_v1_", "doo_v1_", "shp", "SG.", "GOCSPX-",
                  "dapi", ":AA", "hooks.slack.com", "AccountKey=")
 _KEYED_SECRET_LOW = lowered_pattern(_KEYED_SECRET) or _KEYED_SECRET
+_SPACED_SECRET_LOW = lowered_pattern(_SPACED_SECRET) or _SPACED_SECRET
+# A change from a letter to a digit or back.
+_LETTER_DIGIT = re.compile(r"[^\W\d_](?=\d)|\d(?=[^\W\d_])")
 # ``lowered_pattern`` refuses this one for its ``\W``/``\d`` classes, which lower-casing keeps (``caseless``
 # checks that every character keeps its class): case-sensitive on the lower-cased text, a third of the time.
 _NAMED_SECRET_LOW = re.compile(_NAMED_SECRET.pattern)
