@@ -46,6 +46,21 @@ ERRANDS = [
     "pls write msg to {f} that i'll be 10 min late to the call about {topic}",
     "Tell {n} that the bug in the {thing} is fixed and deployed",
     "Write a birthday message for {f} from the whole {team} team",
+    # Rosters: several names in one errand are a meeting, not a staff file.
+    "Book a meeting room for me, {n} and {n2} on {day} at 10",
+    "Set up a recurring standup with the {team} team: {f}, {f2}, {f3} and {f4}",
+    "Meeting notes. Attendees: {n}, {n2}, {n3}. Actions: {f} to update the {thing} tickets, {f2} to book the venue for {event}",
+    "Summarise: {f} will own {topic}, {f2} takes the {thing}, {f3} checks the budget with {c} by {day}",
+    "Make a rota for the {team} on-call: {f}, {f2}, {f3}, {f4}, one week each starting {day}",
+    "Write the invite for the {topic} workshop. Facilitators: {n} and {n2}; guests: {f3}, {f4}",
+    "Who should present first on {day}: {f}, {f2} or {f3}? Suggest an order for the {topic} review",
+    "Create a seating plan for the {event} dinner with {n}, {n2}, {n3} and {f4}",
+    "Draft an email to {n}, {n2} and {n3} confirming the {topic} call on {day}",
+    "Turn this into a table: {f} - {thing}; {f2} - {topic}; {f3} - {event}",
+    "List the owners: {n} (frontend), {n2} (backend), {n3} (QA) for the {thing}",
+    "Send {f}, {f2} and {f3} the link to the {topic} recording",
+    "Write a short welcome for our new joiners {n}, {n2} and {n3} in the {team} channel",
+    "Congratulate {n} and the {team} team on launching the {thing}",
 ]
 FOREIGN_ERRANDS = [
     "Schreib eine kurze Mail an {n}: das Meeting zu {topic_de} ist am {day_de}",
@@ -87,7 +102,8 @@ class ColleagueFrames(GeneratorParts):
         rng = self.rng
         first = lambda: str(self.faker().first_name())
         slots: dict[str, Callable[[], str]] = {
-            "n": self.name, "n2": self.name, "c": self.company, "f": first, "f2": first, "f3": first,
+            "n": self.name, "n2": self.name, "n3": self.name, "c": self.company, "f": first, "f2": first,
+            "f3": first, "f4": first,
             "day": lambda: self.pick(DAYS), "team": lambda: self.pick(TEAMS), "topic": lambda: self.pick(TOPICS),
             "thing": lambda: self.pick(THINGS), "event": lambda: self.pick(EVENTS),
             **{k: functools.partial(self.pick, v) for k, v in FOREIGN_SLOTS.items()}}
