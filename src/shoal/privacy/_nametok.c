@@ -48,15 +48,18 @@ static PyObject *name_tokens(PyObject *self, PyObject *args) {
             pos += length;
             continue;
         }
-        PyObject *info = PyDict_GetItemWithError(cache, part); /* borrowed */
-        PyObject *owned = NULL;
-        if (info == NULL) {
+        /* Held while the word's tuple is built: make_info may clear the cache when it is full. */
+        PyObject *info = PyDict_GetItemWithError(cache, part);
+        if (info != NULL) {
+            Py_INCREF(info);
+        } else {
             if (PyErr_Occurred())
                 goto fail;
-            owned = info = PyObject_CallOneArg(make_info, part);
+            info = PyObject_CallOneArg(make_info, part);
             if (info == NULL)
                 goto fail;
         }
+        PyObject *owned = info;
         if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 5) {
             Py_XDECREF(owned);
             PyErr_SetString(PyExc_TypeError, "a word's info must be a 5-tuple");
