@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from shoal.privacy.lexicon import WordSet
 from shoal.privacy.name_heads import PET_NOUNS
 from shoal.privacy.names import NOT_NAMES
 from shoal.privacy.public_names import MAX_WORDS, PublicNames
@@ -82,9 +83,9 @@ class Names:
     """Lower-cased known names (the gazetteer), ordinary English words and public names (well-known
     people, characters, brand and place words), for the shape stream."""
 
-    first: frozenset[str]
-    last: frozenset[str]
-    english: frozenset[str]
+    first: WordSet
+    last: WordSet
+    english: WordSet
     public: PublicNames | None = None
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from shoal.privacy.lexicon import LEXICON_FILE, read_lexicon, stems
+from shoal.privacy.lexicon import LEXICON_FILE, WordSet, read_lexicon, stems, word_set
 from shoal.privacy.normalize import caseless
 from shoal.privacy.places import is_place
 from shoal.privacy.types import Span
@@ -116,9 +116,9 @@ _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})", re.UNICODE)
 class Gazetteer:
     """Lower-cased name lists and the ordinary words that make a single name ambiguous."""
 
-    first: frozenset[str]
-    last: frozenset[str]
-    common: frozenset[str]
+    first: WordSet
+    last: WordSet
+    common: WordSet
 
     @property
     def available(self) -> bool:
@@ -134,8 +134,8 @@ class Vocabulary:
     neither list, nor in the gazetteer, is rare: next to person cues it is probably a name.
     """
 
-    english: frozenset[str]
-    known: frozenset[str]
+    english: WordSet
+    known: WordSet
 
     def is_english(self, word: str) -> bool:
         """``word`` (lower case) or a regular inflection of it is a common English word."""
@@ -143,7 +143,7 @@ class Vocabulary:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> dict[str, frozenset[str]]:
+def _lexicon() -> dict[str, WordSet]:
     data = resources.files("shoal.privacy").joinpath("data", LEXICON_FILE).read_bytes()
     return read_lexicon(data)
 
@@ -207,7 +207,7 @@ def _word_info(raw: str) -> tuple[str, str, bool, bool, int]:
     return info
 
 
-def _tokens_py(parts: list[str], firsts: frozenset[str]) -> tuple[list[_Tok], list[int]]:
+def _tokens_py(parts: list[str], firsts: WordSet) -> tuple[list[_Tok], list[int]]:
     """The words of a text split by ``_TOKEN_SPLIT`` (``parts``), and the indices of those the detector
     visits alone: capitalised, an initial, or a possible lower-case first name (a key in ``firsts``).
 
@@ -223,7 +223,7 @@ def _tokens_py(parts: list[str], firsts: frozenset[str]) -> tuple[list[_Tok], li
     return toks, [k for k, t in enumerate(toks) if t.cap or t.initial or t.key in firsts]
 
 
-def _compiled_tokens() -> Callable[[list[str], frozenset[str]], tuple[list[_Tok], list[int]]] | None:
+def _compiled_tokens() -> Callable[[list[str], WordSet], tuple[list[_Tok], list[int]]] | None:
     try:
         from shoal.privacy._nametok import name_tokens
     except ImportError:  # built without a C compiler: the Python version gives the same words
@@ -234,7 +234,7 @@ def _compiled_tokens() -> Callable[[list[str], frozenset[str]], tuple[list[_Tok]
 _tokens_split = _compiled_tokens() or _tokens_py
 
 
-def _tokens(text: str, firsts: frozenset[str] = frozenset()) -> tuple[list[_Tok], list[int]]:
+def _tokens(text: str, firsts: WordSet = frozenset()) -> tuple[list[_Tok], list[int]]:
     """The words of ``text`` and the indices the detector visits alone (see ``_tokens_py``)."""
     return _tokens_split(_TOKEN_SPLIT.split(text), firsts)
 
@@ -254,7 +254,7 @@ class NameDetector:
         self._gazetteer = gazetteer
         self._vocabulary = vocabulary
         self._use_vocabulary = use_vocabulary
-        self._firsts: tuple[Gazetteer, frozenset[str]] | None = None
+        self._firsts: tuple[Gazetteer, WordSet] | None = None
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -360,11 +360,11 @@ class NameDetector:
             i = max(j, i + 1)
         return spans
 
-    def _lower_firsts(self, g: Gazetteer) -> frozenset[str]:
+    def _lower_firsts(self, g: Gazetteer) -> WordSet:
         """The first names ``_lowercase_name`` accepts as a start (built once per gazetteer)."""
         if self._firsts is None or self._firsts[0] is not g:
-            self._firsts = (g, frozenset(k for k in g.first
-                                         if k not in g.common and k not in NOT_NAMES and len(k) >= 3))
+            self._firsts = (g, word_set(k for k in g.first
+                                        if k not in g.common and k not in NOT_NAMES and len(k) >= 3))
         return self._firsts[1]
 
     @staticmethod

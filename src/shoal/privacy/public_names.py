@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from shoal.privacy.lexicon import WordSet, word_set
 
 PUBLIC_NAMES_FILE = "public_names.txt"
 PEOPLE_SECTIONS = frozenset({"history", "science", "tech", "business", "philosophy_religion", "literature", "art",
@@ -94,11 +96,11 @@ def _words(entry: str) -> tuple[str, ...]:
 class PublicNames:
     """Lower-cased public names: multi-word ones by their words, single words by kind."""
 
-    full: frozenset[tuple[str, ...]]  # every multi-word name (people, characters, brands, places)
-    full_people: frozenset[tuple[str, ...]]
-    starts: frozenset[str]  # first words of the multi-word names
-    alone: frozenset[str]  # a single word that names a famous person or character
-    lookalike: frozenset[str]  # a single brand, product or place word that is also a name
+    full: Collection[tuple[str, ...]]  # every multi-word name (people, characters, brands, places)
+    full_people: Collection[tuple[str, ...]]
+    starts: WordSet  # first words of the multi-word names
+    alone: WordSet  # a single word that names a famous person or character
+    lookalike: WordSet  # a single brand, product or place word that is also a name
 
     def match(self, words: Sequence[str], i: int) -> tuple[int, bool]:
         """The longest public name starting at ``words[i]`` (lower-cased, possessive removed):
@@ -112,8 +114,8 @@ class PublicNames:
         return 0, False
 
 
-def parse(text: str, first_names: frozenset[str] = frozenset(),
-          common_words: frozenset[str] = frozenset(), surnames: frozenset[str] = frozenset()) -> PublicNames:
+def parse(text: str, first_names: WordSet = frozenset(),
+          common_words: WordSet = frozenset(), surnames: WordSet = frozenset()) -> PublicNames:
     """Read the ``public_names.txt`` format: ``[section]`` lines, entries separated by ``|`` or lines.
 
     The last word of a famous full name stands for the person alone only when it is neither a
@@ -158,8 +160,9 @@ def parse(text: str, first_names: frozenset[str] = frozenset(),
     brand_words = {_fold(w) for w in lookalike}
     alone |= {w for w in derived if _fold(w) not in brand_words}
     lookalike -= alone
-    return PublicNames(frozenset(full), frozenset(people), frozenset(w[0] for w in full), frozenset(alone),
-                       frozenset(lookalike))
+    # Word sets the garbage collector never walks (``shoal.privacy.lexicon.word_set``).
+    return PublicNames(word_set(sorted(full)), word_set(sorted(people)), word_set(sorted({w[0] for w in full})),
+                       word_set(sorted(alone)), word_set(sorted(lookalike)))
 
 
 @lru_cache(maxsize=1)
@@ -184,17 +187,17 @@ def _fold(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _folded() -> tuple[frozenset[tuple[str, ...]], frozenset[str], frozenset[tuple[str, ...]]]:
+def _folded() -> tuple[Collection[tuple[str, ...]], WordSet, Collection[tuple[str, ...]]]:
     """The shipped list's full names and single words (less first names) with accents folded, and
     every titled full name's leading words ("king charles" of "king charles iii")."""
     names = load_public_names()
-    full = frozenset(tuple(_fold(w) for w in name if w != ".") for name in names.full)  # "Ludwig II." typed either way
+    full = word_set(sorted({tuple(_fold(w) for w in name if w != ".") for name in names.full}))  # "Ludwig II." typed either way
     from shoal.privacy.names import load_gazetteer
 
     # A single word that is also a first name ("Victoria", "Jordan") may be a colleague: it keeps its span.
     first = load_gazetteer().first
-    single = frozenset(_fold(w) for w in names.alone | names.lookalike if w not in first)
-    titled = frozenset(name[:k] for name in full if name[0] in _TITLE_WORDS for k in range(2, len(name)))
+    single = word_set(sorted({_fold(w) for words in (names.alone, names.lookalike) for w in words if w not in first}))
+    titled = word_set(sorted({name[:k] for name in full if name[0] in _TITLE_WORDS for k in range(2, len(name))}))
     return full, single, titled
 
 
