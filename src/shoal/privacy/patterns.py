@@ -190,9 +190,10 @@ _CARD_CONTEXT = re.compile(r"\b(card|visa|mastercard|amex|maestro|debit|credit|c
 # sensitive by intent, as an unissuable SSN after "My SSN is" is (``detect_ssn``): whoever types it as
 # theirs may be testing the gate with a value they know, or pasting their real one in its place. The
 # possessive must lead the label right before the number; "the IBAN DE89… from the docs" stays a format.
+# (Not Danish "mit": German "mit Karte", "with a card", is no owner.)
 _OWNED_LABEL = re.compile(
     r"\b(?:my|our|meine?|unsere?|mon|ma|notre|mi|mis|nuestra|nuestro|il mio|la mia|mio|mia|nostro|nostra|mijn|onze|"
-    r"minha|meu|nossa|nosso|mój|moja|moje|mitt|min|mit)\s+"
+    r"minha|meu|nossa|nosso|mój|moja|moje|mitt|min)\s+"
     r"(?:\w+\s+){0,2}?(?:iban|card|credit card|debit card|card number|karte|kartennummer|kreditkarte|carte|"
     r"carte bancaire|tarjeta|carta|kaart|creditcard|cartão|karta|kort|kortnummer|konto|kontonummer|account)"
     r"(?:\s*(?:number|no\.?|nummer|numéro|número|numero|#))?\s*(?:is|ist|est|es|è|is:|=|:|-|—)?\s*$", _I)
