@@ -111,6 +111,10 @@ def test_documented_example_ibans_only() -> None:
     ("Dados de teste: CPF 000.000.000-00", False),
     ("Call Maria on +34 612 345 678 about her results", True),  # a made-up number without a format cue still counts
     ("Format for Danish numbers? Mine is +45 28 91 40 77", True),  # no counting run: a real-looking number
+    ("Spanish mobiles look like this, e.g. +34 612 345 678", False),  # "e.g." ends in a dot
+    # A format word thousands of characters away, in another part of a long paste, is not this number's cue.
+    ("What is the date format in ISO 8601? " + "The quarterly review went fine overall. " * 60
+     + "Call Maria on +34 612 345 678 about her results", True),
 ])
 def test_counting_numbers_are_format_examples_only_beside_format_words(text: str, found: bool) -> None:
     assert bool(PATTERN_DETECTORS["PHONE_NUMBER"](text)) is found

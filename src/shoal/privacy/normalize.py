@@ -126,15 +126,16 @@ def normalize(text: str) -> str:
 
 
 def caseless(text: str, lowered: str | None = None) -> str | None:
-    """``text.lower()`` when a case-insensitive pattern written in lower case matches it exactly where
-    the same pattern, case-sensitive, matches the lower-cased text; else None.
+    """A lower-cased ``text`` where a case-insensitive pattern written in lower case matches exactly
+    where the same pattern, case-sensitive, matches the lower-cased text; None where there is none.
 
-    That holds when lower-casing kept every offset (it keeps each character's word, digit and space
-    class) and the text has neither "ı" nor "ſ": the only characters ``re.IGNORECASE`` equates with
-    an ASCII letter ("i", "s") without lower-casing to it ("İ" lower-cases to two characters).
-    Case-sensitive patterns run several times faster, so detectors take this path when they can.
-    ``lowered`` is ``text.lower()`` when the caller has it already. The answer for the last text is
-    kept: the scanner hands the same text object to every detector, and half of them ask.
+    ``text.lower()`` keeps every offset (and each character's word, digit and space class) except
+    for "İ", which lower-cases to two characters; and ``re.IGNORECASE`` equates "ı" and "İ" with "i"
+    and "ſ" with "s" without lower-casing to them. Those three are written as the ASCII letter they
+    match (Turkish text, which has them, takes the fast path too). Case-sensitive patterns run several
+    times faster, so detectors take this path when they can. ``lowered`` is ``text.lower()`` when the
+    caller has it already. The answer for the last text is kept: the scanner hands the same text
+    object to every detector, and half of them ask.
     """
     global _last_caseless
     last = _last_caseless  # one read: another thread may replace it, never half-way
@@ -142,7 +143,9 @@ def caseless(text: str, lowered: str | None = None) -> str | None:
         return last[1]
     low: str | None = text.lower() if lowered is None else lowered
     if low is not None and (len(low) != len(text) or "ı" in low or "ſ" in low):
-        low = None
+        low = text.replace("İ", "i").lower().replace("ı", "i").replace("ſ", "s")
+        if len(low) != len(text):
+            low = None
     _last_caseless = (text, low)
     return low
 

@@ -81,10 +81,10 @@ def counting_number(digits: str) -> bool:
 
 
 _FORMAT_CUE = re.compile(
-    r"(?:\w*format\w*|formato|formaat|regexp?|regul[aä]r\w* (?:expression|ausdruck)|valid\w*|validar|walidac\w*|"
-    r"examples?|e\.g\.|samples?|dummy|fake|placeholder|mock|fictional|test ?(?:data|number|phone|value)s?|"
+    r"(?:format\w*|formato|formaat|regexp?|regul[aä]r\w* (?:expression|ausdruck)|valid\w*|validar|walidac\w*|"
+    r"examples?|samples?|dummy|fake|placeholder|mock|fictional|test ?(?:data|number|phone|value)s?|"
     r"testdaten|testgegevens|testdata|dane testowe|datos de prueba|beispiel\w*|ejemplo|exemple|esempio|voorbeeld\w*|"
-    r"exemplo|przyk[lł]ad\w*|exempel)\b", re.IGNORECASE)
+    r"exemplo|przyk[lł]ad\w*|exempel)\b|e\.g\.", re.IGNORECASE)  # "e.g." ends in a dot: no \b after it
 
 
 def format_cue(text: str) -> bool:
