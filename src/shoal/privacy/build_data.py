@@ -16,7 +16,8 @@ scanner now reads these precomputed files instead (a few tens of milliseconds).
 - ``first`` / ``last``: first and last names from Faker's person providers (Latin, Greek and
   Cyrillic script entries, places removed) — the person-name gazetteer;
 - ``common``: words that make a single capitalised name ambiguous (a stop list, Faker's English
-  lorem words, countries and nationalities);
+  lorem words, countries and nationalities, and the function words of 15 other languages that are
+  not first names: "Comment" opening a French question, "jedes Mal", Dutch "Moet");
 - ``english``: common English words — the whole words of a BERT uncased vocabulary (a frequency
   filter: words seen often in books and Wikipedia) whose stem is a lower-case entry of Webster's
   Second (``english-words``, web2): "rust", "moon", "grant", "tales";
@@ -25,7 +26,10 @@ scanner now reads these precomputed files instead (a few tens of milliseconds).
   is rare, and a rare capitalised word next to person cues is probably a name.
 
 Build-time requirements: ``faker`` and ``english-words`` (``pip install 'shoal[privacy-data]'``) and
-a BERT uncased ``vocab.txt`` (default: the one of the installed all-MiniLM-L6-v2 package).
+a BERT uncased ``vocab.txt`` (default: the one of the installed all-MiniLM-L6-v2 package). The
+function words come from ``function_words.txt`` beside this module's data, written by ``python -m
+shoal.privacy.build_data function-words`` from spaCy's stop-word lists (``pip install spacy``; a
+large package, so that file is kept in the repository and the lexicon rebuilds without it).
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ from pathlib import Path
 from shoal.privacy.lexicon import LEXICON_FILE, stems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+FUNCTION_WORDS_FILE = "function_words.txt"
+# Languages Shoal's users write in besides English whose closed-class words get capitalised at the
+# start of a sentence and read as surnames ("Comment", "Dans", "Quero", "Mitt").
+FUNCTION_WORD_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "nb", "fi", "ro", "tr", "cs", "hu")
 SECTIONS = ("first", "last", "common", "english", "known")
 _NAME_SHAPE = re.compile(r"^[^\W\d_][^\W\d_'’ .-]*(?:[-'’ ][^\W\d_]+)*$")
 _VOCAB_WORD = re.compile(r"^[a-z]{2,}$")
@@ -81,7 +89,29 @@ def faker_names() -> tuple[set[str], set[str], set[str]]:
     first = {n for n in first if len(n) > 2} - places
     last = {n for n in last if len(n) > 2} - places
     common = set(NOT_NAMES) | {w.lower() for w in lorem_en.Provider.word_list} | places
+    # A function word that is also a first name keeps its name reading ("Hans", "Ella", "Tom"): the
+    # lists are cut by what a name list says, not by what a benchmark shows.
+    common |= {w for w in function_words() if w not in first}
     return first, last, common
+
+
+def function_words() -> set[str]:
+    """Other languages' function words (``function_words.txt``; see the module docstring)."""
+    text = (DATA_DIR / FUNCTION_WORDS_FILE).read_text("utf-8")
+    return {w for w in text.split("\n") if w and not w.startswith("#")}
+
+
+def build_function_words() -> bytes:
+    """``function_words.txt`` from spaCy's stop-word lists: alphabetic words of two letters or more."""
+    import spacy  # type: ignore[import-not-found,unused-ignore]
+
+    words: set[str] = set()
+    for lang in FUNCTION_WORD_LANGUAGES:
+        stop = importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
+        words.update(w.lower() for w in stop if w.isalpha() and len(w) > 1)
+    header = [(f"# built by python -m shoal.privacy.build_data function-words; spaCy {spacy.__version__} (MIT) "
+               f"stop words of {', '.join(FUNCTION_WORD_LANGUAGES)}")]
+    return ("\n".join(header + sorted(words)) + "\n").encode("utf-8")
 
 
 def default_bert_vocab() -> Path:
@@ -104,7 +134,8 @@ def build_lexicon(bert_vocab: Path) -> bytes:
     first, last, common = faker_names()
     english, known = english_words(bert_vocab)
     header = [(f"# built by python -m shoal.privacy.build_data lexicon; faker {faker.VERSION} (MIT), "
-               "english-words web2 (public domain), BERT uncased vocabulary (Apache-2.0)")]
+               "english-words web2 (public domain), BERT uncased vocabulary (Apache-2.0), "
+               "spaCy stop words (MIT)")]
     return _encode(header, dict(zip(SECTIONS, (first, last, common, english, known), strict=True)))
 
 
@@ -135,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     from shoal.privacy.topic_store import TOPICS_FILE
 
     ap = argparse.ArgumentParser(prog="python -m shoal.privacy.build_data", description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("lexicon", "topics", "all", "check"))
+    ap.add_argument("what", choices=("lexicon", "topics", "function-words", "all", "check"))
     ap.add_argument("--bert-vocab", type=Path, default=None, help="a BERT uncased vocab.txt")
     args = ap.parse_args(argv)
     builders: dict[str, tuple[str, Callable[[], bytes]]] = {"lexicon": (LEXICON_FILE, lambda: build_lexicon(args.bert_vocab or default_bert_vocab())),
-                "topics": (TOPICS_FILE, build_topics)}
-    chosen = list(builders) if args.what in ("all", "check") else [args.what]
+                "topics": (TOPICS_FILE, build_topics), "function-words": (FUNCTION_WORDS_FILE, build_function_words)}
+    # ``all`` and ``check`` leave the function words alone: they need spaCy, and the file is an input.
+    chosen = ["lexicon", "topics"] if args.what in ("all", "check") else [args.what]
     status = 0
     for key in chosen:
         name, build = builders[key]
