@@ -28,6 +28,8 @@ from shoal.privacy.gen.colleagues import ColleagueFrames
 from shoal.privacy.gen.extra import MoreFrames
 from shoal.privacy.gen.public import PublicFrames
 from shoal.privacy.gen.records import RecordFrames
+from shoal.privacy.gen.secret_refs import SecretRefFrames
+from shoal.privacy.gen.tables import TableFrames
 from shoal.privacy.gen.vocab import (
     FICTIONAL,
     GENERAL_TOPICS,
@@ -346,7 +348,8 @@ def _complete(f: Any) -> bool:
         return False
 
 
-class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, ArithmeticFrames, ColleagueFrames):
+class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, ArithmeticFrames, ColleagueFrames,
+                TableFrames, SecretRefFrames):
     """Seeded generator; one ``sample()`` call returns one labelled prompt."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -387,6 +390,8 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, Arithmet
             (3, self.neg_pay_math), (3, self.neg_arithmetic), (2, self.neg_template_sample), (2, self.secret_terse), (3, self.personal_terse_hr),
             (2, self.business_foreign_more), (1.5, self.neg_foreign_more), (1.5, self.personal_lookup),
             (2, self.business_unreleased_math), (3, self.neg_named_errand), (2, self.personal_named_errand),
+            (2, self.neg_data_table), (1.5, self.neg_fake_data), (1.5, self.neg_secret_reference),
+            (1, self.secret_in_snippet),
         ]
 
     def sample(self) -> Sample:
