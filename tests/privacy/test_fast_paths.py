@@ -602,7 +602,8 @@ def test_compiled_token_entries_give_the_python_lists(seed: int) -> None:
     featurizer = Featurizer(load_names())
     rng = random.Random(seed)
     texts = [_text(rng, size) for size in (0, 1, 30, 400)] + [
-        "my cat Winston. The dog rex! my dog", "Nelson Mandela met Sam Lincoln. Ünal's cat Émile", "cat"]
+        "my cat Winston. The dog rex! my dog", "Nelson Mandela met Sam Lincoln. Ünal's cat Émile", "cat",
+        "田中さんの給与は42万円です。김민준 씨는 병가 중입니다. Tanaka-san の件"]
     for text in texts:
         toks = features._TOKEN.findall(text)
         fast = compiled.token_entries(toks, featurizer._tok_cache, featurizer._tok_entry, features._SENT_END, PET_NOUNS)

@@ -104,6 +104,16 @@ def test_masking_placeholders_are_not_personal_data(scanner: PrivacyScanner) -> 
     assert scanner.scan("What is [PERSON_1]'s salary and bonus this year?").is_sensitive
 
 
+def test_scripts_without_spaces_are_read_character_by_character() -> None:
+    """Japanese and Chinese write no spaces between words, Korean attaches particles to names: the
+    model's tokens there are single characters (its bigrams and 4-grams are then character n-grams),
+    and "。" ends a sentence as "." does."""
+    from shoal.privacy.features import _TOKEN
+
+    assert _TOKEN.findall("佐藤さんの給与。김민준 씨는 Dana's bonus") == [
+        "佐", "藤", "さ", "ん", "の", "給", "与", "。", "김", "민", "준", "씨", "는", "Dana's", "bonus"]
+
+
 def test_windows_cover_a_long_text_with_overlap() -> None:
     featurizer = Featurizer(load_names())
     assert len(featurizer.windows("a short prompt")) == 1

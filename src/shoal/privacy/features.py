@@ -42,7 +42,7 @@ _MASK = BUCKETS - 1
 WINDOW = 64
 SHORT = 48  # a text of up to this many tokens is scored whole (at most WINDOW: see ``encode``)
 MIN_SENTENCE = 6
-_BREAKS = frozenset({".", "!", "?", "\n"})
+_BREAKS = frozenset({".", "!", "?", "\n", "。"})
 # A placeholder our own masking writes (``[EMAIL_ADDRESS_1]``, ``[PERSON_2]``) is one token.
 _PLACEHOLDER = r"\[[A-Z]{2,}(?:_[A-Z]+)*_\d+\]"
 _PH_NUMBER = re.compile(r"_\d+\]$")
@@ -52,9 +52,13 @@ _TEMPLATE = (r"\[[A-Za-z][\w .'’/-]{1,40}\]|<[A-Z][A-Z0-9_ ]{1,30}>|\{\{\s*[\w
              r"|\$\{[A-Za-z_][A-Za-z0-9_]{1,40}\}")
 _TEMPLATE_RE = re.compile(_TEMPLATE)
 TEMPLATE_WORD = "<blank>"
+# Japanese, Chinese and Korean write words without spaces between them (Korean attaches particles to
+# names: "김민준 씨는"): each kana, ideograph or Hangul syllable is a token of its own, so word bigrams
+# and 4-grams are character n-grams there ("病気", "給与") instead of whole clauses seen once.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(_PLACEHOLDER + "|" + _TEMPLATE
-                    + r"|[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|[:@=/$€£%#{}\[\]<>|.!?]|\n")
-_SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">"})
+                    + rf"|[{_CJK}]|[^\W\d_{_CJK}]+(?:['’][^\W\d_{_CJK}]+)?|\d+|[:@=/$€£%#{{}}\[\]<>|.!?。]|\n")
+_SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">", "。"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
 _MAIL = re.compile(r"(?im)^(?:from|to|subject|cc|date):")
