@@ -18,9 +18,10 @@ labels → ``Sensitivity``.
 A built-in confidential topic (``shoal.privacy.topics``: subject and specificity) decides only where
 the model also gives the request some probability (``privacy.model.topic_floor``, default 0.1; with the
 threshold 0.25, chosen on the hand-written training prompts each scored by models trained without its
-author's file — ``bench/privacy_authors.py``, 24 files: 70 leaks in 4,673 and 817 false pins in 5,986,
-against 88 and 745 at 0.3. A floor of 0.3 pinned fewer there, 743, but let through more, 86: leaks
-weigh more than pins):
+author's file — ``bench/privacy_authors.py``, 26 files: 251 leaks in 5,872 and 1,009 false pins in
+7,187, against 267 and 945 at 0.3; 149 of those leaks are the one file in non-Latin scripts, which,
+held out, leaves the model no such text at all: without it, 102 in 5,672 and 1,001 in 6,987. A floor
+of 0.3 pinned fewer there, 911, but let through more, 120: leaks weigh more than pins):
 "We're buying Acme Corp for 30M, keep it quiet" is pinned through ``topic:m_and_a``, "Summarise
 Microsoft's publicly reported revenue" is not. With the model off, topics decide alone. Everything runs in-process: no network, no LLM,
 the same answer for the same input. The shipped data loads on first use.

@@ -48,7 +48,9 @@ THRESHOLD = 0.25  # on the stacked probability, with the topic floor 0.1, by aut
                   # hand-written prompts (bench/privacy_authors.py, written weight 16, 19 files): leaks 76/3,909,
                   # false pins 610/5,310, against 90 and 567 at the earlier 0.3 — a leak breaks the promise, a
                   # pin costs money (0.3 had been chosen the same way on 14 files: 53/3,141 and 561/4,096).
-                  # Checked again on 24 files: 70/4,673 and 817/5,986, against 88 and 745 at 0.3.
+                  # Checked again on 24 files: 70/4,673 and 817/5,986, against 88 and 745 at 0.3; on 26
+                  # files (without the non-Latin-script one, see the scanner): 102/5,672 and 1,001/6,987,
+                  # against 115 and 938 at 0.3.
 BAND = (0.1, 0.7)  # up to 0.7: the head may also clear what the linear model pins weakly (dev sets: independent v2 40 -> 37 false pins, dev half 4 -> 3, no leak added)
 DIMS = 128
 SIF = 1e-3
