@@ -10,8 +10,11 @@ words "api_key" or "password" around it.
 
 from __future__ import annotations
 
+import functools
 import string
+from collections.abc import Callable
 
+from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.parts import GeneratorParts
 
 QUESTIONS = [
@@ -59,10 +62,8 @@ class SecretRefFrames(GeneratorParts):
                     "ref_js": self.pick([f"process.env.{name}", f"await vault.read('{name.lower()}')"]),
                     "ref_shell": "${" + name + "}", "ref_yaml": self.pick(["${" + name + "}", "<your password>", '""']),
                     "ref_gha": "${{ secrets." + name + " }}", "ref_rust": f'std::env::var("{name}")?'}
-        text = self.pick(SNIPPETS)
-        for key, value in {"name": name, **refs}.items():
-            text = text.replace("{" + key + "}", value)
-        return text
+        slots: dict[str, Callable[[], str]] = {key: functools.partial(str, value) for key, value in {"name": name, **refs}.items()}
+        return g.fill(self.pick(SNIPPETS), self.rng, slots)
 
     def neg_secret_reference(self) -> dict[str, str]:
         question = self.pick(QUESTIONS)

@@ -10,9 +10,10 @@ the policy's line is a real person's data, not the shape of a table.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
 
+from shoal.privacy.gen import grammar as g
 from shoal.privacy.gen.parts import GeneratorParts
 
 ASKS = [
@@ -100,12 +101,12 @@ class TableFrames(GeneratorParts):
     def neg_fake_data(self) -> dict[str, str]:
         rng = self.rng
         fields = rng.sample(FIELDS, 3)
-        slots: dict[str, Callable[[], str]] = {
-            "k": lambda: str(rng.choice([5, 10, 20, 50, 100, 500])), "who": lambda: self.pick(WHO),
-            "f1": lambda: fields[0], "f2": lambda: fields[1], "f3": lambda: fields[2], "system": lambda: self.pick(SYSTEMS)}
-        text = self.pick(FAKE_REQUESTS)
-        for key, make in slots.items():
-            text = text.replace("{" + key + "}", make())
+        template = self.pick(FAKE_REQUESTS)
+        # Every slot drawn up front, whether the template uses it or not: the generator's seeded stream
+        # (and so the shipped model's training data) does not depend on which template came up.
+        values = {"k": str(rng.choice([5, 10, 20, 50, 100, 500])), "who": self.pick(WHO), "f1": fields[0],
+                  "f2": fields[1], "f3": fields[2], "system": self.pick(SYSTEMS)}
+        text = g.fill(template, rng, {key: functools.partial(str, value) for key, value in values.items()})
         return {"text": text.lower() if rng.random() < 0.1 else text, "label": "none", "kind": "fake-data"}
 
 
