@@ -649,3 +649,67 @@ def test_labelled_secret_rules_tried_at_their_lead_words_find_what_finditer_find
         whole = [m.span(0) + m.span(1) for m in rx.finditer(low)]
         gated = [m.span(0) + m.span(1) for m in patterns.matches_at(rx, low, patterns.occurrences(low, leads))]
         assert gated == whole and whole, rx.pattern[:60]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_scoring_gives_the_numpy_verdicts(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``shoal.privacy._unitscore.score_units`` and the numpy path it replaces give the same verdict,
+    probability and class, for one unit, many units, no global features and several."""
+    compiled = pytest.importorskip("shoal.privacy._unitscore")
+    from shoal.privacy import model as model_module
+
+    featurizer = Featurizer(load_names())
+    model = load_model()
+    rng = random.Random(seed)
+    for size in (3, 40, 60, 120, 400, 1500):
+        for extra in ([], ["PERSON"], ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]):
+            enc = featurizer.encode(_text(rng, size), extra)
+            monkeypatch.setattr(model_module, "_score_units", compiled.score_units)
+            fast = model.score(enc)
+            monkeypatch.setattr(model_module, "_score_units", None)
+            assert model.score(enc) == fast, (size, extra)
+
+
+def test_compiled_scoring_refuses_bad_input() -> None:
+    """Ids outside the weight rows, decreasing block starts and a weight block of the wrong type are
+    errors, not reads past the end of a buffer."""
+    compiled = pytest.importorskip("shoal.privacy._unitscore")
+    import numpy as np
+
+    weights = np.zeros((8, 4), dtype=np.float32)
+    bias = [1.0, 0.0, 0.0, 0.0]
+    assert compiled.score_units([1, 2], [0, 2], [(0, 1)], [3], weights, bias)[1] == 1
+    with pytest.raises(ValueError, match="ids"):
+        compiled.score_units([8], [0, 1], [(0, 1)], [], weights, bias)
+    with pytest.raises(ValueError, match="starts"):
+        compiled.score_units([1, 2], [0, 2, 1], [(0, 2)], [], weights, bias)
+    with pytest.raises(ValueError, match="unit"):
+        compiled.score_units([1, 2], [0, 2], [(0, 2)], [], weights, bias)
+    with pytest.raises(TypeError, match="float32"):
+        compiled.score_units([1], [0, 1], [(0, 1)], [], weights.astype(np.float64), bias)
+    with pytest.raises(ValueError, match="row"):
+        compiled.row_probabilities([(1.0, [9])], np.zeros(8 * 4), bias)
+
+
+def test_compiled_topic_rows_give_the_numpy_probabilities(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The topic models' ``row_probabilities`` compiled and in numpy agree to rounding, and the topics
+    detected are the same."""
+    pytest.importorskip("shoal.privacy._unitscore")
+    from shoal.privacy import linear
+
+    detector = topics.TopicDetector.for_config(TopicsConfig())
+    rng = random.Random(3)
+    texts = [_text(rng, size) for size in (5, 30, 120, 400)]
+    texts += ["We are laying off 40 people in Q3, draft the memo", "How do companies structure bonuses?",
+              "Dana's salary review is next week and her PIP ends Friday"]
+    model = detector.topic_model
+    groups = [(0.5, [0, 1, 2]), (0.25, [3]), (1.0, [])]
+    fast = model.row_probabilities(groups)
+    fast_topics = [detector.detect(text, person_found=bool(i % 2)) for i, text in enumerate(texts)]
+    monkeypatch.setattr(linear, "_compiled_rows", None)
+    assert model.row_probabilities(groups) == pytest.approx(fast, abs=1e-12)
+    slow_topics = [detector.detect(text, person_found=bool(i % 2)) for i, text in enumerate(texts)]
+    assert [[t for t, _ in found] for found in slow_topics] == [[t for t, _ in found] for found in fast_topics]
+    assert [p for found in slow_topics for _, p in found] == pytest.approx(
+        [p for found in fast_topics for _, p in found], abs=1e-12)
+    assert any(fast_topics)

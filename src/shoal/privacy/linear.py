@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -97,6 +97,9 @@ class LinearModel:
         """``grouped_probabilities`` for groups given as (value, the row numbers of its known features):
         the caller looked the rows up itself (``row_index``), e.g. from a cache. All rows in one numpy
         gather and one product with their values: the same sums in another order (equal to rounding)."""
+        if _compiled_rows is not None and self.weights.typecode == "d":
+            groups = [(value, found if isinstance(found, list) else list(found)) for value, found in groups]
+            return _compiled_rows(groups, self.weights, list(self.bias))
         import numpy as np
 
         rows: list[int] = []
@@ -117,6 +120,17 @@ class LinearModel:
         import numpy as np
 
         return np.asarray(self.weights, dtype=np.float64).reshape(len(self.vocab), len(self.classes))
+
+
+def _compiled_row_probabilities() -> Callable[..., list[float]] | None:
+    try:
+        from shoal.privacy._unitscore import row_probabilities
+    except ImportError:  # built without a C compiler: numpy sums the same rows
+        return None
+    return row_probabilities
+
+
+_compiled_rows = _compiled_row_probabilities()
 
 
 def _softmax(logits: list[float]) -> list[float]:

@@ -1,0 +1,6 @@
+from typing import Any
+
+def score_units(ids: list[int], starts: list[int], units: list[tuple[int, int]], global_ids: list[int],
+                weights: Any, bias: list[float]) -> tuple[float, int]: ...
+
+def row_probabilities(groups: list[tuple[float, list[int]]], matrix: Any, bias: list[float]) -> list[float]: ...
