@@ -61,32 +61,50 @@ static void add_row(double *acc, const float *w, Py_ssize_t row, Py_ssize_t k) {
         acc[c] += (double)r[c];
 }
 
+/* The floats of `list` (`min_k` to MAX_CLASSES of them) into `out`: their count, or -1 with the exception set. */
+static Py_ssize_t read_bias(PyObject *list, Py_ssize_t min_k, double *out) {
+    Py_ssize_t k = PyList_GET_SIZE(list);
+    if (k < min_k || k > MAX_CLASSES) {
+        PyErr_Format(PyExc_ValueError, "bias must hold %zd to %d classes", min_k, MAX_CLASSES);
+        return -1;
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        out[c] = PyFloat_AsDouble(PyList_GET_ITEM(list, c));
+        if (out[c] == -1.0 && PyErr_Occurred())
+            return -1;
+    }
+    return k;
+}
+
+/* A C-contiguous buffer of `itemsize`-byte items of struct format `format`, rows x k; 0 on error
+ * (with the exception set and nothing held). */
+static int get_matrix(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *format, Py_ssize_t k,
+                      const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0)
+        return 0;
+    if (view->itemsize != itemsize || view->format == NULL || strcmp(view->format, format) != 0
+            || view->len % (itemsize * k) != 0) {
+        PyErr_Format(PyExc_TypeError, "%s must be a contiguous %s buffer of rows x classes", what,
+                     itemsize == 4 ? "float32" : "float64");
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *score_units(PyObject *self, PyObject *args) {
     PyObject *ids_obj, *starts_obj, *units_obj, *glob_obj, *weights_obj, *bias_obj;
     if (!PyArg_ParseTuple(args, "O!O!O!O!OO!", &PyList_Type, &ids_obj, &PyList_Type, &starts_obj,
                           &PyList_Type, &units_obj, &PyList_Type, &glob_obj, &weights_obj, &PyList_Type, &bias_obj))
         return NULL;
-    Py_ssize_t k = PyList_GET_SIZE(bias_obj);
-    if (k < 2 || k > MAX_CLASSES) {
-        PyErr_SetString(PyExc_ValueError, "bias must hold 2 to 16 classes");
-        return NULL;
-    }
     double bias[MAX_CLASSES];
-    for (Py_ssize_t c = 0; c < k; c++) {
-        bias[c] = PyFloat_AsDouble(PyList_GET_ITEM(bias_obj, c));
-        if (bias[c] == -1.0 && PyErr_Occurred())
-            return NULL;
-    }
+    Py_ssize_t k = read_bias(bias_obj, 2, bias);
     Py_buffer view;
-    if (PyObject_GetBuffer(weights_obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0)
+    if (k < 0 || !get_matrix(weights_obj, &view, 4, "f", k, "weights"))
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t *ids = NULL, *starts = NULL, *glob = NULL;
     double *prefix = NULL;
-    if (view.itemsize != 4 || view.format == NULL || strcmp(view.format, "f") != 0 || view.len % (4 * k) != 0) {
-        PyErr_SetString(PyExc_TypeError, "weights must be a contiguous float32 buffer of rows x classes");
-        goto done;
-    }
     const float *w = (const float *)view.buf;
     Py_ssize_t rows = view.len / (4 * k);
     Py_ssize_t n_ids, n_starts, n_glob;
@@ -173,25 +191,12 @@ static PyObject *row_probabilities(PyObject *self, PyObject *args) {
     PyObject *groups, *matrix_obj, *bias_obj;
     if (!PyArg_ParseTuple(args, "O!OO!", &PyList_Type, &groups, &matrix_obj, &PyList_Type, &bias_obj))
         return NULL;
-    Py_ssize_t k = PyList_GET_SIZE(bias_obj);
-    if (k < 1 || k > MAX_CLASSES) {
-        PyErr_SetString(PyExc_ValueError, "bias must hold 1 to 16 classes");
-        return NULL;
-    }
     double logits[MAX_CLASSES];
-    for (Py_ssize_t c = 0; c < k; c++) {
-        logits[c] = PyFloat_AsDouble(PyList_GET_ITEM(bias_obj, c));
-        if (logits[c] == -1.0 && PyErr_Occurred())
-            return NULL;
-    }
+    Py_ssize_t k = read_bias(bias_obj, 1, logits);
     Py_buffer view;
-    if (PyObject_GetBuffer(matrix_obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0)
+    if (k < 0 || !get_matrix(matrix_obj, &view, 8, "d", k, "matrix"))
         return NULL;
     PyObject *result = NULL;
-    if (view.itemsize != 8 || view.format == NULL || strcmp(view.format, "d") != 0 || view.len % (8 * k) != 0) {
-        PyErr_SetString(PyExc_TypeError, "matrix must be a contiguous float64 buffer of rows x classes");
-        goto done;
-    }
     const double *m = (const double *)view.buf;
     Py_ssize_t rows = view.len / (8 * k);
     for (Py_ssize_t gi = 0; gi < PyList_GET_SIZE(groups); gi++) {
