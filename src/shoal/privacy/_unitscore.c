@@ -61,18 +61,25 @@ static void add_row(double *acc, const float *w, Py_ssize_t row, Py_ssize_t k) {
         acc[c] += (double)r[c];
 }
 
-/* The floats of `list` (`min_k` to MAX_CLASSES of them) into `out`: their count, or -1 with the exception set. */
-static Py_ssize_t read_bias(PyObject *list, Py_ssize_t min_k, double *out) {
-    Py_ssize_t k = PyList_GET_SIZE(list);
+/* The floats of the list or tuple `seq` (`min_k` to MAX_CLASSES of them) into `out`: their count,
+ * or -1 with the exception set. */
+static Py_ssize_t read_bias(PyObject *seq, Py_ssize_t min_k, double *out) {
+    PyObject *fast = PySequence_Fast(seq, "bias must be a list or tuple of floats");
+    if (fast == NULL)
+        return -1;
+    Py_ssize_t k = PySequence_Fast_GET_SIZE(fast);
     if (k < min_k || k > MAX_CLASSES) {
         PyErr_Format(PyExc_ValueError, "bias must hold %zd to %d classes", min_k, MAX_CLASSES);
-        return -1;
+        k = -1;
     }
     for (Py_ssize_t c = 0; c < k; c++) {
-        out[c] = PyFloat_AsDouble(PyList_GET_ITEM(list, c));
-        if (out[c] == -1.0 && PyErr_Occurred())
-            return -1;
+        out[c] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, c));
+        if (out[c] == -1.0 && PyErr_Occurred()) {
+            k = -1;
+            break;
+        }
     }
+    Py_DECREF(fast);
     return k;
 }
 
@@ -94,8 +101,8 @@ static int get_matrix(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const
 
 static PyObject *score_units(PyObject *self, PyObject *args) {
     PyObject *ids_obj, *starts_obj, *units_obj, *glob_obj, *weights_obj, *bias_obj;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!", &PyList_Type, &ids_obj, &PyList_Type, &starts_obj,
-                          &PyList_Type, &units_obj, &PyList_Type, &glob_obj, &weights_obj, &PyList_Type, &bias_obj))
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO", &PyList_Type, &ids_obj, &PyList_Type, &starts_obj,
+                          &PyList_Type, &units_obj, &PyList_Type, &glob_obj, &weights_obj, &bias_obj))
         return NULL;
     double bias[MAX_CLASSES];
     Py_ssize_t k = read_bias(bias_obj, 2, bias);
@@ -189,7 +196,7 @@ done:
 
 static PyObject *row_probabilities(PyObject *self, PyObject *args) {
     PyObject *groups, *matrix_obj, *bias_obj;
-    if (!PyArg_ParseTuple(args, "O!OO!", &PyList_Type, &groups, &matrix_obj, &PyList_Type, &bias_obj))
+    if (!PyArg_ParseTuple(args, "O!OO", &PyList_Type, &groups, &matrix_obj, &bias_obj))
         return NULL;
     double logits[MAX_CLASSES];
     Py_ssize_t k = read_bias(bias_obj, 1, logits);
@@ -201,27 +208,31 @@ static PyObject *row_probabilities(PyObject *self, PyObject *args) {
     Py_ssize_t rows = view.len / (8 * k);
     for (Py_ssize_t gi = 0; gi < PyList_GET_SIZE(groups); gi++) {
         PyObject *group = PyList_GET_ITEM(groups, gi);
-        if (!PyTuple_Check(group) || PyTuple_GET_SIZE(group) != 2 || !PyList_Check(PyTuple_GET_ITEM(group, 1))) {
-            PyErr_SetString(PyExc_TypeError, "a group is a (value, [row, ...]) tuple");
+        if (!PyTuple_Check(group) || PyTuple_GET_SIZE(group) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a group is a (value, rows) tuple");
             goto done;
         }
         double value = PyFloat_AsDouble(PyTuple_GET_ITEM(group, 0));
         if (value == -1.0 && PyErr_Occurred())
             goto done;
-        PyObject *found = PyTuple_GET_ITEM(group, 1);
+        /* The rows as a list or tuple (the callers' comprehensions and cached tuples), no copy. */
+        PyObject *found = PySequence_Fast(PyTuple_GET_ITEM(group, 1), "a group's rows must be a list or tuple");
+        if (found == NULL)
+            goto done;
         double sum[MAX_CLASSES] = {0};
-        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(found); j++) {
-            Py_ssize_t row = PyLong_AsSsize_t(PyList_GET_ITEM(found, j));
-            if (row == -1 && PyErr_Occurred())
-                goto done;
-            if (row < 0 || row >= rows) {
-                PyErr_Format(PyExc_ValueError, "row %zd outside 0..%zd", row, rows - 1);
+        for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(found); j++) {
+            Py_ssize_t row = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(found, j));
+            if ((row == -1 && PyErr_Occurred()) || row < 0 || row >= rows) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_ValueError, "row %zd outside 0..%zd", row, rows - 1);
+                Py_DECREF(found);
                 goto done;
             }
             const double *r = m + row * k;
             for (Py_ssize_t c = 0; c < k; c++)
                 sum[c] += r[c];
         }
+        Py_DECREF(found);
         for (Py_ssize_t c = 0; c < k; c++)
             logits[c] += value * sum[c];
     }

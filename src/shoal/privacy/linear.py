@@ -98,8 +98,7 @@ class LinearModel:
         the caller looked the rows up itself (``row_index``), e.g. from a cache. All rows in one numpy
         gather and one product with their values: the same sums in another order (equal to rounding)."""
         if _compiled_rows is not None and self.weights.typecode == "d":
-            groups = [(value, found if isinstance(found, list) else list(found)) for value, found in groups]
-            return _compiled_rows(groups, self.weights, list(self.bias))
+            return _compiled_rows(groups if isinstance(groups, list) else list(groups), self.weights, self.bias)
         import numpy as np
 
         rows: list[int] = []

@@ -79,7 +79,7 @@ class SensitivityModel:
     def score(self, enc: Encoded) -> Verdict:
         """``verdict`` of an encoded text, all units at once: one gather of every feature's weights,
         one sum per stretch between two unit boundaries, and each unit's total as a difference of
-        running sums over those stretches."""
+        running sums over those stretches; compiled (``shoal.privacy._unitscore``) where it was built."""
         if not enc.units:
             return Verdict(0.0, self.classes[1])
         if _score_units is not None:
