@@ -381,7 +381,12 @@ def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
             sentences.append((start, i + 1))
             start = i + 1
     if start < n:
-        sentences.append((start, n))
+        # A trailing fragment (a closing newline, "Thanks!") is no sentence of its own: scored alone it
+        # would be the text-level features (``d:PERSON``, layout) and almost nothing else.
+        if sentences and n - start < MIN_SENTENCE:
+            sentences[-1] = (sentences[-1][0], n)
+        else:
+            sentences.append((start, n))
     out = {(a, min(b, a + WINDOW)) for a, b in sentences}
     out |= {(a, min(c, a + WINDOW)) for (a, _), (_, c) in itertools.pairwise(sentences)}
     step = WINDOW // 2
