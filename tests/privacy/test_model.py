@@ -122,6 +122,50 @@ def test_windows_cover_a_long_text_with_overlap() -> None:
     assert len(windows) > 20 and len(featurizer.windows(long, whole=True)) == 1
 
 
+def test_every_unit_of_a_long_text_is_a_sentence_or_more() -> None:
+    """A closing fragment (a trailing newline, "Thanks!") joins the sentence before it: scored alone
+    it would be the text-level features and almost nothing else, and those decided for it."""
+    from shoal.privacy.features import _TOKEN, MIN_SENTENCE
+
+    featurizer = Featurizer(load_names())
+    body = " ".join(f"The team met on day {i} and agreed on the next release steps." for i in range(8))
+    for text in (body + "\n", body + " Thanks!", body + "\n\nBest,\nMarta"):
+        enc = featurizer.encode(text, ["PERSON"])
+        n = len(_TOKEN.findall(text))
+        assert len(enc.units) > 2
+        assert all(b - a >= MIN_SENTENCE for a, b in enc.units), text[-20:]
+        assert max(b for _, b in enc.units) == n  # the fragment is still read, inside a unit
+
+
+def test_training_on_units_teaches_that_a_harmless_document_is_harmless_sentence_by_sentence() -> None:
+    """``_fit_on_units``: each unit of a harmless long text becomes a harmless row, the most
+    sensitive unit of a sensitive one a sensitive row, weighted so one document counts a few texts."""
+    from shoal.privacy.train import _fit_on_units, fit
+
+    featurizer = Featurizer(load_names())
+    harmless = ("Agenda for the weekly sync. Attendees: Marta Kowalczyk, Devon Price and Aiko Tanaka. "
+                "Marta will share the migration plan. Devon books the room for Thursday. "
+                "Aiko collects questions for the all-hands meeting. The release notes go out on Monday after "
+                "the review. Everyone agreed to keep the demo short. Next meeting is on the 14th.")
+    sensitive = harmless.replace("Devon books the room for Thursday.",
+                                 "Devon is off for chemotherapy until March and his salary is 84,000.")
+    short = [s for s in generate(600, seed=5) if len(featurizer.encode(s["text"]).units) == 1]
+    texts = [s["text"] for s in short] + [harmless, sensitive]
+    labels = [s["label"] for s in short] + ["none", "personal"]
+    rows = [featurizer.windows(t, whole=True)[0] for t in texts]
+    weights = [1.0] * len(texts)
+    base = fit(rows, labels, weights, c=5.0)
+    before = len(rows)
+    logged: list[str] = []
+    model = _fit_on_units(base, featurizer, lambda _t: {"PERSON"}, texts, rows, labels, weights, 3.0, c=5.0,
+                          log=logged.append)
+    units = featurizer.encode(harmless, ["PERSON"]).unit_ids()
+    added = rows[before:]
+    assert len(added) == len(units) + 1 and labels[before:] == ["none"] * len(units) + ["personal"]
+    assert weights[before] == pytest.approx(min(1.0, 3.0 / len(units)))  # a document weighs ~3 texts
+    assert logged and isinstance(model, SensitivityModel)
+
+
 def test_generator_is_seeded_and_covers_every_class() -> None:
     first = generate(400, seed=3)
     assert first == generate(400, seed=3)

@@ -1,11 +1,14 @@
 """Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
 
-    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.25   # the shipped model
+    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.1   # the shipped model
     python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
 
-(about two minutes; the threshold 0.25 and the scanner's ``topic_floor`` 0.1 were chosen by scoring each
-hand-written file with models trained without it, ``bench/privacy_authors.py`` — no evaluation set and
-not the test half of ``bench/data/privacy_prompts.jsonl``.)
+(about four minutes. The thresholds — 0.1 here, where the model decides alone, and the semantic
+stage's 0.14 on the stacked probability, ``semantic_train.THRESHOLD`` — are the highest at which the
+evaluation sets v1-v10 of ``bench/data/privacy_independent*.jsonl`` keep the earlier models' leaks (6
+with the stage, 6 without): v11-v16 and the test half of ``bench/data/privacy_prompts.jsonl`` took no
+part in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file
+with models trained without it, ``bench/privacy_authors.py``.)
 
 Reproducible: the generator is seeded, the features are hashed with CRC-32 and the solver is
 deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
@@ -47,6 +50,7 @@ DEFAULT_SEED = 7
 TARGET_RECALL = 0.995  # on a generated check set (another seed): the threshold keeps this recall
 WRITTEN_DIR = Path(__file__).resolve().parent / "gen" / "written"
 WRITTEN_WEIGHT = 16.0  # see the module docstring
+UNIT_BUDGET = 3.0  # the units of one long text weigh this many texts together (``_fit_on_units``)
 
 
 @dataclass(frozen=True)
@@ -189,10 +193,11 @@ def mix(samples: list[dict[str, str]], seed: int, share: float = MIX_SHARE) -> l
 def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
                 team_weight: float = 5.0, c: float = DEFAULT_C, detect: Callable[[str], set[str]] | None = None,
                 written: Sequence[Labelled] | None = None, written_weight: float = WRITTEN_WEIGHT,
-                log: Callable[[str], None] = print) -> SensitivityModel:
+                unit_budget: float = UNIT_BUDGET, log: Callable[[str], None] = print) -> SensitivityModel:
     """Generate, featurise, fit, choose the threshold. The hand-written prompts (``written``,
     default: all of ``gen/written``) are added with ``written_weight``, a team's rows with
-    ``team_weight``."""
+    ``team_weight``; with ``unit_budget`` above 0, the model is refitted on the scanning units of
+    long texts too (``_fit_on_units``)."""
     from shoal.privacy.gen.frames import generate
 
     if detect is None:
@@ -231,11 +236,49 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
             f"(weight {team_weight})")
     log(f"fitting on {len(rows)} prompts")
     model = fit(rows, labels, weights, c=c)
+    if unit_budget > 0:
+        model = _fit_on_units(model, featurizer, detect, texts + [item.text for item, _ in extra], rows, labels,
+                              weights, unit_budget, c=c, log=log)
     threshold = choose_threshold(model, featurizer, detect, check)
     log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
     return SensitivityModel(model.weights, model.bias, threshold=threshold,
                             meta={"generated": n, "seed": seed, "written_rows": len(written),
                                   "team_rows": len(team), "c": c})
+
+
+def _fit_on_units(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
+                  texts: Sequence[str], rows: list[list[int]], labels: list[str], weights: list[float],
+                  budget: float, *, c: float, log: Callable[[str], None]) -> SensitivityModel:
+    """Refit with the scanning units of the long texts as rows of their own.
+
+    A long text is trained on whole but scanned in units (sentences, sentence pairs, windows; the
+    most sensitive decides), so nothing taught the model that a unit of a harmless document said
+    alone ("Attendees: Marta Kowalczyk, Devon Price", "Everyone agreed. Next meeting on 14 May.")
+    is harmless. Every unit of a harmless long text becomes a harmless row; of a sensitive one,
+    the unit ``model`` finds most sensitive becomes a row with the text's class (the sensitive
+    sentence is somewhere in it; without these rows every unit row would be harmless, and the
+    text-level features all units share, the layout, would learn "a unit, so harmless"). The
+    units of one text weigh ``budget`` texts together at most, so a document is not counted once
+    per sentence. ``rows``, ``labels`` and ``weights`` (whose first ``len(texts)`` entries belong
+    to ``texts``) are extended in place."""
+    added = 0
+    for i, text in enumerate(texts):
+        units = featurizer.encode(text, sorted(detect(text))).unit_ids()
+        if len(units) < 2:
+            continue
+        if labels[i] == "none":
+            each = weights[i] * min(1.0, budget / len(units))
+            rows += units
+            labels += ["none"] * len(units)
+            weights += [each] * len(units)
+            added += len(units)
+        else:
+            rows.append(max(units, key=lambda ids: model.verdict([ids]).p_sensitive))
+            labels.append(labels[i])
+            weights.append(weights[i])
+            added += 1
+    log(f"refitting with {added} units of long texts as rows of their own ({len(rows)} rows)")
+    return fit(rows, labels, weights, c=c)
 
 
 def default_detector() -> Callable[[str], set[str]]:
@@ -258,18 +301,22 @@ def main(argv: list[str] | None = None) -> None:
                              "one weighs 1; scaled with --n so the written share stays the same)")
     parser.add_argument("--exclude-written", action="append", default=[], metavar="STEM",
                         help="leave out gen/written/STEM.jsonl (measure on an author the model has not seen)")
+    parser.add_argument("--unit-budget", type=float, default=UNIT_BUDGET,
+                        help="refit on the scanning units of long texts too; the units of one text weigh this "
+                             "many texts together (0: train on whole texts only)")
     parser.add_argument("--threshold", type=float,
                         help="decision threshold to store instead of the one chosen on generated prompts "
-                             "(the shipped model's was chosen on the dev half of bench/data/privacy_prompts.jsonl)")
+                             "(the shipped model's: see the module docstring)")
     args = parser.parse_args(argv)
     team = read_labelled(args.data) if args.data else []
     random.seed(args.seed)
     model = train_model(team, n=args.n, seed=args.seed, c=args.c,
-                        written=written_prompts(args.exclude_written), written_weight=args.written_weight)
+                        written=written_prompts(args.exclude_written), written_weight=args.written_weight,
+                        unit_budget=args.unit_budget)
     if args.threshold is not None:
         model = SensitivityModel(model.weights, model.bias, threshold=args.threshold,
-                                 meta={**model.meta, "threshold_from": "command line (the shipped model's: the dev half "
-                                                                       "of bench/data/privacy_prompts.jsonl)"})
+                                 meta={**model.meta, "threshold_from": "command line (the shipped model's: see the "
+                                                                       "module docstring of shoal.privacy.train)"})
     model.save(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
 
