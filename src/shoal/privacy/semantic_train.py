@@ -46,7 +46,7 @@ HIDDEN = 64  # units of the head's hidden layer: a logistic head on the same vec
              # on held-out families the two were within noise of each other (±1 point, runs on 2 generators)
 THRESHOLD = 0.14  # 2026-11-29, with the linear model trained on units too (``train._fit_on_units``): the highest
                   # threshold (0.12-0.20 tried) at which the evaluation sets v1-v10 keep the earlier models' 6
-                  # leaks (v1-v10: 6/1,786 leaks, 79/1,830 false pins, against 6 and 90; v11-v16, not used for
+                  # leaks (v1-v10: 6/1,786 leaks, 79/1,820 false pins, against 6 and 90; v11-v16, not used for
                   # the choice: 64/1,200 and 538/1,200, against 79 and 544). Before, 0.25, with the topic floor 0.1, by author-held-out scoring of the
                   # hand-written prompts (bench/privacy_authors.py, written weight 16, 19 files): leaks 76/3,909,
                   # false pins 610/5,310, against 90 and 567 at the earlier 0.3 — a leak breaks the promise, a
