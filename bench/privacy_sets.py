@@ -19,10 +19,14 @@ The scan is ``shoal privacy eval``'s (``shoal.privacy.evaluate``), built once pe
 from __future__ import annotations
 
 import argparse
-import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/privacy_routing.py
+
+from privacy_routing import load  # the split loader of the bench this one extends
 
 from shoal.privacy.config import ModelConfig, PrivacyConfig
 from shoal.privacy.evaluate import Report, evaluate
@@ -41,13 +45,6 @@ def evaluation_sets() -> dict[str, list[Labelled]]:
         if match:
             found[int(match.group(1) or 1)] = path
     return {f"v{n}": read_labelled(found[n]) for n in sorted(found)}
-
-
-def half(split: str) -> list[Labelled]:
-    """One split (``dev`` or ``test``) of ``privacy_prompts.jsonl``."""
-    path = DATA / "privacy_prompts.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [item for item, row in zip(read_labelled(path), rows, strict=True) if row.get("split") == split]
 
 
 def line(name: str, report: Report) -> str:
@@ -80,9 +77,9 @@ def main() -> None:
     args = parser.parse_args()
 
     sets = evaluation_sets()
-    sets["dev half"] = half("dev")
+    sets["dev half"] = [item for item, _ in load("dev")]
     if args.test_half:
-        sets["test half"] = half("test")
+        sets["test half"] = [item for item, _ in load("test")]
     for threshold in args.threshold or [None]:
         model = ModelConfig(path=str(args.model) if args.model else None, semantic=not args.no_semantic,
                             threshold=threshold)
