@@ -174,6 +174,34 @@ def test_generator_is_seeded_and_covers_every_class() -> None:
     assert len({s["kind"] for s in first}) > 20
 
 
+def test_generator_does_not_read_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped model is rebuilt from a seed: the prompts must not change with the day it is run."""
+    import datetime as real
+
+    import faker.providers.date_time as faker_dates
+
+    first = generate(1500, seed=9)
+    assert any("Date of birth" in s["text"] or "born on" in s["text"] for s in first)  # dates are drawn
+
+    class AnyDate(type):  # Faker type-checks the dates it is given against the names patched below
+        def __instancecheck__(cls, value: object) -> bool:
+            return isinstance(value, cls.__mro__[1])
+
+    class LaterDate(real.date, metaclass=AnyDate):
+        @classmethod
+        def today(cls) -> real.date:
+            return real.date(2031, 2, 17)
+
+    class LaterDatetime(real.datetime, metaclass=AnyDate):
+        @classmethod
+        def now(cls, tz: real.tzinfo | None = None) -> real.datetime:
+            return real.datetime(2031, 2, 17, 8, 30, tzinfo=tz)
+
+    monkeypatch.setattr(faker_dates, "dtdate", LaterDate)
+    monkeypatch.setattr(faker_dates, "datetime", LaterDatetime)
+    assert generate(1500, seed=9) == first
+
+
 def test_model_round_trips_and_bad_files_are_clear_errors(tmp_path: Path) -> None:
     model = load_model()
     path = tmp_path / "m.npz"

@@ -19,6 +19,7 @@ import json
 import random
 import string
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +342,32 @@ def _fix_order(f: Any) -> None:
             provider.cities = tuple(sorted(cities))
 
 
+# Faker draws dates, dates of birth and "this year" relative to the wall clock, so the same seed would write
+# different prompts, and train a different model, on another day. The generator's calendar stops here.
+CALENDAR_TODAY = date(2026, 6, 30)
+
+
+def _pin_calendar(f: Any) -> None:
+    """Replace Faker's clock-relative date methods with ones anchored at ``CALENDAR_TODAY``."""
+
+    def date_of_birth(tzinfo: Any = None, minimum_age: int = 0, maximum_age: int = 115) -> date:
+        start = CALENDAR_TODAY.replace(year=CALENDAR_TODAY.year - maximum_age - 1)
+        end = CALENDAR_TODAY.replace(year=CALENDAR_TODAY.year - minimum_age)
+        return f.date_between_dates(start, end)  # type: ignore[no-any-return]
+
+    def date_this_year(before_today: bool = True, after_today: bool = False) -> date:
+        start = CALENDAR_TODAY.replace(month=1, day=1) if before_today else CALENDAR_TODAY
+        end = date(CALENDAR_TODAY.year, 12, 31) if after_today else CALENDAR_TODAY
+        return f.date_between_dates(start, end)  # type: ignore[no-any-return]
+
+    def any_date(pattern: str = "%Y-%m-%d", end_datetime: Any = None) -> str:
+        return f.date_between_dates(date(1970, 1, 1), CALENDAR_TODAY).strftime(pattern)  # type: ignore[no-any-return]
+
+    f.set_formatter("date", any_date)
+    f.set_formatter("date_of_birth", date_of_birth)
+    f.set_formatter("date_this_year", date_this_year)
+
+
 def _complete(f: Any) -> bool:
     try:
         return all(callable(getattr(f, attr)) for attr in _NEEDED) and bool(f.address()) and bool(f.phone_number())
@@ -361,6 +388,7 @@ class Generator(ComposedFrames, MoreFrames, RecordFrames, PublicFrames, Arithmet
         for i, f in enumerate(self.fakers.values()):
             f.seed_instance(seed * 1000 + i)
             _fix_order(f)
+            _pin_calendar(f)
         self.en = self.fakers["en_US"]
         self.families: list[tuple[float, Callable[[], Sample]]] = [
             (6, self.personal_attribute), (2, self.personal_lowercase_name), (3, self.personal_foreign),
