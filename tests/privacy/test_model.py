@@ -166,6 +166,42 @@ def test_training_on_units_teaches_that_a_harmless_document_is_harmless_sentence
     assert logged and isinstance(model, SensitivityModel)
 
 
+def test_a_sensitive_document_with_a_harmless_twin_is_taught_by_the_sentence_that_differs() -> None:
+    """With ``twins_from``, the sensitive row of a near twin is a unit the harmless twin lacks (the
+    chemotherapy sentence), never the attendee list both documents share."""
+    from shoal.privacy.features import tokens
+    from shoal.privacy.train import _fit_on_units, _twins, _units_not_in, fit
+
+    featurizer = Featurizer(load_names())
+    harmless = ("Agenda for the weekly sync. Attendees: Marta Kowalczyk, Devon Price and Aiko Tanaka. "
+                "Marta will share the migration plan. Devon books the room for Thursday. "
+                "Aiko collects questions for the all-hands meeting. The release notes go out on Monday after "
+                "the review. Everyone agreed to keep the demo short. Next meeting is on the 14th.")
+    sensitive = harmless.replace("Devon books the room for Thursday.",
+                                 "Devon is off for chemotherapy until March and his salary is 84,000.")
+    other = ("Quarterly planning notes. The platform group will move the build farm to the new region in May, "
+             "the data team retires the old warehouse jobs, and support publishes the updated escalation guide. "
+             "Budget questions go to the finance partner before the end of the month.")
+    texts = [other, harmless, sensitive]
+    labels = ["none", "none", "personal"]
+    assert _twins(texts, labels, [0, 1, 2]) == {2: 1}
+    enc = featurizer.encode(sensitive, ["PERSON"])
+    own = _units_not_in(sensitive, enc.units, harmless)
+    toks, new_words = tokens(sensitive), set(tokens(sensitive)) - set(tokens(harmless))
+    assert own and all(new_words & set(toks[a:b]) for a, b in (enc.units[k] for k in own))
+    assert len(own) < len(enc.units)
+
+    short = [s for s in generate(600, seed=5) if len(featurizer.encode(s["text"]).units) == 1]
+    all_texts = [s["text"] for s in short] + texts
+    all_labels = [s["label"] for s in short] + labels
+    rows = [featurizer.windows(t, whole=True)[0] for t in all_texts]
+    weights = [1.0] * len(all_texts)
+    base = fit(rows, all_labels, weights, c=5.0)
+    _fit_on_units(base, featurizer, lambda _t: {"PERSON"}, all_texts, rows, all_labels, weights, 3.0, c=5.0,
+                  log=lambda _m: None, twins_from=len(short))
+    assert all_labels[-1] == "personal" and rows[-1] in [enc.unit_ids()[k] for k in own]
+
+
 def test_generator_is_seeded_and_covers_every_class() -> None:
     first = generate(400, seed=3)
     assert first == generate(400, seed=3)

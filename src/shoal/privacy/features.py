@@ -78,6 +78,11 @@ _POSSESSIVE = ("'s", "’s")
 FAMOUS, LOOKALIKE, PET = "<F>", "<B>", "<pet>"
 
 
+def tokens(text: str) -> list[str]:
+    """The tokens ``Featurizer.encode`` reads ``text`` as; a long text's units are ranges of these."""
+    return _TOKEN.findall(text)
+
+
 def _h(feature: str) -> int:
     return zlib.crc32(feature.encode("utf-8")) & _MASK
 
@@ -228,7 +233,7 @@ class Featurizer:
         ``extra`` are text-level features (detector types) added to every unit; ``whole`` makes the
         whole text one unit (training on labelled texts).
         """
-        toks = _TOKEN.findall(text)
+        toks = tokens(text)
         # Everything per token is a function of the token's text, plus (for its shape) whether the
         # token before it ends a sentence: one cache lookup per token (most were seen before) gives
         # its lower-cased form, its word entry and both possible shape entries.

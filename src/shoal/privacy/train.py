@@ -3,16 +3,18 @@
     python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.1   # the shipped model
     python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
 
-(about four minutes. The thresholds — 0.1 here, where the model decides alone, and the semantic
-stage's 0.14 on the stacked probability, ``semantic_train.THRESHOLD`` — are the highest of those tried
-(0.08-0.12 alone, 0.12-0.2 with the stage) at which the evaluation sets v1-v10 of
-``bench/data/privacy_independent*.jsonl`` leak no more than the earlier models (6 prompts with the
-stage, 6 without; now 6 and 5): v11-v16 and the test half of ``bench/data/privacy_prompts.jsonl`` took
-no part in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file
-with models trained without it, ``bench/privacy_authors.py``.)
+(about four minutes each. The thresholds — 0.1 here, where the model decides alone, and the semantic
+stage's 0.12 on the stacked probability, ``semantic_train.THRESHOLD`` — are the highest of those tried
+(0.08-0.12 alone, 0.09-0.2 with the stage) at which the evaluation sets v1-v10 of
+``bench/data/privacy_independent*.jsonl`` leak no more than the earlier models (6 prompts), or where
+none does, the highest with the fewest leaks (alone: 6 at 0.1; with the stage: 7 at every threshold
+from 0.09 to 0.12). v11 onwards and the test half of ``bench/data/privacy_prompts.jsonl`` took no part
+in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with
+models trained without it, ``bench/privacy_authors.py``.)
 
-Reproducible: the generator is seeded, the features are hashed with CRC-32 and the solver is
-deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
+Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to today;
+``gen.frames.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the features are
+hashed with CRC-32 and the solver is deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
 training time only; the scanner needs numpy alone.
 
 The hand-written prompts of ``gen/written/*.jsonl`` (one file per author, each with a SOURCE note;
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoal.errors import ConfigError
-from shoal.privacy.features import BUCKETS, Featurizer, load_names
+from shoal.privacy.features import BUCKETS, SHORT, Featurizer, load_names, tokens
 from shoal.privacy.model import CLASSES, SensitivityModel
 
 PUBLIC_LABELS = frozenset({"public", "none", "not_sensitive", "harmless", "false", "0"})
@@ -239,7 +241,7 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
     model = fit(rows, labels, weights, c=c)
     if unit_budget > 0:
         model = _fit_on_units(model, featurizer, detect, texts + [item.text for item, _ in extra], rows, labels,
-                              weights, unit_budget, c=c, log=log)
+                              weights, unit_budget, c=c, log=log, twins_from=len(texts))
     threshold = choose_threshold(model, featurizer, detect, check)
     log(f"threshold {threshold:.3f} (keeps {TARGET_RECALL:.1%} of the sensitive check prompts)")
     return SensitivityModel(model.weights, model.bias, threshold=threshold,
@@ -249,7 +251,8 @@ def train_model(team: Sequence[Labelled] = (), *, n: int = DEFAULT_N, seed: int 
 
 def _fit_on_units(model: SensitivityModel, featurizer: Featurizer, detect: Callable[[str], set[str]],
                   texts: Sequence[str], rows: list[list[int]], labels: list[str], weights: list[float],
-                  budget: float, *, c: float, log: Callable[[str], None]) -> SensitivityModel:
+                  budget: float, *, c: float, log: Callable[[str], None], twins_from: int | None = None
+                  ) -> SensitivityModel:
     """Refit with the scanning units of the long texts as rows of their own.
 
     A long text is trained on whole but scanned in units (sentences, sentence pairs, windows; the
@@ -261,10 +264,19 @@ def _fit_on_units(model: SensitivityModel, featurizer: Featurizer, detect: Calla
     text-level features all units share, the layout, would learn "a unit, so harmless"). The
     units of one text weigh ``budget`` texts together at most, so a document is not counted once
     per sentence. ``rows``, ``labels`` and ``weights`` (whose first ``len(texts)`` entries belong
-    to ``texts``) are extended in place."""
+    to ``texts``) are extended in place.
+
+    Hand-written sensitive documents are often near twins of harmless ones (the same minutes with
+    one sentence about someone's health added): for a sensitive text among ``texts[twins_from:]``
+    whose twin is found there (``_twins``), the top unit is chosen among the units the twin does not
+    contain, the deciding sentence, and not the attendee list both share, which the twin's own
+    units teach as harmless at the same time."""
+    twins = {} if twins_from is None else _twins(
+        texts, labels, [i for i in range(twins_from, len(texts)) if len(tokens(texts[i])) > SHORT])
     added = 0
     for i, text in enumerate(texts):
-        units = featurizer.encode(text, sorted(detect(text))).unit_ids()
+        enc = featurizer.encode(text, sorted(detect(text)))
+        units = enc.unit_ids()
         if len(units) < 2:
             continue
         if labels[i] == "none":
@@ -274,12 +286,48 @@ def _fit_on_units(model: SensitivityModel, featurizer: Featurizer, detect: Calla
             weights += [each] * len(units)
             added += len(units)
         else:
+            if i in twins:
+                own = _units_not_in(text, enc.units, texts[twins[i]])
+                units = [units[k] for k in own] or units
             rows.append(max(units, key=lambda ids: model.verdict([ids]).p_sensitive))
             labels.append(labels[i])
             weights.append(weights[i])
             added += 1
+    log(f"{len(twins)} sensitive documents matched to a harmless twin")
     log(f"refitting with {added} units of long texts as rows of their own ({len(rows)} rows)")
     return fit(rows, labels, weights, c=c)
+
+
+TWIN_OVERLAP = 0.6  # Jaccard of lower-cased token sets. Of the 750 long written sensitive prompts (2026-11-29),
+                    # 157 have a harmless partner at 0.6 or more; the best shares thin out between 0.4 and 0.6
+                    # (37 and 24 texts per tenth), against 373 between 0.1 and 0.2: documents of one kind.
+
+
+def _twins(texts: Sequence[str], labels: Sequence[str], candidates: Sequence[int]) -> dict[int, int]:
+    """For each sensitive text among ``candidates``, the harmless candidate sharing the most of its
+    words, where that share is at least ``TWIN_OVERLAP``."""
+    words = {i: frozenset(tokens(texts[i].lower())) for i in candidates}
+    harmless = [i for i in candidates if labels[i] == "none"]
+    out: dict[int, int] = {}
+    for i in candidates:
+        if labels[i] == "none":
+            continue
+        best, best_share = -1, TWIN_OVERLAP
+        for j in harmless:
+            share = len(words[i] & words[j]) / len(words[i] | words[j])
+            if share >= best_share:
+                best, best_share = j, share
+        if best >= 0:
+            out[i] = best
+    return out
+
+
+def _units_not_in(text: str, units: Sequence[tuple[int, int]], twin: str) -> list[int]:
+    """Indices of ``units`` (token ranges of ``text``) whose tokens do not occur, in order, in ``twin``."""
+    sep = "\x00"
+    toks = tokens(text)
+    haystack = sep + sep.join(tokens(twin)) + sep
+    return [k for k, (a, b) in enumerate(units) if sep + sep.join(toks[a:b]) + sep not in haystack]
 
 
 def default_detector() -> Callable[[str], set[str]]:
