@@ -312,6 +312,47 @@ def test_compiled_name_tokens_give_the_python_words_and_visits(seed: int) -> Non
         assert all(type(tok) is names._Tok for tok in toks)
 
 
+# Characters at the edges of the word patterns' classes: apostrophes and hyphens inside words, an
+# initial's dot before a space (or not), "_", non-ASCII digits and numerals ("٣", "²", "½", "Ⅳ"), CJK
+# at its ranges' ends, the marks, placeholders and template blanks, Unicode spaces, astral letters.
+_EDGE_PIECES = [*"aZé'’-._ \n\t[]<>{}$:@=/€£%#|!?。0123456789٣²½Ⅳ_日한ぁ\u3040\u30ff\u4dbf\uf900\ufaff\uac00"
+                "\ud7af\u3002\u00a0\u2028\x1cſıİK", "[PERSON_1]", "[EMAIL_ADDRESS_12]", "<NAME>",
+                "{{ first_name }}", "{amount}", "${DB_USER}", "[Employee Name]", "A. ", "O'Neil", "co-worker",
+                "Jean’s", "𝔘𝔫𝔦", "😀", "x\u0301"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_compiled_word_scans_give_the_patterns_words(seed: int) -> None:
+    """``shoal.privacy._wordscan`` (built where a C compiler is) splits and finds exactly what the
+    three word patterns do in ``re``, on prose and on random runs of their classes' edge cases."""
+    compiled = pytest.importorskip("shoal.privacy._wordscan")
+    from shoal.privacy import features
+
+    rng = random.Random(seed)
+    texts = [_text(rng, size) for size in (0, 1, 40, 400)] + [
+        "".join(rng.choice(_EDGE_PIECES) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    for text in texts:
+        assert compiled.name_split(text) == names._TOKEN_SPLIT.split(text)
+        assert compiled.model_tokens(text, features._TOKEN.match) == features._TOKEN.findall(text)
+        assert compiled.topic_words(text.lower()) == topics._WORD.findall(text.lower())
+        assert compiled.topic_words(text) == topics._WORD.findall(text)
+
+
+def test_compiled_word_scans_agree_on_every_character() -> None:
+    """Each code point alone, between spaces, before a dot and a space, and after a letter and an
+    apostrophe or hyphen: the compiled character classes are ``re``'s, not ASCII approximations."""
+    compiled = pytest.importorskip("shoal.privacy._wordscan")
+    from shoal.privacy import features
+
+    chars = [chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000]
+    for i in range(0, len(chars), 400):
+        chunk = chars[i:i + 400]
+        for text in ("".join(chunk), " ".join(chunk), ". ".join(chunk), "a'".join(chunk), "a-".join(chunk)):
+            assert compiled.name_split(text) == names._TOKEN_SPLIT.split(text)
+            assert compiled.model_tokens(text, features._TOKEN.match) == features._TOKEN.findall(text)
+            assert compiled.topic_words(text) == topics._WORD.findall(text)
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(seed: int,
                                                                               lexicon: topics.Lexicon) -> None:

@@ -58,6 +58,19 @@ TEMPLATE_WORD = "<blank>"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(_PLACEHOLDER + "|" + _TEMPLATE
                     + rf"|[{_CJK}]|[^\W\d_{_CJK}]+(?:['’][^\W\d_{_CJK}]+)?|\d+|[:@=/$€£%#{{}}\[\]<>|.!?。]|\n")
+
+
+def _compiled_tokenize() -> Callable[[str], list[str]] | None:
+    try:
+        from shoal.privacy._wordscan import model_tokens
+    except ImportError:  # built without a C compiler: ``re`` finds the same tokens
+        return None
+    match = _TOKEN.match  # placeholders and template blanks: the pattern decides where one starts
+    return lambda text: model_tokens(text, match)
+
+
+# ``_TOKEN.findall`` in one pass of C where it was built (a fifth of ``re``'s time on a long prompt).
+_tokenize: Callable[[str], list[str]] = _compiled_tokenize() or _TOKEN.findall
 _SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">", "。"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
@@ -228,7 +241,7 @@ class Featurizer:
         ``extra`` are text-level features (detector types) added to every unit; ``whole`` makes the
         whole text one unit (training on labelled texts).
         """
-        toks = _TOKEN.findall(text)
+        toks = _tokenize(text)
         # Everything per token is a function of the token's text, plus (for its shape) whether the
         # token before it ends a sentence: one cache lookup per token (most were seen before) gives
         # its lower-cased form, its word entry and both possible shape entries.
