@@ -354,6 +354,28 @@ def test_compiled_word_scans_agree_on_every_character() -> None:
 
 
 @pytest.mark.parametrize("seed", range(10))
+def test_compiled_occurrences_give_every_start_str_find_gives(seed: int) -> None:
+    """``shoal.privacy._wordscan.occurrences`` lists the positions the ``str.find`` loop lists, for
+    the scan's own word lists and for words that share first characters' low bytes ("ł" and "B"),
+    one-character words, astral characters and words at the very end of the text."""
+    compiled = pytest.importorskip("shoal.privacy._wordscan")
+    from shoal.privacy.digit_gates import _occurrences_py
+
+    lists = [patterns._KEYED_SECRET_LEADS, patterns._NAMED_SECRET_LEADS, patterns._DOB_STARTS, patterns._KEY_PREFIXES,
+             ("acc", "a/c"), ("a",), ("ab", "a", "b"), ("łx", "ł", "Bx", "😀a", "x😀")]
+    pieces = [*"abcdpswtkx/łB😀 ", "pass", "pin", "acc", "a/c", "hasło", "códi", "AKIA", "ghp_", "łx", "x😀"]
+    rng = random.Random(seed)
+    texts = [_text(rng, 200).lower()] + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+                                         for _ in range(300)]
+    for text in texts:
+        for words in lists:
+            assert compiled.occurrences(text, words) == _occurrences_py(text, words)
+    for bad in ((), ("",), tuple(map(str, range(65)))):
+        with pytest.raises(ValueError):
+            compiled.occurrences("text", bad)
+
+
+@pytest.mark.parametrize("seed", range(10))
 def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(seed: int,
                                                                               lexicon: topics.Lexicon) -> None:
     leads, _, trie = topics._lexicon_index(lexicon)

@@ -9,7 +9,8 @@
  * - model_tokens(text, match): shoal.privacy.features._TOKEN.findall(text). Placeholders and template
  *   blanks start with "[", "<", "{" or "$": there ``match`` (that pattern's own ``match``) decides, so
  *   their alternatives stay in one place; the other alternatives are single classes, tried here;
- * - topic_words(lowered): shoal.privacy.topics._WORD.findall(lowered), ``[a-z0-9]+(?:['’][a-z]+)?``.
+ * - topic_words(lowered): shoal.privacy.topics._WORD.findall(lowered), ``[a-z0-9]+(?:['’][a-z]+)?``;
+ * - occurrences(text, words): where any of a few words starts (see that function).
  *
  * The classes are ``re``'s own definitions for str patterns: ``\w`` is Py_UNICODE_ISALNUM or "_",
  * ``\d`` Py_UNICODE_ISDECIMAL, ``\s`` Py_UNICODE_ISSPACE. The module is optional: without a C compiler
@@ -17,6 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 #define RIGHT_QUOTE 0x2019
 
@@ -227,11 +229,82 @@ static PyObject *topic_words(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* occurrences(text, words): every position where one of ``words`` (1 to 64 non-empty strings) starts in
+ * ``text``, overlapping ones too, ascending, each once: shoal.privacy.digit_gates.occurrences in one pass.
+ * ``str.find`` scans the whole text once per word (a few microseconds each on a long prompt, and the
+ * credential gates look for some forty words); here a position is let through by its first two
+ * characters' low bytes (a bit per word in two tables), and only those are compared in full. */
+static PyObject *occurrences(PyObject *self, PyObject *args) {
+    PyObject *text, *words;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &words))
+        return NULL;
+    Py_ssize_t n_words = PyTuple_GET_SIZE(words);
+    if (n_words < 1 || n_words > 64) {
+        PyErr_SetString(PyExc_ValueError, "occurrences takes 1 to 64 words");
+        return NULL;
+    }
+    uint64_t first[256] = {0}, second[256] = {0}, single = 0;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyTuple_GET_ITEM(words, w);
+        if (!PyUnicode_Check(word) || PyUnicode_GET_LENGTH(word) == 0) {
+            PyErr_SetString(PyExc_ValueError, "words must be non-empty strings");
+            return NULL;
+        }
+        uint64_t bit = (uint64_t)1 << w;
+        first[PyUnicode_READ_CHAR(word, 0) & 0xff] |= bit;
+        if (PyUnicode_GET_LENGTH(word) == 1) {
+            single |= bit;
+            for (int b = 0; b < 256; b++)
+                second[b] |= bit;
+        } else {
+            second[PyUnicode_READ_CHAR(word, 1) & 0xff] |= bit;
+        }
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t candidates = first[PyUnicode_READ(kind, data, i) & 0xff];
+        if (candidates == 0)
+            continue;
+        candidates &= i + 1 < n ? second[PyUnicode_READ(kind, data, i + 1) & 0xff] : single;
+        while (candidates) {
+            int w = __builtin_ctzll(candidates);
+            candidates &= candidates - 1;
+            PyObject *word = PyTuple_GET_ITEM(words, w);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(word);
+            if (len > n - i)
+                continue;
+            int wkind = PyUnicode_KIND(word);
+            const void *wdata = PyUnicode_DATA(word);
+            Py_ssize_t k = 0;
+            while (k < len && PyUnicode_READ(kind, data, i + k) == PyUnicode_READ(wkind, wdata, k))
+                k++;
+            if (k == len) {
+                PyObject *at = PyLong_FromSsize_t(i);
+                if (at == NULL || PyList_Append(out, at) < 0) {
+                    Py_XDECREF(at);
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                Py_DECREF(at);
+                break;  /* the position is listed once, whichever words start there */
+            }
+        }
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"name_split", name_split, METH_O, "name_split(text) -> shoal.privacy.names._TOKEN_SPLIT.split(text)."},
     {"model_tokens", model_tokens, METH_VARARGS,
      "model_tokens(text, match) -> shoal.privacy.features._TOKEN.findall(text), given that pattern's match."},
     {"topic_words", topic_words, METH_O, "topic_words(lowered) -> shoal.privacy.topics._WORD.findall(lowered)."},
+    {"occurrences", occurrences, METH_VARARGS,
+     "occurrences(text, words) -> shoal.privacy.digit_gates.occurrences(text, words), 1 to 64 non-empty words."},
     {NULL, NULL, 0, NULL},
 };
 
