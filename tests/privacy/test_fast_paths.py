@@ -391,6 +391,25 @@ def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(se
     assert not any(trie_words.fullmatch(w) for w in ["", "1", "kx", "keys", "a", "axb", "e"])
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_compiled_term_starts_are_where_the_term_trie_matches(seed: int, lexicon: topics.Lexicon) -> None:
+    """``shoal.privacy._wordscan.term_starts`` lists the positions of the lexicon's ``\\b``-anchored
+    term trie (and ``_lexicon_groups`` reads it): at word starts only, terms inside words, at the
+    text's ends, after non-ASCII word characters and "_", overlapping terms."""
+    compiled = pytest.importorskip("shoal.privacy._wordscan")
+    _, _, trie = topics._lexicon_index(lexicon)
+    terms = topics._gated_terms(lexicon)
+    rng = random.Random(seed)
+    pieces = [*terms[::7], *"x_é日 .-'’\n", "10-k", "ü"]
+    texts = [(_text(rng, 200) + " " + " ".join(rng.choice(terms) for _ in range(100))).lower()] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    for text in texts:
+        assert compiled.term_starts(text, terms) == [m.start() for m in trie.finditer(text)]
+    assert compiled.term_starts("anything", ()) == []
+    with pytest.raises(ValueError):
+        compiled.term_starts("text", ("",))
+
+
 def _digit_text(rng: random.Random, n: int) -> str:
     """Digits in every shape the identifier patterns take, glued to letters, dashes, dots and spaces."""
     parts = ["5425 2334 3010 9903", "5425-2334-3010-9903", "411111111111", "123-45-6789", "123 45 6789",

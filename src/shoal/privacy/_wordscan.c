@@ -10,7 +10,8 @@
  *   blanks start with "[", "<", "{" or "$": there ``match`` (that pattern's own ``match``) decides, so
  *   their alternatives stay in one place; the other alternatives are single classes, tried here;
  * - topic_words(lowered): shoal.privacy.topics._WORD.findall(lowered), ``[a-z0-9]+(?:['’][a-z]+)?``;
- * - occurrences(text, words): where any of a few words starts (see that function).
+ * - occurrences(text, words): where any of a few words starts (see that function);
+ * - term_starts(text, terms): where the topic lexicon's term pattern matches (see that function).
  *
  * The classes are ``re``'s own definitions for str patterns: ``\w`` is Py_UNICODE_ISALNUM or "_",
  * ``\d`` Py_UNICODE_ISDECIMAL, ``\s`` Py_UNICODE_ISSPACE. The module is optional: without a C compiler
@@ -298,11 +299,90 @@ static PyObject *occurrences(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ``\w`` of a str pattern: Py_UNICODE_ISALNUM or "_". */
+static inline int is_word(Py_UCS4 c) {
+    if (c < 128)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* term_starts(text, terms): the positions where ``\b(?=term_1|term_2|...)`` matches in ``text`` (the
+ * pattern of shoal.privacy.topics._lexicon_index, its terms as a trie), ascending. ``re`` tried the
+ * trie at every position of the text; here a position is looked at only when a term starts with its
+ * character's low byte (a list of terms per byte, built per call), and ``\b`` is re's own test. */
+static PyObject *term_starts(PyObject *self, PyObject *args) {
+    PyObject *text, *terms;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &terms))
+        return NULL;
+    Py_ssize_t n_terms = PyTuple_GET_SIZE(terms);
+    Py_ssize_t head[256];
+    for (int b = 0; b < 256; b++)
+        head[b] = -1;
+    Py_ssize_t *next = PyMem_Malloc((n_terms ? n_terms : 1) * sizeof(Py_ssize_t));
+    if (next == NULL)
+        return PyErr_NoMemory();
+    /* Filled from the last term, so each byte's list is in the tuple's order. */
+    for (Py_ssize_t t = n_terms - 1; t >= 0; t--) {
+        PyObject *term = PyTuple_GET_ITEM(terms, t);
+        if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) == 0) {
+            PyMem_Free(next);
+            PyErr_SetString(PyExc_ValueError, "terms must be non-empty strings");
+            return NULL;
+        }
+        int b = PyUnicode_READ_CHAR(term, 0) & 0xff;
+        next[t] = head[b];
+        head[b] = t;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        PyMem_Free(next);
+        return NULL;
+    }
+    int prev_word = 0;  /* \w right before the position; none before the text's start */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int this_word = is_word(c);
+        int boundary = this_word != prev_word;
+        prev_word = this_word;
+        if (!boundary)
+            continue;
+        for (Py_ssize_t t = head[c & 0xff]; t >= 0; t = next[t]) {
+            PyObject *term = PyTuple_GET_ITEM(terms, t);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(term);
+            if (len > n - i)
+                continue;
+            int tkind = PyUnicode_KIND(term);
+            const void *tdata = PyUnicode_DATA(term);
+            Py_ssize_t k = 0;
+            while (k < len && PyUnicode_READ(kind, data, i + k) == PyUnicode_READ(tkind, tdata, k))
+                k++;
+            if (k == len) {
+                PyObject *at = PyLong_FromSsize_t(i);
+                if (at == NULL || PyList_Append(out, at) < 0) {
+                    Py_XDECREF(at);
+                    Py_DECREF(out);
+                    PyMem_Free(next);
+                    return NULL;
+                }
+                Py_DECREF(at);
+                break;
+            }
+        }
+    }
+    PyMem_Free(next);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"name_split", name_split, METH_O, "name_split(text) -> shoal.privacy.names._TOKEN_SPLIT.split(text)."},
     {"model_tokens", model_tokens, METH_VARARGS,
      "model_tokens(text, match) -> shoal.privacy.features._TOKEN.findall(text), given that pattern's match."},
     {"topic_words", topic_words, METH_O, "topic_words(lowered) -> shoal.privacy.topics._WORD.findall(lowered)."},
+    {"term_starts", term_starts, METH_VARARGS,
+     "term_starts(text, terms) -> the starts of shoal.privacy.topics._lexicon_index's pattern of those terms."},
     {"occurrences", occurrences, METH_VARARGS,
      "occurrences(text, words) -> shoal.privacy.digit_gates.occurrences(text, words), 1 to 64 non-empty words."},
     {NULL, NULL, 0, NULL},
