@@ -20,6 +20,7 @@ import pytest
 
 from shoal.privacy import addresses, names, patterns, topics
 from shoal.privacy.config import TopicsConfig
+from shoal.privacy.digit_gates import _run_starts_py
 from shoal.privacy.features import (
     _MASK,
     _SENT_END,
@@ -324,7 +325,8 @@ _EDGE_PIECES = [*"aZé'’-._ \n\t[]<>{}$:@=/€£%#|!?。0123456789٣²½Ⅳ_�
 @pytest.mark.parametrize("seed", range(10))
 def test_compiled_word_scans_give_the_patterns_words(seed: int) -> None:
     """``shoal.privacy._wordscan`` (built where a C compiler is) splits and finds exactly what the
-    three word patterns do in ``re``, on prose and on random runs of their classes' edge cases."""
+    three word patterns and the digit runs do in ``re``, on prose and on random runs of their classes'
+    edge cases."""
     compiled = pytest.importorskip("shoal.privacy._wordscan")
     from shoal.privacy import features
 
@@ -336,6 +338,7 @@ def test_compiled_word_scans_give_the_patterns_words(seed: int) -> None:
         assert compiled.model_tokens(text, features._TOKEN.match) == features._TOKEN.findall(text)
         assert compiled.topic_words(text.lower()) == topics._WORD.findall(text.lower())
         assert compiled.topic_words(text) == topics._WORD.findall(text)
+        assert compiled.digit_run_starts(text) == _run_starts_py(text)
 
 
 def test_compiled_word_scans_agree_on_every_character() -> None:
@@ -351,6 +354,7 @@ def test_compiled_word_scans_agree_on_every_character() -> None:
             assert compiled.name_split(text) == names._TOKEN_SPLIT.split(text)
             assert compiled.model_tokens(text, features._TOKEN.match) == features._TOKEN.findall(text)
             assert compiled.topic_words(text) == topics._WORD.findall(text)
+            assert compiled.digit_run_starts(text) == _run_starts_py(text)
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -11,7 +11,8 @@
  *   their alternatives stay in one place; the other alternatives are single classes, tried here;
  * - topic_words(lowered): shoal.privacy.topics._WORD.findall(lowered), ``[a-z0-9]+(?:['’][a-z]+)?``;
  * - occurrences(text, words): where any of a few words starts (see that function);
- * - term_starts(text, terms): where the topic lexicon's term pattern matches (see that function).
+ * - term_starts(text, terms): where the topic lexicon's term pattern matches (see that function);
+ * - digit_run_starts(text): where each run of digits starts (shoal.privacy.digit_gates.digit_runs).
  *
  * The classes are ``re``'s own definitions for str patterns: ``\w`` is Py_UNICODE_ISALNUM or "_",
  * ``\d`` Py_UNICODE_ISDECIMAL, ``\s`` Py_UNICODE_ISSPACE. The module is optional: without a C compiler
@@ -376,11 +377,45 @@ static PyObject *term_starts(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* digit_run_starts(text): the starts of ``\d+``'s matches in ``text`` (``\d`` is Py_UNICODE_ISDECIMAL),
+ * as a tuple: shoal.privacy.digit_gates.digit_runs without a match object per run. */
+static PyObject *digit_run_starts(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int prev_digit = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int digit = is_decimal(PyUnicode_READ(kind, data, i));
+        if (digit && !prev_digit) {
+            PyObject *at = PyLong_FromSsize_t(i);
+            if (at == NULL || PyList_Append(out, at) < 0) {
+                Py_XDECREF(at);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(at);
+        }
+        prev_digit = digit;
+    }
+    PyObject *starts = PyList_AsTuple(out);
+    Py_DECREF(out);
+    return starts;
+}
+
 static PyMethodDef methods[] = {
     {"name_split", name_split, METH_O, "name_split(text) -> shoal.privacy.names._TOKEN_SPLIT.split(text)."},
     {"model_tokens", model_tokens, METH_VARARGS,
      "model_tokens(text, match) -> shoal.privacy.features._TOKEN.findall(text), given that pattern's match."},
     {"topic_words", topic_words, METH_O, "topic_words(lowered) -> shoal.privacy.topics._WORD.findall(lowered)."},
+    {"digit_run_starts", digit_run_starts, METH_O,
+     "digit_run_starts(text) -> tuple(m.start() for m in re.finditer(r'\\d+', text))."},
     {"term_starts", term_starts, METH_VARARGS,
      "term_starts(text, terms) -> the starts of shoal.privacy.topics._lexicon_index's pattern of those terms."},
     {"occurrences", occurrences, METH_VARARGS,
