@@ -409,6 +409,12 @@ def test_compiled_term_starts_are_where_the_term_trie_matches(seed: int, lexicon
         "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(300)]
     for text in texts:
         assert compiled.term_starts(text, terms) == [m.start() for m in trie.finditer(text)]
+    # Terms whose first characters share the buckets' low bits ("A", "ā", "Ł"), one-character terms,
+    # terms of non-word characters, and terms running to the text's end.
+    odd = ("a", "ab", "Ab", "āb", "Ł", "Łx", "1k", "日本", "-x", " y", "b")
+    odd_trie = re.compile(r"\b(?=" + topics._trie(sorted(odd)) + ")")
+    for text in ["".join(rng.choice([*odd, *"xā_ .é"]) for _ in range(rng.randint(0, 30))) for _ in range(300)]:
+        assert compiled.term_starts(text, tuple(sorted(odd))) == [m.start() for m in odd_trie.finditer(text)]
     assert compiled.term_starts("anything", ()) == []
     with pytest.raises(ValueError):
         compiled.term_starts("text", ("",))

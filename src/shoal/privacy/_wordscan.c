@@ -309,37 +309,45 @@ static inline int is_word(Py_UCS4 c) {
 
 /* term_starts(text, terms): the positions where ``\b(?=term_1|term_2|...)`` matches in ``text`` (the
  * pattern of shoal.privacy.topics._lexicon_index, its terms as a trie), ascending. ``re`` tried the
- * trie at every position of the text; here a position is looked at only when a term starts with its
- * character's low byte (a list of terms per byte, built per call), and ``\b`` is re's own test. */
+ * trie at every position of the text; here only where ``\b`` holds (re's own test), and there only the
+ * terms whose first two characters fall in the same bucket as the text's (lists built per call; a
+ * one-character term by its character alone), each compared in full. */
+#define PAIR_BUCKETS 4096
+
+static inline int pair_bucket(Py_UCS4 a, Py_UCS4 b) { return (int)(((a & 0x3f) << 6) | (b & 0x3f)); }
+
 static PyObject *term_starts(PyObject *self, PyObject *args) {
     PyObject *text, *terms;
     if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &terms))
         return NULL;
     Py_ssize_t n_terms = PyTuple_GET_SIZE(terms);
-    Py_ssize_t head[256];
-    for (int b = 0; b < 256; b++)
-        head[b] = -1;
-    Py_ssize_t *next = PyMem_Malloc((n_terms ? n_terms : 1) * sizeof(Py_ssize_t));
-    if (next == NULL)
+    /* pairs[0..PAIR_BUCKETS): heads by a term's first two characters; singles[0..256): heads of the
+     * one-character terms by their character's low byte; next[t]: the next term in t's list. */
+    Py_ssize_t *pairs = PyMem_Malloc((PAIR_BUCKETS + 256 + (size_t)n_terms) * sizeof(Py_ssize_t));
+    if (pairs == NULL)
         return PyErr_NoMemory();
-    /* Filled from the last term, so each byte's list is in the tuple's order. */
+    Py_ssize_t *singles = pairs + PAIR_BUCKETS, *next = singles + 256;
+    for (int b = 0; b < PAIR_BUCKETS + 256; b++)
+        pairs[b] = -1;
     for (Py_ssize_t t = n_terms - 1; t >= 0; t--) {
         PyObject *term = PyTuple_GET_ITEM(terms, t);
         if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) == 0) {
-            PyMem_Free(next);
+            PyMem_Free(pairs);
             PyErr_SetString(PyExc_ValueError, "terms must be non-empty strings");
             return NULL;
         }
-        int b = PyUnicode_READ_CHAR(term, 0) & 0xff;
-        next[t] = head[b];
-        head[b] = t;
+        Py_ssize_t *head = PyUnicode_GET_LENGTH(term) == 1
+            ? &singles[PyUnicode_READ_CHAR(term, 0) & 0xff]
+            : &pairs[pair_bucket(PyUnicode_READ_CHAR(term, 0), PyUnicode_READ_CHAR(term, 1))];
+        next[t] = *head;
+        *head = t;
     }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     PyObject *out = PyList_New(0);
     if (out == NULL) {
-        PyMem_Free(next);
+        PyMem_Free(pairs);
         return NULL;
     }
     int prev_word = 0;  /* \w right before the position; none before the text's start */
@@ -350,30 +358,35 @@ static PyObject *term_starts(PyObject *self, PyObject *args) {
         prev_word = this_word;
         if (!boundary)
             continue;
-        for (Py_ssize_t t = head[c & 0xff]; t >= 0; t = next[t]) {
-            PyObject *term = PyTuple_GET_ITEM(terms, t);
-            Py_ssize_t len = PyUnicode_GET_LENGTH(term);
-            if (len > n - i)
-                continue;
-            int tkind = PyUnicode_KIND(term);
-            const void *tdata = PyUnicode_DATA(term);
-            Py_ssize_t k = 0;
-            while (k < len && PyUnicode_READ(kind, data, i + k) == PyUnicode_READ(tkind, tdata, k))
-                k++;
-            if (k == len) {
-                PyObject *at = PyLong_FromSsize_t(i);
-                if (at == NULL || PyList_Append(out, at) < 0) {
-                    Py_XDECREF(at);
-                    Py_DECREF(out);
-                    PyMem_Free(next);
-                    return NULL;
-                }
-                Py_DECREF(at);
-                break;
+        int found = 0;
+        for (int list = 0; list < 2 && !found; list++) {
+            Py_ssize_t t = list == 0 ? singles[c & 0xff]
+                : (i + 1 < n ? pairs[pair_bucket(c, PyUnicode_READ(kind, data, i + 1))] : -1);
+            for (; t >= 0 && !found; t = next[t]) {
+                PyObject *term = PyTuple_GET_ITEM(terms, t);
+                Py_ssize_t len = PyUnicode_GET_LENGTH(term);
+                if (len > n - i)
+                    continue;
+                int tkind = PyUnicode_KIND(term);
+                const void *tdata = PyUnicode_DATA(term);
+                Py_ssize_t k = 0;
+                while (k < len && PyUnicode_READ(kind, data, i + k) == PyUnicode_READ(tkind, tdata, k))
+                    k++;
+                found = k == len;
             }
         }
+        if (found) {
+            PyObject *at = PyLong_FromSsize_t(i);
+            if (at == NULL || PyList_Append(out, at) < 0) {
+                Py_XDECREF(at);
+                Py_DECREF(out);
+                PyMem_Free(pairs);
+                return NULL;
+            }
+            Py_DECREF(at);
+        }
     }
-    PyMem_Free(next);
+    PyMem_Free(pairs);
     return out;
 }
 
