@@ -396,6 +396,27 @@ def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(se
 
 
 @pytest.mark.parametrize("seed", range(10))
+def test_compiled_digit_word_run_answers_as_the_split_words_do(seed: int) -> None:
+    """``shoal.privacy._wordscan.digit_word_run`` says what ``normalize._has_run_py`` says: digit
+    words in any case, joiners, separators, and the non-ASCII characters that ``str.lower`` turns
+    into ASCII ("İ", the Kelvin sign) or that ``str.split`` splits at (Unicode spaces)."""
+    compiled = pytest.importorskip("shoal.privacy._wordscan")
+    from shoal.privacy.normalize import _has_run_py
+
+    words = ["one", "Two", "THREE", "oh", "zero", "nine", "9", "0", "12", "dash", "Hyphen", "-", "x", "eight,",
+             "(5)", "seven.", "sixteen", "fivE", "hyphenated", "nİne", "İ", "\u212a", "Ｏne", "٣", "ſix", "é"]
+    gaps = [" ", "", ",", "\n", "-", ";", "?", "(", ")", "!", ":", ".", "_", "/", "\u2003", "\xa0", "\x1c", "\x85"]
+    rng = random.Random(seed)
+    texts = ["".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 14))) for _ in range(2000)]
+    for text in texts:
+        assert compiled.digit_word_run(text) == _has_run_py(text)
+    for cp in range(seed, 0x30000, 10):
+        if not 0xD800 <= cp < 0xE000:
+            for text in (f"one two three{chr(cp)}four", f"one two three {chr(cp)} four", f"one two thre{chr(cp)} four"):
+                assert compiled.digit_word_run(text) == _has_run_py(text)
+
+
+@pytest.mark.parametrize("seed", range(10))
 def test_compiled_term_starts_are_where_the_term_trie_matches(seed: int, lexicon: topics.Lexicon) -> None:
     """``shoal.privacy._wordscan.term_starts`` lists the positions of the lexicon's ``\\b``-anchored
     term trie (and ``_lexicon_groups`` reads it): at word starts only, terms inside words, at the

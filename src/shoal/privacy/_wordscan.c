@@ -12,7 +12,8 @@
  * - topic_words(lowered): shoal.privacy.topics._WORD.findall(lowered), ``[a-z0-9]+(?:['’][a-z]+)?``;
  * - occurrences(text, words): where any of a few words starts (see that function);
  * - term_starts(text, terms): where the topic lexicon's term pattern matches (see that function);
- * - digit_run_starts(text): where each run of digits starts (shoal.privacy.digit_gates.digit_runs).
+ * - digit_run_starts(text): where each run of digits starts (shoal.privacy.digit_gates.digit_runs);
+ * - digit_word_run(text): whether a text has four digit words in a row (see that function).
  *
  * The classes are ``re``'s own definitions for str patterns: ``\w`` is Py_UNICODE_ISALNUM or "_",
  * ``\d`` Py_UNICODE_ISDECIMAL, ``\s`` Py_UNICODE_ISSPACE. The module is optional: without a C compiler
@@ -21,6 +22,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define RIGHT_QUOTE 0x2019
 
@@ -422,11 +424,79 @@ static PyObject *digit_run_starts(PyObject *self, PyObject *text) {
     return starts;
 }
 
+/* digit_word_run(text): shoal.privacy.normalize._has_run: whether four digit tokens ("0".."9",
+ * "zero".."nine", "oh") follow each other among the words of ``text`` (lower-cased, split at whitespace
+ * and at ``,-.;:!?()``), "dash" and "hyphen" between them neither counting nor breaking the run. The
+ * Python version lower-cases, replaces and splits the whole text first. A word with a non-ASCII
+ * character is none of those words: ``str.lower`` turns only "İ" (into "i" and a combining dot) and
+ * the Kelvin sign (into "k", in no digit word) into ASCII, and nothing into a separator. */
+static int digit_word_kind(const char *w, Py_ssize_t len) {
+    static const char *const tokens[] = {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven",
+                                         "eight", "nine"};
+    if (len == 1)
+        return w[0] >= '0' && w[0] <= '9' ? 1 : 0;
+    for (size_t t = 0; t < sizeof tokens / sizeof *tokens; t++)
+        if ((Py_ssize_t)strlen(tokens[t]) == len && memcmp(tokens[t], w, (size_t)len) == 0)
+            return 1;
+    if ((len == 4 && memcmp(w, "dash", 4) == 0) || (len == 6 && memcmp(w, "hyphen", 6) == 0))
+        return 2;
+    return 0;
+}
+
+static inline int run_separator(Py_UCS4 c) {
+    return is_space(c) || c == ',' || c == '-' || c == '.' || c == ';' || c == ':' || c == '!' || c == '?'
+           || c == '(' || c == ')';
+}
+
+static PyObject *digit_word_run(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be a str");
+        return NULL;
+    }
+    int ukind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int run = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (run_separator(PyUnicode_READ(ukind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        Py_UCS4 c;
+        while (i < n && !run_separator(c = PyUnicode_READ(ukind, data, i))) {
+            ascii &= c < 128;
+            i++;
+        }
+        Py_ssize_t len = i - start;
+        int kind = 0;
+        if (ascii && len <= 6) {
+            char word[6];
+            for (Py_ssize_t k = 0; k < len; k++) {
+                Py_UCS4 d = PyUnicode_READ(ukind, data, start + k);
+                word[k] = (char)(d >= 'A' && d <= 'Z' ? d + ('a' - 'A') : d);
+            }
+            kind = digit_word_kind(word, len);
+        }
+        if (kind == 1) {
+            if (++run >= 4)
+                Py_RETURN_TRUE;
+        } else if (kind == 0) {
+            run = 0;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"name_split", name_split, METH_O, "name_split(text) -> shoal.privacy.names._TOKEN_SPLIT.split(text)."},
     {"model_tokens", model_tokens, METH_VARARGS,
      "model_tokens(text, match) -> shoal.privacy.features._TOKEN.findall(text), given that pattern's match."},
     {"topic_words", topic_words, METH_O, "topic_words(lowered) -> shoal.privacy.topics._WORD.findall(lowered)."},
+    {"digit_word_run", digit_word_run, METH_O,
+     "digit_word_run(text) -> shoal.privacy.normalize._has_run(text)."},
     {"digit_run_starts", digit_run_starts, METH_O,
      "digit_run_starts(text) -> tuple(m.start() for m in re.finditer(r'\\d+', text))."},
     {"term_starts", term_starts, METH_VARARGS,
