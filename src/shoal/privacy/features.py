@@ -58,6 +58,19 @@ TEMPLATE_WORD = "<blank>"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(_PLACEHOLDER + "|" + _TEMPLATE
                     + rf"|[{_CJK}]|[^\W\d_{_CJK}]+(?:['’][^\W\d_{_CJK}]+)?|\d+|[:@=/$€£%#{{}}\[\]<>|.!?。]|\n")
+
+
+def _compiled_tokenize() -> Callable[[str], list[str]] | None:
+    try:
+        from shoal.privacy._wordscan import model_tokens
+    except ImportError:  # built without a C compiler: ``re`` finds the same tokens
+        return None
+    match = _TOKEN.match  # placeholders and template blanks: the pattern decides where one starts
+    return lambda text: model_tokens(text, match)
+
+
+# ``_TOKEN.findall`` in one pass of C where it was built (a fifth of ``re``'s time on a long prompt).
+_tokenize: Callable[[str], list[str]] = _compiled_tokenize() or _TOKEN.findall
 _SENT_END = frozenset({".", "!", "?", "\n", ":", '"', "{", "[", "|", "<", ">", "。"})
 _KV_LINE = re.compile(r"(?m)^[ \t>]*[A-Za-z][\w .-]{0,30}:[ \t]*\S")
 _CSV_LINE = re.compile(r"(?m)^[^,\n]{1,60}(?:,[^,\n]{0,80}){2,}$")
@@ -80,7 +93,7 @@ FAMOUS, LOOKALIKE, PET = "<F>", "<B>", "<pet>"
 
 def tokens(text: str) -> list[str]:
     """The tokens ``Featurizer.encode`` reads ``text`` as; a long text's units are ranges of these."""
-    return _TOKEN.findall(text)
+    return _tokenize(text)
 
 
 def _h(feature: str) -> int:
@@ -233,7 +246,7 @@ class Featurizer:
         ``extra`` are text-level features (detector types) added to every unit; ``whole`` makes the
         whole text one unit (training on labelled texts).
         """
-        toks = tokens(text)
+        toks = _tokenize(text)
         # Everything per token is a function of the token's text, plus (for its shape) whether the
         # token before it ends a sentence: one cache lookup per token (most were seen before) gives
         # its lower-cased form, its word entry and both possible shape entries.
@@ -392,11 +405,14 @@ def _units(toks: list[str], n: int) -> list[tuple[int, int]]:
             sentences[-1] = (sentences[-1][0], n)
         else:
             sentences.append((start, n))
-    out = {(a, min(b, a + WINDOW)) for a, b in sentences}
-    out |= {(a, min(c, a + WINDOW)) for (a, _), (_, c) in itertools.pairwise(sentences)}
     step = WINDOW // 2
-    out |= {(a, min(a + WINDOW, n)) for a in range(0, max(n - step, 1), step)}
-    return sorted(out)
+    # Each of the three lists is in order already (their starts go up), so sorting them joined is a
+    # merge of three runs and the duplicates end up side by side: a third of the time of sorting a
+    # set of the ranges, with the same result.
+    ranges = sorted([(a, min(b, a + WINDOW)) for a, b in sentences]
+                    + [(a, min(c, a + WINDOW)) for (a, _), (_, c) in itertools.pairwise(sentences)]
+                    + [(a, min(a + WINDOW, n)) for a in range(0, max(n - step, 1), step)])
+    return [unit for unit, _ in itertools.groupby(ranges)]
 
 
 def _layout(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
+from shoal.privacy.digit_gates import occurrences
 from shoal.privacy.lexicon import LEXICON_FILE, WordSet, read_lexicon, stems, word_set
 from shoal.privacy.normalize import caseless
 from shoal.privacy.places import is_place
@@ -110,6 +111,19 @@ _ARTICLE = re.compile(r"(?:^|\W)(?:the|a|an)\s+$", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W\d_](?:\.(?=\s)|[^\W\d_]*(?:['’-][^\W\d_]+)*)", re.UNICODE)
 # The same matches, kept by ``split`` (see ``_tokens``).
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})", re.UNICODE)
+
+
+def _compiled_split() -> Callable[[str], list[str]] | None:
+    try:
+        from shoal.privacy._wordscan import name_split
+    except ImportError:  # built without a C compiler: ``re`` splits the same way
+        return None
+    return name_split
+
+
+# ``_TOKEN_SPLIT.split`` in one pass of C where it was built: ``re`` stepped the pattern through a
+# 2,000-token prompt in about 0.4 ms, the compiled pass takes a fifth of that.
+_split_words: Callable[[str], list[str]] = _compiled_split() or _TOKEN_SPLIT.split
 
 
 @dataclass(frozen=True)
@@ -236,7 +250,7 @@ _tokens_split = _compiled_tokens() or _tokens_py
 
 def _tokens(text: str, firsts: WordSet = frozenset()) -> tuple[list[_Tok], list[int]]:
     """The words of ``text`` and the indices the detector visits alone (see ``_tokens_py``)."""
-    return _tokens_split(_TOKEN_SPLIT.split(text), firsts)
+    return _tokens_split(_split_words(text), firsts)
 
 
 class NameDetector:
@@ -506,17 +520,13 @@ class _Cues:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # Every occurrence of every gate word by ``str.find`` on the lower-cased text (``caseless``:
-        # the same places the case-insensitive alternation finds), several times faster.
+        # Every occurrence of every gate word on the lower-cased text (``caseless``: the same places
+        # the case-insensitive alternation finds), several times faster: the places where any starts
+        # (``occurrences``, one pass), then which ones start there.
         low = caseless(text)
         if low is not None:
-            found: list[tuple[int, int]] = []
-            for word in _CUE_GATE_WORDS:
-                i = low.find(word)
-                while i >= 0:
-                    found.append((i, i + len(word)))
-                    i = low.find(word, i + 1)
-            found.sort()
+            found = sorted((i, i + len(word)) for i in occurrences(low, _CUE_GATE_WORDS)
+                           for word in _CUE_GATE_WORDS if low.startswith(word, i))
         else:
             found = [m.span() for m in _CUE_NAME_GATE.finditer(text)]
         self.starts = [a for a, _ in found]

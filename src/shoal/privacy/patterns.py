@@ -433,7 +433,7 @@ _KEYED_SECRET_GATE = re.compile(r"pass|pwd|pin|secret|key|token|bearer", _I)
 
 def detect_credentials(text: str) -> list[Span]:
     spans = []
-    if any(prefix in text for prefix in _KEY_PREFIXES) and _KEY_FORMAT_GATE.search(text):
+    if occurrences(text, _KEY_PREFIXES) and _KEY_FORMAT_GATE.search(text):
         spans += [Span(m.start(), m.end(), "CREDENTIAL", m.group(), 1.0) for m in _KEY_FORMATS.finditer(text)
                   if not placeholder_secret(m.group())]
     if "-----BEGIN " in text:
