@@ -122,6 +122,15 @@ def test_windows_cover_a_long_text_with_overlap() -> None:
     assert len(windows) > 20 and len(featurizer.windows(long, whole=True)) == 1
 
 
+# A harmless document and its near twin, one sentence changed (the unit-training tests).
+MINUTES = ("Agenda for the weekly sync. Attendees: Marta Kowalczyk, Devon Price and Aiko Tanaka. "
+           "Marta will share the migration plan. Devon books the room for Thursday. "
+           "Aiko collects questions for the all-hands meeting. The release notes go out on Monday after "
+           "the review. Everyone agreed to keep the demo short. Next meeting is on the 14th.")
+MINUTES_WITH_HEALTH = MINUTES.replace("Devon books the room for Thursday.",
+                                      "Devon is off for chemotherapy until March and his salary is 84,000.")
+
+
 def test_every_unit_of_a_long_text_is_a_sentence_or_more() -> None:
     """A closing fragment (a trailing newline, "Thanks!") joins the sentence before it: scored alone
     it would be the text-level features and almost nothing else, and those decided for it."""
@@ -143,12 +152,7 @@ def test_training_on_units_teaches_that_a_harmless_document_is_harmless_sentence
     from shoal.privacy.train import _fit_on_units, fit
 
     featurizer = Featurizer(load_names())
-    harmless = ("Agenda for the weekly sync. Attendees: Marta Kowalczyk, Devon Price and Aiko Tanaka. "
-                "Marta will share the migration plan. Devon books the room for Thursday. "
-                "Aiko collects questions for the all-hands meeting. The release notes go out on Monday after "
-                "the review. Everyone agreed to keep the demo short. Next meeting is on the 14th.")
-    sensitive = harmless.replace("Devon books the room for Thursday.",
-                                 "Devon is off for chemotherapy until March and his salary is 84,000.")
+    harmless, sensitive = MINUTES, MINUTES_WITH_HEALTH
     short = [s for s in generate(600, seed=5) if len(featurizer.encode(s["text"]).units) == 1]
     texts = [s["text"] for s in short] + [harmless, sensitive]
     labels = [s["label"] for s in short] + ["none", "personal"]
@@ -173,12 +177,7 @@ def test_a_sensitive_document_with_a_harmless_twin_is_taught_by_the_sentence_tha
     from shoal.privacy.train import _fit_on_units, _twins, _units_not_in, fit
 
     featurizer = Featurizer(load_names())
-    harmless = ("Agenda for the weekly sync. Attendees: Marta Kowalczyk, Devon Price and Aiko Tanaka. "
-                "Marta will share the migration plan. Devon books the room for Thursday. "
-                "Aiko collects questions for the all-hands meeting. The release notes go out on Monday after "
-                "the review. Everyone agreed to keep the demo short. Next meeting is on the 14th.")
-    sensitive = harmless.replace("Devon books the room for Thursday.",
-                                 "Devon is off for chemotherapy until March and his salary is 84,000.")
+    harmless, sensitive = MINUTES, MINUTES_WITH_HEALTH
     other = ("Quarterly planning notes. The platform group will move the build farm to the new region in May, "
              "the data team retires the old warehouse jobs, and support publishes the updated escalation guide. "
              "Budget questions go to the finance partner before the end of the month.")

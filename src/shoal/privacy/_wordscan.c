@@ -76,11 +76,27 @@ static int append_slice(PyObject *out, PyObject *text, Py_ssize_t start, Py_ssiz
     return rc;
 }
 
+/* Appends the position ``i`` to ``out``; -1 with an exception set when that fails. */
+static int append_index(PyObject *out, Py_ssize_t i) {
+    PyObject *at = PyLong_FromSsize_t(i);
+    if (at == NULL)
+        return -1;
+    int rc = PyList_Append(out, at);
+    Py_DECREF(at);
+    return rc;
+}
+
+/* 0 when ``text`` is a str, else -1 with a TypeError set (the METH_O functions' argument check). */
+static int check_str(PyObject *text) {
+    if (PyUnicode_Check(text))
+        return 0;
+    PyErr_SetString(PyExc_TypeError, "text must be a str");
+    return -1;
+}
+
 static PyObject *name_split(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "text must be a str");
+    if (check_str(text) < 0)
         return NULL;
-    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -193,10 +209,8 @@ fail:
 }
 
 static PyObject *topic_words(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "text must be a str");
+    if (check_str(text) < 0)
         return NULL;
-    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -288,13 +302,10 @@ static PyObject *occurrences(PyObject *self, PyObject *args) {
             while (k < len && PyUnicode_READ(kind, data, i + k) == PyUnicode_READ(wkind, wdata, k))
                 k++;
             if (k == len) {
-                PyObject *at = PyLong_FromSsize_t(i);
-                if (at == NULL || PyList_Append(out, at) < 0) {
-                    Py_XDECREF(at);
+                if (append_index(out, i) < 0) {
                     Py_DECREF(out);
                     return NULL;
                 }
-                Py_DECREF(at);
                 break;  /* the position is listed once, whichever words start there */
             }
         }
@@ -377,15 +388,10 @@ static PyObject *term_starts(PyObject *self, PyObject *args) {
                 found = k == len;
             }
         }
-        if (found) {
-            PyObject *at = PyLong_FromSsize_t(i);
-            if (at == NULL || PyList_Append(out, at) < 0) {
-                Py_XDECREF(at);
-                Py_DECREF(out);
-                PyMem_Free(pairs);
-                return NULL;
-            }
-            Py_DECREF(at);
+        if (found && append_index(out, i) < 0) {
+            Py_DECREF(out);
+            PyMem_Free(pairs);
+            return NULL;
         }
     }
     PyMem_Free(pairs);
@@ -395,10 +401,8 @@ static PyObject *term_starts(PyObject *self, PyObject *args) {
 /* digit_run_starts(text): the starts of ``\d+``'s matches in ``text`` (``\d`` is Py_UNICODE_ISDECIMAL),
  * as a tuple: shoal.privacy.digit_gates.digit_runs without a match object per run. */
 static PyObject *digit_run_starts(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "text must be a str");
+    if (check_str(text) < 0)
         return NULL;
-    }
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -408,14 +412,9 @@ static PyObject *digit_run_starts(PyObject *self, PyObject *text) {
     int prev_digit = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         int digit = is_decimal(PyUnicode_READ(kind, data, i));
-        if (digit && !prev_digit) {
-            PyObject *at = PyLong_FromSsize_t(i);
-            if (at == NULL || PyList_Append(out, at) < 0) {
-                Py_XDECREF(at);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(at);
+        if (digit && !prev_digit && append_index(out, i) < 0) {
+            Py_DECREF(out);
+            return NULL;
         }
         prev_digit = digit;
     }
@@ -449,10 +448,8 @@ static inline int run_separator(Py_UCS4 c) {
 }
 
 static PyObject *digit_word_run(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "text must be a str");
+    if (check_str(text) < 0)
         return NULL;
-    }
     int ukind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
