@@ -6,8 +6,9 @@ Reads ``bench/data/privacy_independent.jsonl`` (v1) and ``privacy_independent_v2
 written by its own author (see its SOURCE note), and the dev half of ``privacy_prompts.jsonl``. It
 prints leaks (sensitive prompts the scan calls public) and false pins (harmless prompts it calls
 sensitive) per set, then per group: v1-v10 (the sets thresholds are chosen on, see
-``shoal.privacy.train``), v11-v16 (near twins by six authors) and v17 onwards (authors who wrote after
-the last training change). ``--threshold`` runs the scan again at each threshold (on the stage's
+``shoal.privacy.train``), v11-v16 (near twins by six authors), v17-v20 (four authors who wrote after
+the unit-training change) and v21 onwards (authors who wrote after the models shipped on 2026-11-29,
+``0331b7c``, were trained). ``--threshold`` runs the scan again at each threshold (on the stage's
 stacked probability, or the model's own with ``--no-semantic``), the way a threshold is chosen;
 ``--model`` scores a model written by ``shoal privacy train`` (which decides alone, see
 ``privacy.model.semantic``). ``--test-half`` adds the test half of ``privacy_prompts.jsonl``: report
@@ -34,7 +35,8 @@ from shoal.privacy.scanner import PrivacyScanner
 from shoal.privacy.train import Labelled, read_labelled
 
 DATA = Path(__file__).resolve().parent / "data"
-GROUPS = (("v1-v10", range(1, 11)), ("v11-v16", range(11, 17)), ("v17+", range(17, 1000)))
+GROUPS = (("v1-v10", range(1, 11)), ("v11-v16", range(11, 17)), ("v17-v20", range(17, 21)),
+          ("v21+", range(21, 1000)))
 
 
 def evaluation_sets() -> dict[str, list[Labelled]]:
