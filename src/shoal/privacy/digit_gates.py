@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from shoal.privacy._native import compiled
+
 _DIGIT_RUN = re.compile(r"\d+")
 # The digit-run starts of the last text: the scanner hands the same text object to every detector.
 _last_runs: tuple[str, tuple[int, ...]] = ("", ())
@@ -64,33 +66,17 @@ def _occurrences_py(text: str, words: Iterable[str]) -> list[int]:
     return sorted(found)
 
 
-def _compiled() -> Callable[[str, tuple[str, ...]], list[int]] | None:
-    try:
-        from shoal.privacy._wordscan import occurrences as compiled
-    except ImportError:  # built without a C compiler: ``str.find`` word by word
-        return None
-    return compiled
-
-
-def _compiled_runs() -> Callable[[str], tuple[int, ...]] | None:
-    try:
-        from shoal.privacy._wordscan import digit_run_starts
-    except ImportError:  # built without a C compiler: ``re``, a match object per run
-        return None
-    return digit_run_starts
-
-
 def _run_starts_py(text: str) -> tuple[int, ...]:
     return tuple(m.start() for m in _DIGIT_RUN.finditer(text))
 
 
 # The digit runs in one pass of C where it was built: a match object and a generator step per run
 # cost a tenth of a millisecond on a 2,000-token prompt.
-_run_starts = _compiled_runs() or _run_starts_py
+_run_starts: Callable[[str], tuple[int, ...]] = compiled("_wordscan", "digit_run_starts") or _run_starts_py
 
 # One pass for all the words where it was built: ``str.find`` scanned a 2,000-token prompt once per
 # word, a few microseconds each, and the credential gates alone look for some forty words.
-_compiled_occurrences = _compiled()
+_compiled_occurrences: Callable[[str, tuple[str, ...]], list[int]] | None = compiled("_wordscan", "occurrences")
 
 
 __all__ = ["digit_runs", "matches_at", "occurrences"]

@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from shoal.privacy._native import compiled
 from shoal.privacy.lexicon import WordSet
 from shoal.privacy.name_heads import PET_NOUNS
 from shoal.privacy.names import NOT_NAMES
@@ -61,9 +62,8 @@ _TOKEN = re.compile(_PLACEHOLDER + "|" + _TEMPLATE
 
 
 def _compiled_tokenize() -> Callable[[str], list[str]] | None:
-    try:
-        from shoal.privacy._wordscan import model_tokens
-    except ImportError:  # built without a C compiler: ``re`` finds the same tokens
+    model_tokens = compiled("_wordscan", "model_tokens")
+    if model_tokens is None:
         return None
     match = _TOKEN.match  # placeholders and template blanks: the pattern decides where one starts
     return lambda text: model_tokens(text, match)
@@ -318,16 +318,8 @@ def _token_entries_py(toks: list[str], cache: dict[str, _TokEntry], make_entry: 
     return entries, lows, words, shaped, candidates, pets
 
 
-def _compiled_token_entries() -> Callable[..., tuple[list[_TokEntry], list[str], list[_WordEntry],
-                                                     list[_ShapeEntry], list[int], list[int]]] | None:
-    try:
-        from shoal.privacy._windowfeat import token_entries
-    except ImportError:  # built without a C compiler (or an older build): the Python version gives the same
-        return None
-    return token_entries
-
-
-_token_entries = _compiled_token_entries() or _token_entries_py
+_token_entries: Callable[..., tuple[list[_TokEntry], list[str], list[_WordEntry], list[_ShapeEntry], list[int],
+                                    list[int]]] = compiled("_windowfeat", "token_entries") or _token_entries_py
 
 
 def _ngram_ids(words: list[_WordEntry], shaped: list[_ShapeEntry]) -> tuple[list[int], list[int], list[int]]:
@@ -375,16 +367,8 @@ def _window_features_py(lows: list[str], words: list[_WordEntry], shaped: list[_
     return ids, starts
 
 
-def _compiled_window_features() -> Callable[[list[str], list[_WordEntry], list[_ShapeEntry], int, int],
-                                            tuple[list[int], list[int]]] | None:
-    try:
-        from shoal.privacy._windowfeat import window_features
-    except ImportError:  # built without a C compiler: the Python loop gives the same ids
-        return None
-    return window_features
-
-
-_window_features = _compiled_window_features() or _window_features_py
+_window_features: Callable[[list[str], list[_WordEntry], list[_ShapeEntry], int, int], tuple[list[int], list[int]]] = (
+    compiled("_windowfeat", "window_features") or _window_features_py)
 
 
 def _units(toks: list[str], n: int) -> list[tuple[int, int]]:

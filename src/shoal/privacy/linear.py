@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from shoal.privacy._native import compiled
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -121,15 +123,7 @@ class LinearModel:
         return np.asarray(self.weights, dtype=np.float64).reshape(len(self.vocab), len(self.classes))
 
 
-def _compiled_row_probabilities() -> Callable[..., list[float]] | None:
-    try:
-        from shoal.privacy._unitscore import row_probabilities
-    except ImportError:  # built without a C compiler: numpy sums the same rows
-        return None
-    return row_probabilities
-
-
-_compiled_rows = _compiled_row_probabilities()
+_compiled_rows: Callable[..., list[float]] | None = compiled("_unitscore", "row_probabilities")  # else numpy
 
 
 def _softmax(logits: list[float]) -> list[float]:

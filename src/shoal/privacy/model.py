@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoal.errors import ConfigError
+from shoal.privacy._native import compiled
 from shoal.privacy.features import BUCKETS, Encoded
 
 if TYPE_CHECKING:
@@ -172,15 +173,7 @@ class SensitivityModel:
         return cls(weights, bias, threshold=float(meta["threshold"]), classes=tuple(meta["classes"]), meta=meta)
 
 
-def _compiled_score_units() -> Callable[..., tuple[float, int]] | None:
-    try:
-        from shoal.privacy._unitscore import score_units
-    except ImportError:  # built without a C compiler: numpy scores the same sums
-        return None
-    return score_units
-
-
-_score_units = _compiled_score_units()
+_score_units: Callable[..., tuple[float, int]] | None = compiled("_unitscore", "score_units")  # else numpy
 
 
 def load_model(path: Path | None = None) -> SensitivityModel:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
+from shoal.privacy._native import compiled
 from shoal.privacy.digit_gates import occurrences
 from shoal.privacy.lexicon import LEXICON_FILE, WordSet, read_lexicon, stems, word_set
 from shoal.privacy.normalize import caseless
@@ -113,17 +114,9 @@ _TOKEN = re.compile(r"[^\W\d_](?:\.(?=\s)|[^\W\d_]*(?:['’-][^\W\d_]+)*)", re.U
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})", re.UNICODE)
 
 
-def _compiled_split() -> Callable[[str], list[str]] | None:
-    try:
-        from shoal.privacy._wordscan import name_split
-    except ImportError:  # built without a C compiler: ``re`` splits the same way
-        return None
-    return name_split
-
-
 # ``_TOKEN_SPLIT.split`` in one pass of C where it was built: ``re`` stepped the pattern through a
 # 2,000-token prompt in about 0.4 ms, the compiled pass takes a fifth of that.
-_split_words: Callable[[str], list[str]] = _compiled_split() or _TOKEN_SPLIT.split
+_split_words: Callable[[str], list[str]] = compiled("_wordscan", "name_split") or _TOKEN_SPLIT.split
 
 
 @dataclass(frozen=True)
@@ -238,9 +231,8 @@ def _tokens_py(parts: list[str], firsts: WordSet) -> tuple[list[_Tok], list[int]
 
 
 def _compiled_tokens() -> Callable[[list[str], WordSet], tuple[list[_Tok], list[int]]] | None:
-    try:
-        from shoal.privacy._nametok import name_tokens
-    except ImportError:  # built without a C compiler: the Python version gives the same words
+    name_tokens = compiled("_nametok", "name_tokens")
+    if name_tokens is None:
         return None
     return lambda parts, firsts: name_tokens(parts, _WORD_INFO, _word_info, _Tok, firsts)
 

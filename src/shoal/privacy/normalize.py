@@ -29,6 +29,8 @@ import sys
 import unicodedata
 from collections.abc import Callable
 
+from shoal.privacy._native import compiled
+
 # Zero-width and format characters people (or tools) use to split a value so patterns miss it.
 _INVISIBLE = (
     "\u00ad"  # soft hyphen
@@ -97,17 +99,9 @@ def _has_run_py(text: str) -> bool:
     return False
 
 
-def _compiled_has_run() -> Callable[[str], bool] | None:
-    try:
-        from shoal.privacy._wordscan import digit_word_run
-    except ImportError:  # built without a C compiler: lower-case, replace and split in Python
-        return None
-    return digit_word_run
-
-
 # Lower-casing, nine replaces and a split of the whole text, then a loop over its words, were
 # ~0.15 ms of a 2,000-token prompt's scan; the compiled pass reads the text once.
-_compiled_run = _compiled_has_run()
+_compiled_run: Callable[[str], bool] | None = compiled("_wordscan", "digit_word_run")
 
 
 def _digits(match: re.Match[str]) -> str:
