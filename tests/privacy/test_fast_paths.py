@@ -382,7 +382,8 @@ def test_compiled_occurrences_give_every_start_str_find_gives(seed: int) -> None
 @pytest.mark.parametrize("seed", range(10))
 def test_lexicon_term_trie_finds_every_position_where_a_topic_pattern_matches(seed: int,
                                                                               lexicon: topics.Lexicon) -> None:
-    leads, _, trie = topics._lexicon_index(lexicon)
+    leads, _ = topics._lexicon_index(lexicon)
+    trie = topics._term_pattern(lexicon)
     terms = [t for _, rx in lexicon for t in topics._terms(rx.pattern)]
     rng = random.Random(seed)
     text = (_text(rng, 300) + " " + " ".join(rng.choice(sorted(leads) + terms) + rng.choice(["", "x", "ab", " "])
@@ -422,7 +423,7 @@ def test_compiled_term_starts_are_where_the_term_trie_matches(seed: int, lexicon
     term trie (and ``_lexicon_groups`` reads it): at word starts only, terms inside words, at the
     text's ends, after non-ASCII word characters and "_", overlapping terms."""
     compiled = pytest.importorskip("shoal.privacy._wordscan")
-    _, _, trie = topics._lexicon_index(lexicon)
+    trie = topics._term_pattern(lexicon)
     terms = topics._gated_terms(lexicon)
     rng = random.Random(seed)
     pieces = [*terms[::7], *"x_é日 .-'’\n", "10-k", "ü"]

@@ -321,7 +321,7 @@ static inline int is_word(Py_UCS4 c) {
 }
 
 /* term_starts(text, terms): the positions where ``\b(?=term_1|term_2|...)`` matches in ``text`` (the
- * pattern of shoal.privacy.topics._lexicon_index, its terms as a trie), ascending. ``re`` tried the
+ * pattern of shoal.privacy.topics._term_pattern, its terms as a trie), ascending. ``re`` tried the
  * trie at every position of the text; here only where ``\b`` holds (re's own test), and there only the
  * terms whose first two characters fall in the same bucket as the text's (lists built per call; a
  * one-character term by its character alone), each compared in full. */
@@ -497,7 +497,7 @@ static PyMethodDef methods[] = {
     {"digit_run_starts", digit_run_starts, METH_O,
      "digit_run_starts(text) -> tuple(m.start() for m in re.finditer(r'\\d+', text))."},
     {"term_starts", term_starts, METH_VARARGS,
-     "term_starts(text, terms) -> the starts of shoal.privacy.topics._lexicon_index's pattern of those terms."},
+     "term_starts(text, terms) -> the starts of shoal.privacy.topics._term_pattern of those terms."},
     {"occurrences", occurrences, METH_VARARGS,
      "occurrences(text, words) -> shoal.privacy.digit_gates.occurrences(text, words), 1 to 64 non-empty words."},
     {NULL, NULL, 0, NULL},

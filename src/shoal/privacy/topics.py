@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from shoal.errors import ConfigError
+from shoal.privacy._native import compiled
 from shoal.privacy.config import TopicsConfig
 from shoal.privacy.digit_gates import matches_at
 from shoal.privacy.linear import LinearModel, train
@@ -54,16 +55,8 @@ _SEED_FILE = "data/topics.yaml"
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
-def _compiled_words() -> Callable[[str], list[str]] | None:
-    try:
-        from shoal.privacy._wordscan import topic_words
-    except ImportError:  # built without a C compiler: ``re`` finds the same words
-        return None
-    return topic_words
-
-
 # ``_WORD.findall`` in one pass of C where it was built (a quarter of ``re``'s time on a long prompt).
-_words_of: Callable[[str], list[str]] = _compiled_words() or _WORD.findall
+_words_of: Callable[[str], list[str]] = compiled("_wordscan", "topic_words") or _WORD.findall
 _NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|k|m|s)?$")
 _CUES: dict[str, re.Pattern[str]] = {
     "possessive": re.compile(r"\b[A-Za-z]+['’]s\b(?!\s+(?:a|the|it|there)\b)"),
@@ -133,7 +126,7 @@ def _lexicon_groups(lowered: str, lexicon: Lexicon) -> list[tuple[str, float, li
     pattern right there (``match`` at the position, in order, past the previous match: what
     ``finditer`` counts).
     """
-    leads, always, _ = _lexicon_index(lexicon)
+    leads, always = _lexicon_index(lexicon)
     by_run = _lead_topics(lexicon)
     hits = [0] * len(lexicon)
     free = [0] * len(lexicon)  # where each topic's next match may start (after the last one)
@@ -174,9 +167,8 @@ _RUN_CACHE_LIMIT = 50_000
 
 
 @lru_cache(maxsize=16)
-def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...], re.Pattern[str]]:
-    """Lead → the topics (indices) with a term of that lead; the topics whose pattern must run
-    whole; and a pattern finding the word starts where some topic's term starts."""
+def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Lead → the topics (indices) with a term of that lead; and the topics whose pattern must run whole."""
     leads: dict[str, list[int]] = {}
     always: list[int] = []
     for t, (_, rx) in enumerate(lexicon):
@@ -186,14 +178,7 @@ def _lexicon_index(lexicon: Lexicon) -> tuple[dict[str, tuple[int, ...]], tuple[
             continue
         for lead in needs:
             leads.setdefault(lead, []).append(t)
-    terms = _gated_terms(lexicon)
-    # A zero-width look-ahead: every word start where some term (of any topic) starts, overlapping
-    # ones included. A topic's pattern matches at a position only if one of its terms starts there,
-    # so the other word starts (most of them: a lead alone, "the", "con", "k", hits every few words)
-    # change nothing and are never visited. The terms as a trie (one branch per next character): ``re``
-    # would try a flat alternation's branches one by one at every word start.
-    term_rx = re.compile(r"\b(?=" + _trie(list(terms)) + ")" if terms else r"(?!)")
-    return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always), term_rx
+    return {lead: tuple(ts) for lead, ts in leads.items()}, tuple(always)
 
 
 def _gated_terms(lexicon: Lexicon) -> tuple[str, ...]:
@@ -202,16 +187,28 @@ def _gated_terms(lexicon: Lexicon) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
+def _term_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """A pattern finding the word starts where some gated topic's term starts.
+
+    A zero-width look-ahead: every word start where some term (of any topic) starts, overlapping
+    ones included. A topic's pattern matches at a position only if one of its terms starts there,
+    so the other word starts (most of them: a lead alone, "the", "con", "k", hits every few words)
+    change nothing and are never visited. The terms as a trie (one branch per next character): ``re``
+    would try a flat alternation's branches one by one at every word start."""
+    terms = _gated_terms(lexicon)
+    return re.compile(r"\b(?=" + _trie(list(terms)) + ")" if terms else r"(?!)")
+
+
+@lru_cache(maxsize=16)
 def _term_starts(lexicon: Lexicon) -> Callable[[str], list[int]]:
-    """Where the pattern of ``_lexicon_index`` matches in a text: in one pass of C where it was built
+    """Where ``_term_pattern`` matches in a text: in one pass of C where it was built
     (``shoal.privacy._wordscan.term_starts``: the same positions), else by that pattern. ``re`` tried
     the trie at every position, a quarter of a millisecond on a 2,000-token prompt."""
-    term_rx = _lexicon_index(lexicon)[2]
-    terms = _gated_terms(lexicon)
-    try:
-        from shoal.privacy._wordscan import term_starts
-    except ImportError:  # built without a C compiler
+    term_starts = compiled("_wordscan", "term_starts")
+    if term_starts is None:
+        term_rx = _term_pattern(lexicon)
         return lambda text: [m.start() for m in term_rx.finditer(text)]
+    terms = _gated_terms(lexicon)
     return lambda text: term_starts(text, terms)
 
 
