@@ -44,7 +44,7 @@ HEAD_C = 0.1  # the head's L2 strength (MLP alpha); 0.1 and 1e-3 measured alike
 HIDDEN = 64  # units of the head's hidden layer: a logistic head on the same vectors pinned more harmless
              # hand-written prompts (independent v1 at t=0.5: 15/173 against 10/173, leaks 1/162 both);
              # on held-out families the two were within noise of each other (±1 point, runs on 2 generators)
-THRESHOLD = 0.12  # 2026-11-29, after the generator's calendar was pinned (``gen.frames.CALENDAR_TODAY``) and the
+THRESHOLD = 0.12  # 2026-11-29, after the generator's calendar was pinned (``gen.fakers.CALENDAR_TODAY``) and the
                   # linear model retrained with twin-aware unit rows and two more written files: the rule is the
                   # highest threshold tried (0.09-0.2) at which the evaluation sets v1-v10 leak no more than the
                   # earlier models (6), and where none does, the highest with the fewest leaks: here 7 at every

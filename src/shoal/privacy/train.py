@@ -13,7 +13,7 @@ in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand
 models trained without it, ``bench/privacy_authors.py``.)
 
 Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to today;
-``gen.frames.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the features are
+``gen.fakers.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the features are
 hashed with CRC-32 and the solver is deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
 training time only; the scanner needs numpy alone.
 
