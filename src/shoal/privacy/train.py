@@ -12,10 +12,10 @@ from 0.09 to 0.12). v11 onwards and the test half of ``bench/data/privacy_prompt
 in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with
 models trained without it, ``bench/privacy_authors.py``.)
 
-Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to today;
-``gen.fakers.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the features are
-hashed with CRC-32 and the solver is deterministic. Needs the ``privacy-data`` extra (Faker) and scikit-learn (``routing`` extra) — at
-training time only; the scanner needs numpy alone.
+Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to
+today; ``gen.fakers.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the
+features are hashed with CRC-32 and the solver is deterministic. Needs the ``privacy-data`` extra
+(Faker) and scikit-learn (``routing`` extra) — at training time only; the scanner needs numpy alone.
 
 The hand-written prompts of ``gen/written/*.jsonl`` (one file per author, each with a SOURCE note;
 written without access to the evaluation sets) are added to the generated ones with weight
