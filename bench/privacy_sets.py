@@ -7,9 +7,11 @@ written by its own author (see its SOURCE note), and the dev half of ``privacy_p
 prints leaks (sensitive prompts the scan calls public) and false pins (harmless prompts it calls
 sensitive) per set, then per group: v1-v10 (the sets thresholds are chosen on, see
 ``shoal.privacy.train``), v11-v16 (near twins by six authors), v17-v20 (four authors who wrote after
-the unit-training change) and v21 onwards (authors who wrote after the models shipped on 2026-11-29,
-``0331b7c``, were trained). ``--threshold`` runs the scan again at each threshold (on the stage's
-stacked probability, or the model's own with ``--no-semantic``), the way a threshold is chosen;
+the unit-training change), v21-v22 (near twins by two authors who wrote after the models shipped on
+2026-11-29, ``0331b7c``, were trained) and v23 onwards (independent prompts, not twins, as a new user
+types them: a mixed set of the issue's kinds and a set of pasted work documents). ``--threshold``
+runs the scan again at each threshold (on the stage's stacked probability, or the model's own with
+``--no-semantic``), the way a threshold is chosen;
 ``--model`` scores a model written by ``shoal privacy train`` (which decides alone, see
 ``privacy.model.semantic``). ``--test-half`` adds the test half of ``privacy_prompts.jsonl``: report
 it, never choose anything on it.
@@ -36,7 +38,7 @@ from shoal.privacy.train import Labelled, read_labelled
 
 DATA = Path(__file__).resolve().parent / "data"
 GROUPS = (("v1-v10", range(1, 11)), ("v11-v16", range(11, 17)), ("v17-v20", range(17, 21)),
-          ("v21+", range(21, 1000)))
+          ("v21-v22", range(21, 23)), ("v23+", range(23, 1000)))
 
 
 def evaluation_sets() -> dict[str, list[Labelled]]:
