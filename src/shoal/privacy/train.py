@@ -8,9 +8,9 @@ stage's 0.09 on the stacked probability, ``semantic_train.THRESHOLD`` — are th
 (0.07-0.12 alone, 0.09-0.2 with the stage) at which the evaluation sets v1-v10 of
 ``bench/data/privacy_independent*.jsonl`` leak no more than the earlier models (6 prompts), or where
 none does, the highest with the fewest leaks (alone: 6 at 0.08; with the stage: 7, at 0.09 only).
-v11 onwards and the test half of ``bench/data/privacy_prompts.jsonl`` took no part
-in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with
-models trained without it, ``bench/privacy_authors.py``.)
+v11 onwards and the test half of ``bench/data/privacy_prompts.jsonl`` took no part in the choice. The
+scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with models trained
+without it, ``bench/privacy_authors.py``.)
 
 Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to
 today; ``gen.fakers.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the
