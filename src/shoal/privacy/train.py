@@ -1,16 +1,16 @@
 """Training the sensitivity model: generated prompts (``shoal.privacy.gen``) plus a team's own labelled ones.
 
-    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.08   # the shipped model
+    python -m shoal.privacy.train --out src/shoal/privacy/data/sensitivity.npz --threshold 0.1   # the shipped model
     python -m shoal.privacy.semantic_train --out src/shoal/privacy/data/semantic_head.npz   # its semantic stage
 
-(about four minutes each. The thresholds — 0.08 here, where the model decides alone, and the semantic
-stage's 0.09 on the stacked probability, ``semantic_train.THRESHOLD`` — are the highest of those tried
-(0.07-0.12 alone, 0.09-0.2 with the stage) at which the evaluation sets v1-v10 of
+(about four minutes each. The thresholds — 0.1 here, where the model decides alone, and the semantic
+stage's 0.12 on the stacked probability, ``semantic_train.THRESHOLD`` — are the highest of those tried
+(0.08-0.12 alone, 0.09-0.2 with the stage) at which the evaluation sets v1-v10 of
 ``bench/data/privacy_independent*.jsonl`` leak no more than the earlier models (6 prompts), or where
-none does, the highest with the fewest leaks (alone: 6 at 0.08; with the stage: 7, at 0.09 only).
-v11 onwards and the test half of ``bench/data/privacy_prompts.jsonl`` took no part in the choice. The
-scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with models trained
-without it, ``bench/privacy_authors.py``.)
+none does, the highest with the fewest leaks (alone: 6 at 0.1; with the stage: 7 at every threshold
+from 0.09 to 0.12). v11 onwards and the test half of ``bench/data/privacy_prompts.jsonl`` took no part
+in the choice. The scanner's ``topic_floor`` 0.1 was chosen by scoring each hand-written file with
+models trained without it, ``bench/privacy_authors.py``.)
 
 Reproducible: the generator is seeded, with its calendar pinned (Faker draws dates relative to
 today; ``gen.fakers.CALENDAR_TODAY``) and Faker's release pinned in the ``privacy-data`` extra; the
