@@ -71,16 +71,9 @@ _JOINERS = frozenset(["dash", "hyphen"])
 _PUNCT = ",-.;:!?()"
 
 
-def _has_run(text: str) -> bool:
-    """Whether ``text`` may hold a run of four digit tokens: a cheap split-based check, so the regex
-    (costly at every position) only runs on the rare texts that do. In one pass of C where it was
-    built (``shoal.privacy._wordscan.digit_word_run``)."""
-    if _compiled_run is not None:
-        return _compiled_run(text)
-    return _has_run_py(text)
-
-
 def _has_run_py(text: str) -> bool:
+    """Whether ``text`` may hold a run of four digit tokens: a cheap split-based check, so the regex
+    (costly at every position) only runs on the rare texts that do."""
     low = text.lower()
     for mark in _PUNCT:  # str.replace is a C loop; translate with a table is several times slower
         if mark in low:
@@ -99,9 +92,9 @@ def _has_run_py(text: str) -> bool:
     return False
 
 
-# Lower-casing, nine replaces and a split of the whole text, then a loop over its words, were
-# ~0.15 ms of a 2,000-token prompt's scan; the compiled pass reads the text once.
-_compiled_run: Callable[[str], bool] | None = compiled("_wordscan", "digit_word_run")
+# ``_has_run_py`` in one pass of C where it was built: lower-casing, nine replaces and a split of the
+# whole text, then a loop over its words, were ~0.15 ms of a 2,000-token prompt's scan.
+_has_run: Callable[[str], bool] = compiled("_wordscan", "digit_word_run") or _has_run_py
 
 
 def _digits(match: re.Match[str]) -> str:
